@@ -1,0 +1,83 @@
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { ConfigError, loadConfig } from '../shared/config/index.ts';
+import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
+import { runTests } from './test-runner.ts';
+
+const USAGE = `usage:
+  npm start                      start the stack (and the platform), print where to look
+  npm test [-- <bun test args>]  start the stack if needed, run every test, stop what it started
+  npm run stack -- up|down|status|wipe|logs <name> [lines]`;
+
+const t0 = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const stack = createStack(process.env, log);
+  switch (cmd) {
+    case 'start':
+      return start(stack);
+    case 'test':
+      return runTests(stack, rest, log);
+    case 'stack':
+      return stackCommand(stack, rest);
+    default:
+      console.error(USAGE);
+      return cmd ? 2 : 0;
+  }
+}
+
+async function start(stack: Stack): Promise<number> {
+  await up(stack);
+  const conn = loadConfig(connectionsConfig);
+  console.log(`
+Event Lens stack is up.
+  Kafka           ${conn.kafkaBrokers}
+  Elasticsearch   ${conn.elasticsearchUrl}
+  Postgres        ${conn.databaseUrl}
+  Redis           ${conn.redisUrl}
+  Logs and data   ${stack.ctx.home}
+
+Try:   curl -s '${conn.elasticsearchUrl}/_cluster/health?pretty'
+Stop:  npm run stack -- down`);
+  return 0;
+}
+
+async function stackCommand(stack: Stack, [sub, ...args]: string[]): Promise<number> {
+  switch (sub) {
+    case 'up':
+      await up(stack, args.length ? args : undefined);
+      return 0;
+    case 'down':
+      await down(stack, args.length ? args : undefined);
+      log('stack is down');
+      return 0;
+    case 'status': {
+      const rows = await status(stack);
+      for (const r of rows) console.log(`${r.name.padEnd(14)} ${r.state.padEnd(9)} ${r.pid ? `pid ${r.pid}` : ''} ${r.ports.map((p) => `:${p}`).join(' ')}`.trimEnd());
+      return rows.every((r) => r.state !== 'stopped') ? 0 : 3;
+    }
+    case 'logs': {
+      const [name, lines] = args;
+      if (!name) throw new Error(`which log? one of: ${stack.services.map((s) => s.name).join(', ')}`);
+      console.log(tail(stack.ctx.home, name, Number(lines ?? 50)));
+      return 0;
+    }
+    case 'wipe':
+      await wipe(stack);
+      log(`wiped data and logs under ${stack.ctx.home}`);
+      return 0;
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // Expected failures (bad config, a server that will not start) print their reason and the fix, not a stack trace.
+  const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+  console.error(`\nerror: ${message}`);
+  process.exitCode = 1;
+}

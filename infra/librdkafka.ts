@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { aptInstall, canApt, type StackContext } from './service.ts';
+
+/** Where librdkafka is usually found; the Kafka client (shared/kafka) looks in the same places after RDKAFKA_LIB. */
+const CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/librdkafka.so.1',
+  '/usr/lib/aarch64-linux-gnu/librdkafka.so.1',
+  '/usr/lib/librdkafka.so.1',
+  '/usr/local/lib/librdkafka.so.1',
+  '/opt/homebrew/lib/librdkafka.dylib',
+  '/usr/local/lib/librdkafka.dylib',
+];
+
+export function findLibrdkafka(env: Record<string, string | undefined> = process.env): string | undefined {
+  if (env.RDKAFKA_LIB) return existsSync(env.RDKAFKA_LIB) ? env.RDKAFKA_LIB : undefined;
+  return CANDIDATES.find((p) => existsSync(p));
+}
+
+/** The Kafka client binds librdkafka through bun:ffi, so the shared library must be on the machine. */
+export async function ensureLibrdkafka(ctx: StackContext): Promise<string> {
+  const found = findLibrdkafka();
+  if (found) return found;
+  if (process.env.RDKAFKA_LIB) throw new Error(`RDKAFKA_LIB=${process.env.RDKAFKA_LIB} does not exist`);
+  if (!canApt()) {
+    throw new Error('librdkafka not found. Install it: sudo apt-get install -y librdkafka1 (Debian/Ubuntu), brew install librdkafka (macOS), or set RDKAFKA_LIB to the library path');
+  }
+  await aptInstall(ctx, ['librdkafka1']);
+  const installed = findLibrdkafka();
+  if (!installed) throw new Error('librdkafka1 installed but librdkafka.so.1 not found; set RDKAFKA_LIB');
+  return installed;
+}
