@@ -21,7 +21,7 @@ export interface Stack {
   external: Array<{ name: string; url: string }>;
 }
 
-export type ServiceState = { name: string; state: 'running' | 'stopped' | 'external' | 'foreign'; pid?: number; ports: number[] };
+export type ServiceState = { name: string; state: 'running' | 'stopped' | 'external' | 'unmanaged'; pid?: number; ports: number[] };
 
 const isLocal = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
 
@@ -115,7 +115,7 @@ export async function status(stack: Stack): Promise<ServiceState[]> {
   for (const svc of stack.services) {
     const pid = readPid(stack.ctx.home, svc.name);
     const ready = await svc.ready(stack.ctx);
-    const state = pid !== undefined ? (ready ? 'running' : 'stopped') : ready ? 'foreign' : 'stopped';
+    const state = pid !== undefined ? (ready ? 'running' : 'stopped') : ready ? 'unmanaged' : 'stopped';
     states.push({ name: svc.name, state, pid, ports: svc.ports });
   }
   for (const ext of stack.external) states.push({ name: ext.name, state: 'external', ports: [] });
