@@ -1,0 +1,26 @@
+export { ISSUE_CODES, type IssueCode, type ParseFailure, type ParseResult } from './codes.ts';
+export { envelopeSchema, type EventEnvelope } from './envelope.ts';
+export { eventId, eventSource, eventType, legacyId, partitionKey } from './fields.ts';
+export { MAX_DEPTH, jsonObject, type JsonObject, type JsonValue } from './json.ts';
+export {
+  apiEventSchema,
+  apiEventToEnvelope,
+  ingestBodySchema,
+  ingestItemSchema,
+  ingestItemToEnvelope,
+  orderSchema,
+  orderToEnvelope,
+  sensorSchema,
+  sensorToEnvelope,
+  userEventSchema,
+  userEventToEnvelope,
+  type ApiEventBody,
+  type IngestItem,
+  type OrderBody,
+  type SensorBody,
+  type UserEventBody,
+} from './legacy.ts';
+export { EVENT_KINDS, parseBatch, parseEvent, parseIngest, type BatchResult, type EventKind } from './parse.ts';
+export { decodeEvent, encodeEvent, stampEvent, stampedSchema, type StampedEvent, type StampOptions } from './stamped.ts';
+export { MAX_TIME_MS, MIN_TIME_MS, timestamp, toIsoTimestamp } from './timestamp.ts';
+export { uuidv7, uuidv7Time } from './uuid.ts';

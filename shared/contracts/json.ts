@@ -1,0 +1,81 @@
+import * as v from 'valibot';
+import type { IssueCode } from './codes.ts';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * How many objects/arrays may nest, counting the outermost. The walk below is recursive, and a request body can nest
+ * far deeper than the call stack (JSON.parse copes with a million levels), so the cap keeps validation from throwing.
+ */
+export const MAX_DEPTH = 32;
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+interface Problem {
+  path: Array<string | number>;
+  code: IssueCode;
+  message: string;
+  input: unknown;
+}
+
+/** Finds the first value JSON.stringify would silently drop, alter or choke on. */
+function findProblem(value: unknown, depth: number, path: Array<string | number>): Problem | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : { path, code: 'invalid_value', message: 'must be a finite number', input: value };
+  }
+  if (value === null) return undefined;
+  const container = Array.isArray(value) || isPlainObject(value);
+  if (!container) return { path, code: 'invalid_type', message: 'is not a JSON value', input: value };
+  if (depth > MAX_DEPTH) return { path, code: 'too_deep', message: `nests deeper than ${MAX_DEPTH} levels`, input: value };
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
+  for (const [key, item] of entries) {
+    // A property set to undefined means "absent" to JS callers and JSON.stringify drops it; in an array it would
+    // silently become null, so there it is refused.
+    if (item === undefined && typeof key === 'string') continue;
+    const problem = findProblem(item, depth + 1, [...path, key]);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function pathItems(root: Record<string, unknown>, keys: ReadonlyArray<string | number>): [v.IssuePathItem, ...v.IssuePathItem[]] | undefined {
+  const items: v.IssuePathItem[] = [];
+  let input: unknown = root;
+  for (const key of keys) {
+    const value: unknown = (input as Record<string | number, unknown>)[key];
+    items.push(
+      typeof key === 'number'
+        ? { type: 'array', origin: 'value', input: input as unknown[], key, value }
+        : { type: 'object', origin: 'value', input: input as Record<string, unknown>, key, value },
+    );
+    input = value;
+  }
+  const [first, ...rest] = items;
+  return first ? [first, ...rest] : undefined;
+}
+
+/** Rejects anything in an object that would not survive a JSON round trip, pointing at the offending field. */
+export const jsonContents = <T extends Record<string, unknown>>() =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = findProblem(dataset.value, 1, []);
+    if (!problem) return;
+    addIssue({ expected: problem.code, message: problem.message, input: problem.input, path: pathItems(dataset.value, problem.path) });
+  });
+
+/** A JSON object (not an array, not null), checked all the way down. */
+export const jsonObject = v.pipe(
+  v.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object'),
+  jsonContents(),
+  // The check above is what makes this cast true.
+  v.transform((value) => value as JsonObject),
+);

@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'bun:test';
+import { parseEvent } from './parse.ts';
+
+const timestampOf = (timestamp: unknown) => {
+  const result = parseEvent('event', { type: 't', timestamp });
+  return result.ok ? result.event.timestamp : result.code;
+};
+
+describe('event timestamps are stored as canonical UTC ISO strings', () => {
+  test.each([
+    ['a UTC date-time', '2024-03-05T06:07:08Z', '2024-03-05T06:07:08.000Z'],
+    ['a lower-case t and z', '2024-03-05t06:07:08z', '2024-03-05T06:07:08.000Z'],
+    ['milliseconds', '2024-03-05T06:07:08.123Z', '2024-03-05T06:07:08.123Z'],
+    ['microseconds, which are dropped', '2024-03-05T06:07:08.123999Z', '2024-03-05T06:07:08.123Z'],
+    ['a comma before the fraction', '2024-03-05T06:07:08,5Z', '2024-03-05T06:07:08.500Z'],
+    ['a positive offset', '2024-03-05T06:07:08+02:00', '2024-03-05T04:07:08.000Z'],
+    ['a negative offset without colon', '2024-03-05T06:07:08-0530', '2024-03-05T11:37:08.000Z'],
+    ['an hour-only offset', '2024-03-05T06:07:08+01', '2024-03-05T05:07:08.000Z'],
+    ['an offset that crosses midnight', '2024-03-05T23:30:00-01:00', '2024-03-06T00:30:00.000Z'],
+    ['no offset, read as UTC whatever the server zone', '2024-03-05T06:07:08', '2024-03-05T06:07:08.000Z'],
+    ['a space instead of T', '2024-03-05 06:07:08.250', '2024-03-05T06:07:08.250Z'],
+    ['minutes without seconds', '2024-03-05T06:07Z', '2024-03-05T06:07:00.000Z'],
+    ['a date only, read as midnight UTC', '2024-03-05', '2024-03-05T00:00:00.000Z'],
+    ['a leap day', '2024-02-29T12:00:00Z', '2024-02-29T12:00:00.000Z'],
+    ['a two-digit year, which is not moved into the 1900s', '0042-01-01T00:00:00Z', '0042-01-01T00:00:00.000Z'],
+    ['epoch millis', 1_700_000_000_123, '2023-11-14T22:13:20.123Z'],
+    ['epoch zero', 0, '1970-01-01T00:00:00.000Z'],
+    ['negative epoch millis', -86_400_000, '1969-12-31T00:00:00.000Z'],
+    ['the last millisecond of year 9999', 253_402_300_799_999, '9999-12-31T23:59:59.999Z'],
+  ])('accepts %s', (_, input, expected) => {
+    expect(timestampOf(input)).toBe(expected);
+  });
+
+  test.each([
+    ['words', 'yesterday'],
+    ['an empty string', ''],
+    ['a day that does not exist', '2023-02-29'],
+    ['month 13', '2024-13-01'],
+    ['hour 24', '2024-03-05T24:00:00Z'],
+    ['a 60th second', '2024-03-05T06:07:60Z'],
+    ['an offset of 24 hours', '2024-03-05T06:07:08+24:00'],
+    ['an RFC 2822 date', 'Tue, 05 Mar 2024 06:07:08 GMT'],
+    ['epoch millis written as a string', '1700000000000'],
+    ['a time past year 9999', 253_402_300_800_000],
+    ['a time before year 0', '0000-01-01T00:00:00+01:00'],
+  ])('refuses %s as invalid_timestamp', (_, input) => {
+    expect(timestampOf(input)).toBe('invalid_timestamp');
+  });
+
+  test('a boolean timestamp is the wrong type, not an unparseable time', () => {
+    expect(timestampOf(true)).toBe('invalid_type');
+  });
+
+  test('an event without a timestamp leaves it for the edge to fill in', () => {
+    const result = parseEvent('event', { type: 't' });
+    expect(result.ok && result.event).not.toHaveProperty('timestamp');
+  });
+});

@@ -1,0 +1,55 @@
+import * as v from 'valibot';
+
+/**
+ * Years 0000-9999 only: outside them toISOString() writes six-digit years (`+010000-…`), which the ISO pattern below
+ * would then refuse when the stamped event is read back from Kafka.
+ */
+export const MIN_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+export const MAX_TIME_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+// Date, optionally time, optionally offset. `T` or a space (Python's str(datetime)), `.` or `,` before fractions.
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysIn = (year: number, month: number) => [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+
+/**
+ * Parses an ISO-8601 date or date-time into epoch millis, or undefined. Parsed by hand rather than with Date.parse,
+ * which reads a date-time without an offset in the server's local zone; here a missing offset means UTC, so the
+ * result does not depend on where the edge runs. Digits past milliseconds are dropped.
+ */
+export function parseIsoMillis(text: string): number | undefined {
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offsetHours = Number(m[10] ?? 0);
+  const offsetMinutes = Number(m[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, because Date.UTC maps years 0-99 onto 1900-1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000 * (m[9] === '-' ? -1 : 1);
+  return date.getTime() - offsetMs;
+}
+
+/** Normalises an ISO-8601 string or epoch millis to `YYYY-MM-DDTHH:mm:ss.sssZ`, or undefined if it is neither. */
+export function toIsoTimestamp(input: string | number): string | undefined {
+  const ms = typeof input === 'number' ? input : parseIsoMillis(input);
+  if (ms === undefined || !Number.isFinite(ms) || ms < MIN_TIME_MS || ms > MAX_TIME_MS) return undefined;
+  return new Date(ms).toISOString();
+}
+
+/** Accepts an ISO-8601 string or epoch millis; outputs the canonical UTC ISO string. */
+export const timestamp = v.pipe(
+  v.union([v.string(), v.number()], 'must be an ISO-8601 string or epoch milliseconds'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const iso = toIsoTimestamp(dataset.value);
+    if (iso !== undefined) return iso;
+    addIssue({ expected: 'invalid_timestamp', message: 'must be an ISO-8601 date-time or epoch milliseconds between years 0000 and 9999' });
+    return NEVER;
+  }),
+  v.description('When the event happened: ISO-8601 (no offset means UTC) or epoch milliseconds; stored as a UTC ISO string.'),
+);

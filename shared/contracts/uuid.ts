@@ -1,0 +1,51 @@
+/**
+ * UUIDv7 (RFC 9562 §5.7): 48-bit Unix ms timestamp, version 7, 12-bit rand_a, variant 0b10, 62 random bits.
+ * Time-ordered ids keep Kafka/Elasticsearch/Postgres inserts roughly sequential and sort events by arrival.
+ *
+ * rand_a doubles as a counter (RFC 9562 §6.2, method 1) so ids made in the same millisecond still sort in the order
+ * they were made. It starts at a random value below 2048, which leaves room for at least 2048 ids per millisecond
+ * per process; past that, ids in that millisecond fall back to plain random order.
+ */
+
+const MAX_MS = 2 ** 48 - 1;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+let lastMs = -1;
+let counter = 0;
+
+export function uuidv7(nowMs: number = Date.now()): string {
+  if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > MAX_MS) {
+    throw new RangeError(`uuidv7: timestamp must be an integer between 0 and 2^48-1 ms, got ${nowMs}`);
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  if (nowMs === lastMs && counter < 0xfff) {
+    counter += 1;
+  } else {
+    lastMs = nowMs;
+    counter = ((bytes[6] ?? 0) << 8 | (bytes[7] ?? 0)) & 0x7ff;
+  }
+  // 48-bit big-endian timestamp; split because JS bitwise operators only cover 32 bits.
+  const high = Math.floor(nowMs / 2 ** 16);
+  const low = nowMs % 2 ** 16;
+  bytes[0] = (high >>> 24) & 0xff;
+  bytes[1] = (high >>> 16) & 0xff;
+  bytes[2] = (high >>> 8) & 0xff;
+  bytes[3] = high & 0xff;
+  bytes[4] = (low >>> 8) & 0xff;
+  bytes[5] = low & 0xff;
+  bytes[6] = 0x70 | (counter >>> 8);
+  bytes[7] = counter & 0xff;
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+    out += HEX[bytes[i] ?? 0];
+  }
+  return out;
+}
+
+/** The millisecond timestamp a UUIDv7 was made at, or undefined if the string is not a UUIDv7. */
+export function uuidv7Time(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
