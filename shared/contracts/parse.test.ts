@@ -34,7 +34,7 @@ describe('parsing single events', () => {
 
 describe('parsing batches', () => {
   test('each item gets its own result, in input order, with its index', () => {
-    const results = parseBatch('event', [{ type: 'a' }, { type: 'bad type' }, 'nope', { type: 'd' }]);
+    const results = parseBatch('event', [{ type: 'a' }, { type: 'bad/type' }, 'nope', { type: 'd' }]);
     expect(results).toEqual([
       { index: 0, ok: true, event: { type: 'a', data: {} } },
       { index: 1, ok: false, code: 'invalid_value', path: 'type', message: expect.any(String) },
