@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig } from '../shared/config/index.ts';
+import { edgeConfig } from '../edge/config.ts';
 import { ROOT } from './stack.ts';
 
 type ComposeService = { image?: string; ports?: string[]; environment?: Record<string, string | number>; command?: string[] };
@@ -41,6 +42,12 @@ describe('docker-compose.yml and Dockerfile agree with the local stack', () => {
     const esPom = readFileSync(join(ROOT, 'infra/elasticsearch/pom.xml'), 'utf8');
     const esVersion = esPom.match(/<(?:es|elasticsearch)\.version>([^<]+)</)?.[1];
     expect(compose.services.elasticsearch?.image).toEndWith(`:${esVersion}`);
+  });
+
+  test('the edge is published on the port its config defaults to', () => {
+    const edgePort = describeConfig(edgeConfig).find((r) => r.key === 'port')?.default;
+    expect(compose.services.edge?.ports).toContain(`${edgePort}:${edgePort}`);
+    expect(compose.services.edge?.environment?.EDGE_PORT).toBe(Number(edgePort));
   });
 
   test('every service entry point in the repo has a compose service', () => {
