@@ -1,0 +1,130 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import type { estypes } from '@elastic/elasticsearch';
+import { loadConfig } from '../../../shared/config/index.ts';
+import { connectionsConfig } from '../../../shared/config/connections.ts';
+import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import type { Outcome } from '../../outcomes.ts';
+import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, templateNameOf } from './index.ts';
+
+// Every run gets its own prefix, alias and template so runs never see each other's documents or mappings.
+const run = `test_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}_events`;
+const node = loadConfig(connectionsConfig).elasticsearchUrl;
+const config = loadConfig(elasticsearchConfig, {}, { indexPrefix: run, alias: run });
+const client = createElasticsearchClient({ node, requestTimeoutMs: 30_000 });
+const sink = createElasticsearchSink({ node, config });
+
+const event = (id: string, data: StampedEvent['data'] = {}, timestamp = '2024-03-01T12:00:00.000Z'): StampedEvent => ({
+  id,
+  type: 'order.created',
+  source: 'checkout',
+  timestamp,
+  key: `key-${id}`,
+  receivedAt: '2024-03-01T12:00:01.000Z',
+  data,
+});
+const summary = (outcomes: Outcome[]) => outcomes.map((o) => ('reason' in o ? `${o.type}:${o.reason}` : o.type));
+
+async function search(ids: string[]): Promise<estypes.SearchHit<StampedEvent>[]> {
+  await client.indices.refresh({ index: run });
+  const result = await client.search<StampedEvent>({ index: run, query: { ids: { values: ids } }, size: 100 });
+  return result.hits.hits;
+}
+
+afterAll(async () => {
+  await sink.close();
+  // Wildcard deletes are refused (action.destructive_requires_name), so the run's indices are named one by one.
+  const { indices } = await client.indices.resolveIndex({ name: `${run}-*` });
+  if (indices.length > 0) await client.indices.delete({ index: indices.map((i) => i.name) });
+  await client.indices.deleteIndexTemplate({ name: templateNameOf(run) }, { ignore: [404] });
+  await client.close();
+});
+
+describe('the Elasticsearch sink against a real node', () => {
+  test('ready() is true when the cluster answers', async () => {
+    expect(await sink.ready()).toBe(true);
+  });
+
+  test('events are indexed with document id = event id and are searchable via the alias', async () => {
+    const events = [event('a-1', { amount: 10 }), event('a-2', { amount: 20 }), event('a-3')];
+    expect(summary(await sink.write(events))).toEqual(['ok', 'ok', 'ok']);
+    const hits = await search(['a-1', 'a-2', 'a-3']);
+    expect(hits.map((h) => h._id).sort()).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(hits.find((h) => h._id === 'a-2')?._source).toEqual(events[1]);
+  });
+
+  test('writing the same batch twice leaves one document per event', async () => {
+    const events = [event('b-1', { n: 1 }), event('b-2', { n: 2 })];
+    expect(summary(await sink.write(events))).toEqual(['ok', 'ok']);
+    expect(summary(await sink.write(events))).toEqual(['ok', 'ok']);
+    const hits = await search(['b-1', 'b-2']);
+    expect(hits.map((h) => h._id).sort()).toEqual(['b-1', 'b-2']);
+    const doc = await client.get({ index: `${run}-2024.03.01`, id: 'b-1' });
+    expect(doc._version).toBe(1);
+  });
+
+  test('a document whose field type conflicts with the mapping comes back as dlq with a mapper reason while the rest of the batch is indexed', async () => {
+    expect(summary(await sink.write([event('c-1', { amount: 5 })]))).toEqual(['ok']);
+    const outcomes = await sink.write([event('c-2', { amount: 6 }), event('c-3', { amount: { value: 7 } }), event('c-4')]);
+    expect(summary(outcomes)).toEqual(['ok', 'dlq:mapping_conflict', 'ok']);
+    expect(outcomes[1]).toMatchObject({ message: expect.stringContaining('data.amount') });
+    expect((await search(['c-1', 'c-2', 'c-3', 'c-4'])).map((h) => h._id).sort()).toEqual(['c-1', 'c-2', 'c-4']);
+  });
+
+  test('daily indices by event day (UTC) exist behind the alias', async () => {
+    const days = ['2024-04-01T00:00:00.000Z', '2024-04-02T23:59:59.999Z', '2024-04-03T10:00:00.000Z'];
+    expect(summary(await sink.write(days.map((t, i) => event(`d-${i}`, {}, t))))).toEqual(['ok', 'ok', 'ok']);
+    const aliased = Object.keys(await client.indices.getAlias({ name: run }));
+    expect(aliased).toEqual(expect.arrayContaining([`${run}-2024.04.01`, `${run}-2024.04.02`, `${run}-2024.04.03`]));
+    const hit = (await search(['d-1']))[0];
+    expect(hit?._index).toBe(`${run}-2024.04.02`);
+  });
+
+  test('the template maps type/source/key as keyword, timestamp as date and data strings as text with a keyword subfield', async () => {
+    expect(summary(await sink.write([event('e-1', { city: 'Lisbon', count: 3, price: 9.99 }, '2024-05-01T00:00:00.000Z')]))).toEqual(['ok']);
+    const index = `${run}-2024.05.01`;
+    const properties = (await client.indices.getMapping({ index }))[index]?.mappings.properties ?? {};
+    expect(properties).toMatchObject({
+      id: { type: 'keyword' },
+      type: { type: 'keyword' },
+      source: { type: 'keyword' },
+      key: { type: 'keyword' },
+      timestamp: { type: 'date' },
+      receivedAt: { type: 'date' },
+      data: {
+        properties: {
+          city: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+          count: { type: 'long' },
+          price: { type: 'double' },
+        },
+      },
+    });
+  });
+
+  test('a batch larger than maxBulkBytes is split into several requests and an event larger than it is dead-lettered', async () => {
+    const counting = createElasticsearchClient({ node, requestTimeoutMs: 30_000 });
+    const bulkPaths: string[] = [];
+    counting.diagnostic.on('request', (_, request) => {
+      const path = request?.meta.request.params.path ?? '';
+      if (path.endsWith('/_bulk')) bulkPaths.push(path);
+    });
+    const small = createElasticsearchSink({ client: counting, config: { ...config, maxBulkBytes: 1_000, installTemplate: false } });
+    const events = [event('f-1', { note: 'x'.repeat(300) }), event('f-2', { note: 'y'.repeat(300) }), event('f-3', { note: 'z'.repeat(2_000) }), event('f-4')];
+    expect(summary(await small.write(events))).toEqual(['ok', 'ok', 'dlq:document_too_large', 'ok']);
+    expect(bulkPaths.length).toBeGreaterThan(1);
+    expect((await search(['f-1', 'f-2', 'f-3', 'f-4'])).map((h) => h._id).sort()).toEqual(['f-1', 'f-2', 'f-4']);
+    await small.close();
+    // The sink leaves a client it was given open for its owner.
+    expect(await small.ready()).toBe(true);
+    await counting.close();
+  });
+});
+
+describe('with an unreachable node (http://127.0.0.1:1)', () => {
+  test.each([true, false])('every event is retry and nothing throws (installTemplate=%p)', async (installTemplate) => {
+    const down = createElasticsearchSink({ node: 'http://127.0.0.1:1', config: { ...config, installTemplate } });
+    const outcomes = await down.write([event('g-1'), event('g-2'), event('g-3')]);
+    expect(summary(outcomes)).toEqual(Array(3).fill('retry:elasticsearch_unavailable'));
+    expect(await down.ready()).toBe(false);
+    await down.close();
+  });
+});

@@ -1,0 +1,87 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import { dlq, retry, type Outcome } from '../../outcomes.ts';
+import type { ElasticsearchConfig } from './config.ts';
+import { decideBulk, type BulkAttempt, type BulkItem } from './retry.ts';
+import { indexNameFor } from './template.ts';
+
+/** An event ready to send: its two NDJSON lines, their size, and where its outcome goes in the caller's array. */
+interface Prepared {
+  readonly position: number;
+  readonly lines: readonly [string, string];
+  readonly bytes: number;
+}
+
+export interface BulkWriterOptions {
+  readonly client: Client;
+  readonly config: Pick<ElasticsearchConfig, 'indexPrefix' | 'maxBulkBytes'>;
+}
+
+/**
+ * `create` with `_id` = event id rather than `index`: the first write wins and a re-delivery is a 409 that counts as
+ * ok (see retry.ts), so a duplicate neither rewrites the document (a delete + add inside Lucene) nor bumps its
+ * version, and the id behaves like the idempotency key the edge promises. The index is derived from the event's own
+ * day, so a re-delivery always meets its earlier copy.
+ */
+function prepare(event: StampedEvent, position: number, indexPrefix: string): Prepared | Outcome {
+  const index = indexNameFor(indexPrefix, event.timestamp);
+  if (index === undefined) return dlq('invalid_document', `timestamp ${JSON.stringify(event.timestamp)} is not an ISO date`);
+  const action = JSON.stringify({ create: { _index: index, _id: event.id } });
+  const source = JSON.stringify(event);
+  // +2 for the newline after each line, as the client joins them.
+  const bytes = Buffer.byteLength(action) + Buffer.byteLength(source) + 2;
+  return { position, lines: [action, source], bytes };
+}
+
+/** Greedy split into requests under maxBytes, keeping input order. */
+function chunk(prepared: readonly Prepared[], maxBytes: number): Prepared[][] {
+  const chunks: Prepared[][] = [];
+  let current: Prepared[] = [];
+  let size = 0;
+  for (const item of prepared) {
+    if (current.length > 0 && size + item.bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += item.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function send(client: Client, items: readonly Prepared[]): Promise<BulkAttempt> {
+  try {
+    // Pre-serialised lines go through the client's NDJSON serializer untouched, so each event is stringified once.
+    const response = await client.bulk<string>({ operations: items.flatMap((item) => item.lines) });
+    return { items: response.items as BulkItem[] };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * Writes events with the bulk API and returns one outcome per event, in input order. Never throws for store
+ * failures: a failed request becomes a retry for each of its events, a failed item an outcome for that event only.
+ */
+export async function writeBulk({ client, config }: BulkWriterOptions, events: readonly StampedEvent[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(events.length);
+  const toSend: Prepared[] = [];
+  events.forEach((event, position) => {
+    const prepared = prepare(event, position, config.indexPrefix);
+    if ('lines' in prepared) {
+      if (prepared.bytes <= config.maxBulkBytes) toSend.push(prepared);
+      else outcomes[position] = dlq('document_too_large', `${prepared.bytes} bytes > maxBulkBytes ${config.maxBulkBytes}`);
+    } else outcomes[position] = prepared;
+  });
+  // Sequential on purpose: the worker's batch is the unit of parallelism, and one request at a time per sink keeps
+  // a throttled cluster from being hit by every chunk at once.
+  for (const items of chunk(toSend, config.maxBulkBytes)) {
+    const decided = decideBulk(await send(client, items), items.length);
+    items.forEach((item, i) => {
+      outcomes[item.position] = decided[i] ?? retry('elasticsearch_server_error');
+    });
+  }
+  return outcomes;
+}
