@@ -1,0 +1,158 @@
+import type { Sql, TransactionSql } from 'postgres';
+
+/**
+ * Schema management: versioned migrations, and the daily partitions of `events`.
+ *
+ * Why `events` is keyed (event_id, event_time): Postgres requires a partitioned table's primary key to contain the
+ * partition key, and ON CONFLICT can only detect a duplicate inside the partition the new row is routed to. Both are
+ * fine here because event_time is the event's own `timestamp`, which the edge fixes once and which travels with the
+ * event through Kafka: a re-delivered event has the same (event_id, event_time), lands in the same partition and
+ * conflicts there, so ON CONFLICT DO NOTHING still dedupes by event id alone.
+ */
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** One statement per entry: DDL goes through the extended protocol, which runs a single statement per query. */
+  readonly statements: (schema: string) => string[];
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create_events',
+    statements: (s) => [
+      `create table if not exists ${s}.events (
+        event_id text not null,
+        type text not null,
+        source text,
+        key text not null,
+        event_time timestamptz not null,
+        received_at timestamptz not null,
+        processed_at timestamptz not null default now(),
+        data jsonb not null,
+        primary key (event_id, event_time)
+      ) partition by range (event_time)`,
+      // A day without its own partition (outside the window, or DDL failed) must still be writable.
+      `create table if not exists ${s}.events_default partition of ${s}.events default`,
+      `create index if not exists events_type_time on ${s}.events (type, event_time)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'create_sensor_data',
+    // As the older sensor service had it, keyed by event id instead of a serial so that re-delivery is a no-op.
+    statements: (s) => [
+      `create table if not exists ${s}.sensor_data (
+        event_id text primary key,
+        sensor_id text not null,
+        value double precision not null,
+        unit text,
+        "timestamp" timestamptz not null,
+        received_at timestamptz not null
+      )`,
+      `create index if not exists sensor_data_sensor_time on ${s}.sensor_data (sensor_id, "timestamp")`,
+    ],
+  },
+];
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema is spliced into DDL (which takes no parameters), so it is checked here as well as in config. */
+function checkedSchema(schema: string): string {
+  if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+/** Serialises DDL across workers per schema; xact locks free themselves at commit or when the connection dies. */
+async function lock(tx: TransactionSql, purpose: string, schema: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtext(${`event_lens.${purpose}.${schema}`}))`;
+}
+
+/**
+ * Applies pending migrations in one transaction and returns the versions it applied. Safe to run from every worker at
+ * start: the advisory lock makes the others wait, after which they find nothing left to do.
+ */
+export async function migrate(sql: Sql, { schema = 'public' }: { schema?: string } = {}): Promise<number[]> {
+  const s = checkedSchema(schema);
+  return sql.begin(async (tx) => {
+    await lock(tx, 'migrations', s);
+    await tx.unsafe(`create schema if not exists ${s}`);
+    await tx.unsafe(`create table if not exists ${s}.schema_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    )`);
+    const rows = await tx.unsafe<Array<{ version: number }>>(`select version from ${s}.schema_migrations`);
+    const done = new Set(rows.map((row) => row.version));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS.filter((m) => !done.has(m.version))) {
+      for (const statement of migration.statements(s)) await tx.unsafe(statement);
+      await tx.unsafe(`insert into ${s}.schema_migrations (version, name) values ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
+
+const DAY_MS = 86_400_000;
+const partitionName = (day: string) => `events_p${day.replaceAll('-', '')}`;
+
+/** The UTC day (`YYYY-MM-DD`) of an ISO timestamp, or undefined if it is not one Postgres could hold in a partition. */
+export function dayOf(iso: string): string | undefined {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return undefined;
+  const day = new Date(ms).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) && !day.startsWith('0000') ? day : undefined;
+}
+
+/** Today and the `ahead` days after it, so a new day's first writes find their partition already there. */
+export function daysAhead(nowMs: number, ahead: number): string[] {
+  return Array.from({ length: ahead + 1 }, (_, i) => new Date(nowMs + i * DAY_MS).toISOString().slice(0, 10));
+}
+
+/** Whether a day is close enough to now to get its own partition; the others go to DEFAULT. */
+export function inWindow(day: string, nowMs: number, windowDays: number): boolean {
+  return Math.abs(Date.parse(`${day}T00:00:00Z`) - nowMs) <= windowDays * DAY_MS;
+}
+
+/** Days that already have a partition, read back from their names. */
+export async function existingPartitionDays(sql: Sql, schema: string): Promise<string[]> {
+  const rows = await sql<Array<{ name: string }>>`
+    select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = ${`${checkedSchema(schema)}.events`}::regclass`;
+  return rows.flatMap(({ name }) => {
+    const m = /^events_p(\d{4})(\d{2})(\d{2})$/.exec(name);
+    return m ? [`${m[1]}-${m[2]}-${m[3]}`] : [];
+  });
+}
+
+/**
+ * Creates the daily partitions for `days` and returns the days that are now settled: those with a partition, and
+ * those that must stay in DEFAULT because it already holds rows of that day (Postgres then refuses the new partition
+ * with 23514) or because another partition covers them (42P17). Each day gets a savepoint so one refusal does not
+ * abort the others.
+ */
+export async function createPartitions(sql: Sql, schema: string, days: readonly string[]): Promise<string[]> {
+  const s = checkedSchema(schema);
+  return sql.begin(async (tx) => {
+    await lock(tx, 'partitions', s);
+    const settled: string[] = [];
+    for (const day of days) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
+      const next = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+      try {
+        await tx.savepoint((sp) =>
+          sp.unsafe(`create table if not exists ${s}.${partitionName(day)} partition of ${s}.events
+            for values from ('${day} 00:00:00+00') to ('${next} 00:00:00+00')`),
+        );
+        settled.push(day);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== '23514' && code !== '42P17') throw error;
+        settled.push(day);
+      }
+    }
+    return settled;
+  });
+}

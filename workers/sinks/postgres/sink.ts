@@ -1,0 +1,164 @@
+import type { Sql } from 'postgres';
+import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import { dlq, ok, type Outcome } from '../../outcomes.ts';
+import type { Sink } from '../types.ts';
+import type { PostgresSinkConfig } from './config.ts';
+import { createPartitions, dayOf, daysAhead, existingPartitionDays, inWindow, migrate } from './migrations.ts';
+import { outcomeOfError } from './retry.ts';
+
+export const SENSOR_READING = 'sensor.reading';
+
+interface SensorRow {
+  readonly sensorId: string;
+  readonly value: number;
+  readonly unit: string | null;
+}
+
+/** An event ready for the INSERT, with its position in the batch so outcomes stay in input order. */
+interface Row {
+  readonly index: number;
+  readonly event: StampedEvent;
+  readonly day: string | undefined;
+  readonly sensor: SensorRow | undefined;
+}
+
+/**
+ * The legacy sensor_data columns, or a reason the reading cannot have a row there. The edge's `/data` route already
+ * guarantees the shape; this guards the generic routes, where any client may send type `sensor.reading`.
+ */
+function sensorRowOf(event: StampedEvent): SensorRow | Outcome {
+  const { sensor_id: id, value, unit } = event.data;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return dlq('invalid_sensor_reading', 'data.value must be a finite number');
+  const sensorId = typeof id === 'string' || typeof id === 'number' ? String(id) : event.key;
+  return { sensorId, value, unit: typeof unit === 'string' ? unit : null };
+}
+
+export interface PostgresSinkParts {
+  readonly sql: Sql;
+  readonly config: PostgresSinkConfig;
+  /** Epoch ms; decides which days get partitions. */
+  readonly now: () => number;
+}
+
+/**
+ * Writes each batch as one transaction of two INSERT … SELECT FROM unnest(arrays) statements. unnest rather than a
+ * multi-row VALUES list because its text does not depend on the batch size: postgres.js prepares every distinct
+ * statement per connection, a VALUES list would prepare one per batch length, and it would also hit Postgres's 65535
+ * bind-parameter limit at ~9000 events, while unnest always binds 7 arrays.
+ */
+export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
+  const { schema } = config;
+  const events = sql(`${schema}.events`);
+  const sensorData = sql(`${schema}.sensor_data`);
+  /** Days whose routing is settled (own partition, or DEFAULT for good); saves a DDL round trip per batch. */
+  const settledDays = new Set<string>();
+  let prepared: Promise<void> | undefined;
+
+  function prepare(): Promise<void> {
+    prepared ??= (async () => {
+      if (config.migrate) await migrate(sql, { schema });
+      for (const day of await existingPartitionDays(sql, schema)) settledDays.add(day);
+    })().catch((error: unknown) => {
+      prepared = undefined; // try again with the next batch rather than caching the failure
+      throw error;
+    });
+    return prepared;
+  }
+
+  async function ensurePartitions(rows: readonly Row[]): Promise<void> {
+    const nowMs = now();
+    const wanted = new Set(daysAhead(nowMs, config.partitionsAhead));
+    for (const { day } of rows) if (day && inWindow(day, nowMs, config.partitionWindowDays)) wanted.add(day);
+    const missing = [...wanted].filter((day) => !settledDays.has(day)).sort();
+    if (missing.length === 0) return;
+    for (const day of await createPartitions(sql, schema, missing)) settledDays.add(day);
+  }
+
+  async function insert(rows: readonly Row[]): Promise<void> {
+    const sensors = rows.flatMap(({ event, sensor }) => (sensor ? [{ event, ...sensor }] : []));
+    const column = <R>(list: readonly R[], pick: (row: R) => string | number | null) => sql.array(list.map(pick));
+    await sql.begin(async (tx) => {
+      // Timestamps and data travel as text and are cast in SQL: typed as jsonb[], postgres.js would JSON-encode the
+      // already-encoded strings a second time.
+      await tx`
+        insert into ${events} (event_id, type, source, key, event_time, received_at, data)
+        select id, type, source, key, event_time::timestamptz, received_at::timestamptz, data::jsonb
+        from unnest(
+          ${column(rows, (r) => r.event.id)}::text[], ${column(rows, (r) => r.event.type)}::text[],
+          ${column(rows, (r) => r.event.source ?? null)}::text[], ${column(rows, (r) => r.event.key)}::text[],
+          ${column(rows, (r) => r.event.timestamp)}::text[], ${column(rows, (r) => r.event.receivedAt)}::text[],
+          ${column(rows, (r) => JSON.stringify(r.event.data))}::text[]
+        ) as u(id, type, source, key, event_time, received_at, data)
+        on conflict do nothing`;
+      if (sensors.length === 0) return;
+      await tx`
+        insert into ${sensorData} (event_id, sensor_id, value, unit, "timestamp", received_at)
+        select id, sensor_id, value, unit, at::timestamptz, received_at::timestamptz
+        from unnest(
+          ${column(sensors, (r) => r.event.id)}::text[], ${column(sensors, (r) => r.sensorId)}::text[],
+          ${column(sensors, (r) => r.value)}::float8[], ${column(sensors, (r) => r.unit)}::text[],
+          ${column(sensors, (r) => r.event.timestamp)}::text[], ${column(sensors, (r) => r.event.receivedAt)}::text[]
+        ) as u(id, sensor_id, value, unit, at, received_at)
+        on conflict (event_id) do nothing`;
+    });
+  }
+
+  /** One bad row fails the whole statement; writing the rows one at a time finds it and lets the others through. */
+  async function insertOneByOne(rows: readonly Row[], outcomes: Outcome[]): Promise<void> {
+    let down: Outcome | undefined;
+    for (const row of rows) {
+      if (down) {
+        // The server went away mid-way: don't spend a connect timeout on each remaining row.
+        outcomes[row.index] = down;
+        continue;
+      }
+      try {
+        await insert([row]);
+      } catch (error) {
+        const outcome = outcomeOfError(error);
+        outcomes[row.index] = outcome;
+        if (outcome.type === 'retry') down = outcome;
+      }
+    }
+  }
+
+  async function write(batch: readonly StampedEvent[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = batch.map(() => ok);
+    const rows: Row[] = [];
+    batch.forEach((event, index) => {
+      const sensor = event.type === SENSOR_READING ? sensorRowOf(event) : undefined;
+      if (sensor && 'type' in sensor) outcomes[index] = sensor;
+      else rows.push({ index, event, day: dayOf(event.timestamp), sensor });
+    });
+    if (rows.length === 0) return outcomes;
+    try {
+      await prepare();
+      await ensurePartitions(rows);
+      await insert(rows);
+      return outcomes;
+    } catch (error) {
+      const outcome = outcomeOfError(error);
+      if (outcome.type === 'retry') {
+        for (const row of rows) outcomes[row.index] = outcome;
+        return outcomes;
+      }
+    }
+    await insertOneByOne(rows, outcomes);
+    return outcomes;
+  }
+
+  async function ready(): Promise<boolean> {
+    try {
+      await sql`select 1`;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function close(): Promise<void> {
+    await sql.end({ timeout: 5 });
+  }
+
+  return { name: 'postgres', write, ready, close };
+}
