@@ -1,0 +1,21 @@
+import { availableParallelism } from 'node:os';
+import * as v from 'valibot';
+import { defineConfig, port, positiveInt, setting } from '../shared/config/index.ts';
+
+export const edgeConfig = defineConfig('edge', 'EDGE', {
+  port: setting(port, 8080, 'HTTP port; every edge process binds it with SO_REUSEPORT.'),
+  hostname: setting(v.string(), '0.0.0.0', 'Interface to listen on.'),
+  processes: setting(positiveInt, availableParallelism(), 'Edge processes on this machine (default: one per core).'),
+  topic: setting(v.pipe(v.string(), v.minLength(1)), 'events', 'Kafka topic events are produced to.'),
+  maxEventBytes: setting(positiveInt, 1_048_576, 'Largest single event, as JSON, in bytes; larger ones are rejected with 413/event_too_large.'),
+  maxBodyBytes: setting(positiveInt, 10_485_760, 'Largest request body in bytes, after gzip decoding (413/body_too_large).'),
+  maxEventsPerRequest: setting(positiveInt, 10_000, 'Most events in one request (413/too_many_events).'),
+  deliveryTimeoutMs: setting(positiveInt, 15_000, 'How long the producer keeps trying to deliver an event before it is reported failed (message.timeout.ms).'),
+  queueMaxMessages: setting(positiveInt, 100_000, 'Producer queue bound per process; past it requests get 503 with Retry-After (queue.buffering.max.messages).'),
+  lingerMs: setting(v.pipe(v.number(), v.minValue(0)), 5, 'How long the producer waits to fill a batch (linger.ms).'),
+  compression: setting(v.picklist(['none', 'lz4', 'zstd', 'gzip', 'snappy']), 'lz4', 'Kafka batch compression (compression.type).'),
+  retryAfterSeconds: setting(positiveInt, 1, 'Retry-After sent with 503 answers.'),
+  shutdownGraceMs: setting(positiveInt, 20_000, 'On SIGTERM: how long in-flight requests and deliveries may take before exit.'),
+});
+
+export type EdgeConfig = v.InferOutput<typeof edgeConfig.schema>;

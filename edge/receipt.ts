@@ -1,0 +1,31 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * What the client gets back: one entry per input index, in input order, so a client can retry exactly the items
+ * that were rejected. `accepted` means Kafka acknowledged the event (or, with `?ack=queued`, that it is in the
+ * producer's queue).
+ */
+export type ReceiptItem =
+  | { index: number; status: 'accepted'; id: string; partition?: number; offset?: string }
+  | { index: number; status: 'rejected'; code: string; path: string; message: string; retriable?: boolean };
+
+export interface Receipt {
+  accepted: number;
+  rejected: number;
+  ack: 'kafka' | 'queued';
+  results: ReceiptItem[];
+}
+
+/** 202 when all were accepted, 207 when some were rejected, 400 when none; 503 when none got in for lack of room. */
+export function receiptStatus(receipt: Receipt): ContentfulStatusCode {
+  if (receipt.rejected === 0) return 202;
+  if (receipt.accepted > 0) return 207;
+  const allRetriable = receipt.results.every((r) => r.status === 'rejected' && r.retriable);
+  return allRetriable ? 503 : 400;
+}
+
+export function buildReceipt(results: ReceiptItem[], ack: Receipt['ack']): Receipt {
+  let accepted = 0;
+  for (const r of results) if (r.status === 'accepted') accepted++;
+  return { accepted, rejected: results.length - accepted, ack, results };
+}
