@@ -1,0 +1,86 @@
+/**
+ * The Redis key layout, in one place: the sink writes these keys and the query gateway reads them, so both import
+ * this module rather than spelling key names. `P` is the configured prefix (default `el:`).
+ *
+ * | key                      | type   | content                                                                 | expiry                  |
+ * |--------------------------|--------|-------------------------------------------------------------------------|-------------------------|
+ * | P seen:<event id>        | string | `1`; present = this event's effects were applied (de-duplication)       | seenTtlSeconds          |
+ * | P total                  | string | events counted, ever                                                    | none                    |
+ * | P by_type                | hash   | event type -> count                                                     | none                    |
+ * | P by_source              | hash   | source -> count (`(none)` for events without one)                       | none                    |
+ * | P sec:<epoch second>     | string | events whose receivedAt falls in that second                            | perSecondTtl after it   |
+ * | P min:<epoch minute>     | string | events whose receivedAt falls in that minute (epoch minute = s / 60)    | perMinuteTtl after it   |
+ * | P latency:<epoch minute> | hash   | latency bucket upper bound in ms (or `+Inf`) -> count, for events       | perMinuteTtl after it   |
+ * |                          |        | *processed* in that minute; latency = processing time - receivedAt      |                         |
+ * | P latest:<event key>     | hash   | value, unit?, timestamp (ISO), ts_ms, id of the newest event by         | none                    |
+ * |                          |        | timestamp, for the types in `latestTypes` (sensor_id is the event key)  |                         |
+ * | P recent                 | list   | compact JSON {id,type,source?,key,timestamp}, newest written first      | none, capped by LTRIM   |
+ *
+ * Time buckets use the edge's `receivedAt`, not the client's `timestamp`: it is set by our clock, so buckets show
+ * arrival rate even when clients' clocks are wrong or they back-fill old events, and a re-delivered event maps to the
+ * same bucket it was first counted in. Latency histograms are bucketed by processing minute instead, because they
+ * describe how the pipeline is doing now.
+ */
+export interface KeyLayout {
+  readonly seen: (eventId: string) => string;
+  readonly total: string;
+  readonly byType: string;
+  readonly bySource: string;
+  readonly perSecond: (epochSec: number) => string;
+  readonly perMinute: (epochMin: number) => string;
+  readonly latency: (epochMin: number) => string;
+  readonly latest: (eventKey: string) => string;
+  readonly recent: string;
+}
+
+export function keys(prefix: string): KeyLayout {
+  return {
+    seen: (eventId) => `${prefix}seen:${eventId}`,
+    total: `${prefix}total`,
+    byType: `${prefix}by_type`,
+    bySource: `${prefix}by_source`,
+    perSecond: (epochSec) => `${prefix}sec:${epochSec}`,
+    perMinute: (epochMin) => `${prefix}min:${epochMin}`,
+    latency: (epochMin) => `${prefix}latency:${epochMin}`,
+    latest: (eventKey) => `${prefix}latest:${eventKey}`,
+    recent: `${prefix}recent`,
+  };
+}
+
+/** The `by_source` field for events that carry no source, so the per-source counts still add up to the total. */
+export const NO_SOURCE = '(none)';
+
+export const epochSecond = (ms: number): number => Math.floor(ms / 1000);
+export const epochMinute = (ms: number): number => Math.floor(ms / 60_000);
+
+/**
+ * Latency bucket upper bounds in ms: a 1-2-5 log scale from 1 ms to ~17 minutes, so any percentile is known within a
+ * factor of 2.5 at 20 hash fields per minute. Fixed forever: changing them would make old and new minutes unmergeable.
+ */
+export const LATENCY_BOUNDS_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
+] as const;
+export const LATENCY_OVERFLOW = '+Inf';
+
+/** The hash field a latency is counted under: the smallest bound >= it. Clock skew can make it negative; that is 0. */
+export function latencyField(latencyMs: number): string {
+  const bound = LATENCY_BOUNDS_MS.find((b) => latencyMs <= b);
+  return bound === undefined ? LATENCY_OVERFLOW : String(bound);
+}
+
+/**
+ * The q-quantile (0 < q <= 1) of merged bucket counts, as the upper bound of the bucket it falls in (an upper
+ * estimate, as Prometheus' histogram_quantile at a bucket edge). Overflow reports the largest finite bound, so the
+ * result is always a finite number; null when there is no data.
+ */
+export function quantile(counts: ReadonlyMap<string, number>, q: number): number | null {
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  if (total === 0) return null;
+  const rank = Math.ceil(q * total);
+  let seen = 0;
+  for (const bound of LATENCY_BOUNDS_MS) {
+    seen += counts.get(String(bound)) ?? 0;
+    if (seen >= rank) return bound;
+  }
+  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1] ?? null;
+}
