@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
 import * as v from 'valibot';
 import { defineConfig, port, positiveInt, setting } from '../shared/config/index.ts';
 
 export const edgeConfig = defineConfig('edge', 'EDGE', {
   port: setting(port, 8080, 'HTTP port; every edge process binds it with SO_REUSEPORT.'),
   hostname: setting(v.string(), '0.0.0.0', 'Interface to listen on.'),
-  processes: setting(positiveInt, availableParallelism(), 'Edge processes on this machine (default: one per core).'),
+  processes: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 0, 'Edge processes on this machine; 0 means one per core.'),
   topic: setting(v.pipe(v.string(), v.minLength(1)), 'events', 'Kafka topic events are produced to.'),
   maxEventBytes: setting(positiveInt, 1_048_576, 'Largest single event, as JSON, in bytes; larger ones are rejected with 413/event_too_large.'),
   maxBodyBytes: setting(positiveInt, 10_485_760, 'Largest request body in bytes, after gzip decoding (413/body_too_large).'),

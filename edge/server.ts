@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { createApp } from './app.ts';
@@ -11,10 +12,11 @@ import { createEdgeMetrics } from './metrics.ts';
  * processes (not threads) are how one box uses every core.
  */
 const config = loadConfig(edgeConfig);
+const processes = config.processes || availableParallelism();
 const conn = loadConfig(connectionsConfig);
 
-if (process.argv.includes('--child') || config.processes === 1) await serve(config);
-else await supervise(config);
+if (process.argv.includes('--child') || processes === 1) await serve(config);
+else await supervise(processes);
 
 async function serve(cfg: EdgeConfig): Promise<void> {
   const metrics = createEdgeMetrics();
@@ -46,8 +48,8 @@ async function serve(cfg: EdgeConfig): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-async function supervise(cfg: EdgeConfig): Promise<void> {
-  const children = Array.from({ length: cfg.processes }, () =>
+async function supervise(processes: number): Promise<void> {
+  const children = Array.from({ length: processes }, () =>
     Bun.spawn([process.execPath, import.meta.path, '--child'], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
   );
   let stopping = false;

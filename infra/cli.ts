@@ -2,6 +2,9 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { ConfigError, loadConfig } from '../shared/config/index.ts';
 import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
 import { runTests } from './test-runner.ts';
+import { edgeConfig } from '../edge/config.ts';
+import { startDemoTraffic } from './demo.ts';
+import { startApps, stopApps } from './platform.ts';
 
 const USAGE = `usage:
   npm start                      start the stack (and the platform), print where to look
@@ -16,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   const stack = createStack(process.env, log);
   switch (cmd) {
     case 'start':
-      return start(stack);
+      return start(stack, rest);
     case 'test':
       return runTests(stack, rest, log);
     case 'stack':
@@ -27,19 +30,41 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function start(stack: Stack): Promise<number> {
+async function start(stack: Stack, args: string[]): Promise<number> {
   await up(stack);
   const conn = loadConfig(connectionsConfig);
+  const edge = loadConfig(edgeConfig);
+  const workersPort = Number(process.env.WORKERS_METRICS_PORT ?? 9470);
+  const edgeUrl = `http://127.0.0.1:${edge.port}`;
+  const apps = await startApps(stack.ctx.root, stack.ctx.home, [
+    { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz` },
+    { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${workersPort}/healthz` },
+  ], log);
+  const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: { DEMO_EDGE_URL: edgeUrl, ...process.env }, log });
   console.log(`
-Event Lens stack is up.
-  Kafka           ${conn.kafkaBrokers}
-  Elasticsearch   ${conn.elasticsearchUrl}
-  Postgres        ${conn.databaseUrl}
-  Redis           ${conn.redisUrl}
-  Logs and data   ${stack.ctx.home}
+Event Lens is running.
+  Edge (ingest)     ${edgeUrl}             POST /v1/events, /orders, /events, /api/events, /api/events/ingest, /data
+  Edge metrics      ${edgeUrl}/metrics
+  Workers metrics   http://127.0.0.1:${workersPort}/metrics
+  Kafka             ${conn.kafkaBrokers}   topic ${edge.topic}
+  Elasticsearch     ${conn.elasticsearchUrl}   alias events
+  Postgres          ${conn.databaseUrl}   table events
+  Redis             ${conn.redisUrl}   keys el:*
+  Logs              ${stack.ctx.home}/logs
+${stopDemo ? '  Demo traffic      on (npm start -- --no-demo to turn it off)\n' : ''}
+Try:
+  curl -s -X POST ${edgeUrl}/v1/events -H 'content-type: application/json' -d '{"type":"signup","key":"u-1","data":{"plan":"pro"}}'
+  curl -s '${conn.elasticsearchUrl}/events/_search?q=type:signup&pretty'
 
-Try:   curl -s '${conn.elasticsearchUrl}/_cluster/health?pretty'
-Stop:  npm run stack -- down`);
+Ctrl-C stops edge, workers and demo; the servers keep running (npm run stack -- down stops them).`);
+  const { promise, resolve } = Promise.withResolvers<void>();
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+  await Promise.race([promise, ...apps.map((a) => a.proc.exited.then((code) => log(`${a.name} exited with ${code}`)))]);
+  const demo = stopDemo?.();
+  if (demo) log(`demo: ${demo.sent} events accepted in total`);
+  await stopApps(apps);
+  log('stopped edge and workers');
   return 0;
 }
 

@@ -2,10 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig, type ConfigEntries, type ConfigSpec } from '../shared/config/index.ts';
+import { edgeConfig } from '../edge/config.ts';
 import { stackConfig } from './config.ts';
+import { demoConfig } from './demo.ts';
 
 /** Every component's config spec; docs/configuration.md is generated from these (run `bun infra/docs.ts`). */
-export const SPECS: Array<ConfigSpec<ConfigEntries>> = [connectionsConfig, stackConfig];
+export const SPECS: Array<ConfigSpec<ConfigEntries>> = [connectionsConfig, stackConfig, edgeConfig, demoConfig];
 
 export const DOC_PATH = join(import.meta.dir, '..', 'docs', 'configuration.md');
 
