@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+
+/** Installs a Debian package when its command is missing (root only), else stops with the command to run. */
+export async function ensureTool(command: string, aptPackage: string): Promise<void> {
+  if (Bun.which(command)) return;
+  if (process.getuid?.() !== 0 || !Bun.which('apt-get')) throw new Error(`${command} is missing: sudo apt-get install -y ${aptPackage}`);
+  console.log(`installing ${aptPackage} from Debian packages ...`);
+  for (const cmd of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', aptPackage]]) {
+    const p = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if ((await p.exited) !== 0) throw new Error(`${cmd.join(' ')} failed`);
+  }
+}
+
+export async function waitFor(name: string, url: string, method = 'GET', timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { method, signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await Bun.sleep(200);
+  }
+  throw new Error(`${name} did not answer at ${url} within ${timeoutMs / 1000}s`);
+}
+
+/** The project's Kafka client producer rate from bench:kafka (--quick --json), or undefined if it is not available. */
+export async function kafkaProduceRate(root: string): Promise<number | undefined> {
+  const script = join(root, 'bench/kafka/producer.ts');
+  if (!(await Bun.file(script).exists())) return undefined;
+  const proc = Bun.spawn([process.execPath, script, '--quick', '--json', '--no-peer'], { stdout: 'pipe', stderr: 'inherit', cwd: root });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!line) return undefined;
+  const j = JSON.parse(line) as { bun?: { msgsPerSec?: number }; bunMsgsPerSec?: number };
+  return j.bun?.msgsPerSec ?? j.bunMsgsPerSec;
+}
+
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
