@@ -1,0 +1,145 @@
+/**
+ * Producer throughput: shared/kafka (bun:ffi librdkafka) vs Kafka's own Java ProducerPerformance, same broker, same
+ * run, same record size and durability (acks=all, idempotent, batch.size 256 KiB, linger 5 ms, no compression).
+ * Every Bun delivery is awaited individually (one promise per message), as the edge does.
+ *
+ *   bun bench/kafka/producer.ts [--quick] [--json] [--records N]
+ *
+ * Env: KAFKA_BROKERS (127.0.0.1:9092), STACK_HOME (<repo>/.stack, where Kafka's jars live).
+ */
+import { join, resolve } from 'node:path';
+import { createAdmin, createProducer, KafkaError } from '../../shared/kafka/index.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const valueOf = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+const RECORDS = Number(valueOf('--records') ?? (flag('--quick') ? 200_000 : 1_000_000));
+const RECORD_SIZE = 200;
+const PARTITIONS = 6;
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const STACK_HOME = process.env.STACK_HOME ?? join(resolve(import.meta.dir, '..', '..'), '.stack');
+const JSON_OUT = flag('--json');
+// Below librdkafka's queue.buffering.max.messages (100k): the bench measures throughput, not QueueFull handling.
+const WINDOW = 80_000;
+const TUNING = { acks: 'all', 'enable.idempotence': true, 'batch.size': 262144, 'linger.ms': 5, 'compression.type': 'none' };
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const rate = (n: number, ms: number) => Math.round((n * 1000) / ms);
+
+interface RunResult {
+  /** Acknowledged records. */
+  records: number;
+  msgsPerSec: number;
+  mbPerSec: number;
+  seconds: number;
+  failed: number;
+}
+
+async function benchBun(topic: string): Promise<RunResult> {
+  const producer = createProducer({ brokers: BROKERS, config: TUNING });
+  const value = crypto.getRandomValues(new Uint8Array(RECORD_SIZE));
+  let inflight = 0;
+  let acked = 0;
+  let failed = 0;
+  let firstError: KafkaError | undefined;
+  let wake: (() => void) | undefined;
+  const settle = () => {
+    inflight--;
+    if (wake && inflight <= WINDOW / 2) {
+      wake();
+      wake = undefined;
+    }
+  };
+  const ok = () => {
+    acked++;
+    settle();
+  };
+  const fail = (e: KafkaError) => {
+    failed++;
+    firstError ??= e;
+    settle();
+  };
+  const start = performance.now();
+  const progress = setInterval(() => log(`  bun: ${acked.toLocaleString()} acked, ${rate(acked, performance.now() - start).toLocaleString()} msgs/s`), 1000);
+  for (let i = 0; i < RECORDS; i++) {
+    if (inflight >= WINDOW) await new Promise<void>((r) => (wake = r));
+    inflight++;
+    producer.produce({ topic, value }).then(ok, fail);
+  }
+  await producer.flush(120_000);
+  while (inflight > 0) await Bun.sleep(1);
+  const ms = performance.now() - start;
+  clearInterval(progress);
+  await producer.close();
+  if (firstError) log(`  bun: ${failed} deliveries failed, first: ${firstError.message}`);
+  return { records: acked, msgsPerSec: rate(acked, ms), mbPerSec: +((acked * RECORD_SIZE) / 1048576 / (ms / 1000)).toFixed(1), seconds: +(ms / 1000).toFixed(2), failed };
+}
+
+async function benchJava(topic: string): Promise<RunResult> {
+  const cp = `${join(STACK_HOME, 'kafka', 'lib')}/*`;
+  const props = [`bootstrap.servers=${BROKERS}`, 'acks=all', 'enable.idempotence=true', 'batch.size=262144', 'linger.ms=5', 'compression.type=none'];
+  const cmd = ['java', '-cp', cp, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(RECORDS),
+    '--record-size', String(RECORD_SIZE), '--throughput', '-1', '--producer-props', ...props];
+  const proc = Bun.spawn(cmd, { stdout: 'pipe', stderr: 'pipe' });
+  let last = '';
+  const decoder = new TextDecoder();
+  const reader = proc.stdout.getReader();
+  let pending = '';
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    // Chunks are not line-aligned: keep the unfinished tail for the next one.
+    const lines = (pending + decoder.decode(r.value, { stream: true })).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      if (line.includes('has been deprecated')) continue;
+      log(`  java: ${line}`);
+      if (line.includes('records sent')) last = line;
+    }
+  }
+  if (pending.includes('records sent')) last = pending;
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`ProducerPerformance exited with ${code}: ${(await new Response(proc.stderr).text()).slice(-2000)}`);
+  // "1000000 records sent, 128123.4 records/sec (24.44 MB/sec), 130.2 ms avg latency, ..."
+  const m = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(last);
+  if (!m) throw new Error(`cannot parse ProducerPerformance summary: ${last}`);
+  const records = Number(m[1]);
+  const msgsPerSec = Math.round(Number(m[2]));
+  return { records, msgsPerSec, mbPerSec: Number(m[3]), seconds: +(records / msgsPerSec).toFixed(2), failed: 0 };
+}
+
+const admin = createAdmin({ brokers: BROKERS });
+const id = crypto.randomUUID().slice(0, 8);
+const topics = { bun: `bench-bun-${id}`, java: `bench-java-${id}` };
+try {
+  await admin.createTopics([{ name: topics.bun, partitions: PARTITIONS }, { name: topics.java, partitions: PARTITIONS }]);
+  log(`producer bench: ${RECORDS.toLocaleString()} x ${RECORD_SIZE} B, acks=all, idempotent, ${PARTITIONS} partitions, broker ${BROKERS}`);
+  log('shared/kafka (bun:ffi librdkafka), every delivery awaited:');
+  const bun = await benchBun(topics.bun);
+  // Integrity, outside the timing: the broker must hold every acknowledged record.
+  let onBroker = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const w = await admin.watermarks(topics.bun, p);
+    onBroker += Number(w.high - w.low);
+  }
+  log(`  bun: broker holds ${onBroker.toLocaleString()} records`);
+  if (onBroker < bun.records) throw new Error(`only ${onBroker} of ${bun.records} acknowledged records are on the broker`);
+  log('Kafka ProducerPerformance (Java):');
+  const java = await benchJava(topics.java);
+  const ratio = +(bun.msgsPerSec / java.msgsPerSec).toFixed(2);
+  const summary = [
+    `bun  (shared/kafka)     ${bun.msgsPerSec.toLocaleString().padStart(10)} msgs/s  ${bun.mbPerSec} MB/s  (${bun.records.toLocaleString()} acked, ${bun.failed} failed)`,
+    `java (ProducerPerf.)    ${java.msgsPerSec.toLocaleString().padStart(10)} msgs/s  ${java.mbPerSec} MB/s`,
+    `ratio bun/java          ${ratio}x (target >= 1.2x)`,
+  ];
+  console.log(summary.join('\n'));
+  if (JSON_OUT) {
+    console.log(JSON.stringify({ bench: 'kafka-producer', records: RECORDS, recordSize: RECORD_SIZE, acks: 'all', partitions: PARTITIONS, librdkafka: '2.x', bun, java, ratio, at: new Date().toISOString() }));
+  }
+  if (bun.failed > 0) process.exitCode = 1;
+} finally {
+  await admin.deleteTopics([topics.bun, topics.java]).catch((e: unknown) => log(`cleanup failed: ${String(e)}`));
+  await admin.close();
+}

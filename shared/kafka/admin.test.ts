@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { createAdmin, createProducer, KafkaError } from './index.ts';
+import { BROKERS, uniqueName } from './testing.ts';
+
+// A real broker on a shared 2-core machine: allow for slow group joins; these are limits, not assertions.
+setDefaultTimeout(30_000);
+
+const admin = createAdmin({ brokers: BROKERS });
+const created: string[] = [];
+afterAll(async () => {
+  await admin.deleteTopics(created);
+  await admin.close();
+});
+
+describe('Admin', () => {
+  test('creates a topic with its partitions and config, lists it, and deletes it', async () => {
+    const name = uniqueName('admin');
+    created.push(name);
+    await admin.createTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }]);
+    const md = await admin.metadata();
+    expect(md.brokers.length).toBeGreaterThan(0);
+    expect(md.topics.find((t) => t.name === name)?.partitions.length).toBe(4);
+    expect(await admin.listTopics()).toContain(name);
+    await admin.deleteTopics([name]);
+    // Deletion propagates to the broker's metadata cache asynchronously.
+    let topics = await admin.listTopics();
+    for (let i = 0; i < 100 && topics.includes(name); i++) topics = await Bun.sleep(100).then(() => admin.listTopics());
+    expect(topics).not.toContain(name);
+  });
+
+  test('creating an existing topic is a no-op unless ifNotExists is false', async () => {
+    const name = uniqueName('admin');
+    created.push(name);
+    await admin.createTopics([{ name }]);
+    await admin.createTopics([{ name }]);
+    const err = await admin.createTopics([{ name }], { ifNotExists: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KafkaError);
+    expect((err as KafkaError).rdName).toBe('TOPIC_ALREADY_EXISTS');
+  });
+
+  test('deleting a missing topic is a no-op unless ifExists is false', async () => {
+    const name = uniqueName('missing');
+    await admin.deleteTopics([name]);
+    const err = await admin.deleteTopics([name], { ifExists: false }).catch((e: unknown) => e);
+    expect((err as KafkaError).rdName).toBe('UNKNOWN_TOPIC_OR_PART');
+  });
+
+  test('watermarks count what was produced', async () => {
+    const name = uniqueName('admin');
+    created.push(name);
+    await admin.createTopics([{ name, partitions: 1 }]);
+    const p = createProducer({ brokers: BROKERS });
+    await p.produceBatch(Array.from({ length: 25 }, (_, i) => ({ topic: name, value: `${i}` })));
+    await p.close();
+    expect(await admin.watermarks(name, 0)).toEqual({ low: 0n, high: 25n });
+  });
+
+  test('a group that never committed has no committed offsets', async () => {
+    expect(await admin.committed(uniqueName('nobody'))).toEqual([]);
+  });
+
+  test('requests after close reject with a typed error', async () => {
+    const a = createAdmin({ brokers: BROKERS });
+    await a.close();
+    await expect(a.createTopics([{ name: uniqueName('late') }])).rejects.toBeInstanceOf(KafkaError);
+  });
+});

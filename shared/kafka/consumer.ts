@@ -1,0 +1,288 @@
+import { ptr, read, type Pointer } from 'bun:ffi';
+import { buildConf, createHandle, DEFAULT_BROKERS, type KafkaConfig } from './conf.ts';
+import { Emitter } from './emitter.ts';
+import { errorFromCode, takeError, type KafkaError } from './errors.ts';
+import { DESTROY_F_NO_CONSUMER_CLOSE, ERR, EVENT, loadRdkafka, RD_KAFKA_CONSUMER, type Rdkafka } from './ffi.ts';
+import { MessageReader, type ConsumedMessage } from './messages.ts';
+import { asPtr, fromTpList, mustPtr, tpKey, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
+import { EventPump } from './pump.ts';
+import { clientEvent, type ClientEvents } from './slots.ts';
+import { CommitTracker } from './commits.ts';
+import { applyRebalance, type RebalanceEvent } from './rebalance.ts';
+
+export type { ConsumedMessage } from './messages.ts';
+export type { RebalanceEvent } from './rebalance.ts';
+
+export interface ConsumerOptions {
+  brokers?: string;
+  groupId: string;
+  topics: readonly string[];
+  /** Any librdkafka consumer property; merged over CONSUMER_DEFAULTS. */
+  config?: KafkaConfig;
+  statsIntervalMs?: number;
+  /** Messages copied out of librdkafka ahead of poll(); beyond this, fetched data waits in librdkafka's bounded queue. */
+  maxBuffered?: number;
+  libraryPath?: string;
+}
+
+export interface PartitionLag extends TopicPartition {
+  /** Next offset poll() will return (or -1 when nothing was consumed and nothing committed is known). */
+  position: bigint;
+  /** High watermark from the last fetch response (-1 until the first fetch). */
+  high: bigint;
+  lag: bigint | undefined;
+}
+
+export interface ConsumerEvents extends ClientEvents {
+  rebalance: RebalanceEvent;
+}
+
+/** Offsets are committed explicitly (commit()), after the application has processed what poll() returned. */
+export const CONSUMER_DEFAULTS: KafkaConfig = {
+  'enable.auto.commit': false,
+  'enable.auto.offset.store': false,
+  'auto.offset.reset': 'earliest',
+};
+
+export class Consumer extends Emitter<ConsumerEvents> {
+  readonly #lib: Rdkafka;
+  readonly #rk: Pointer;
+  readonly #consumerQ: Pointer;
+  readonly #mainQ: Pointer;
+  readonly #reader: MessageReader;
+  readonly #fetchPump: EventPump;
+  readonly #mainPump: EventPump;
+  readonly #commits: CommitTracker;
+  readonly #maxBuffered: number;
+  #buffer: ConsumedMessage[] = [];
+  readonly #positions = new Map<string, TopicPartitionOffset>();
+  readonly #paused = new Set<string>();
+  readonly #pendingRebalances: Pointer[] = [];
+  #inPoll = false;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #lastError: KafkaError | undefined;
+  readonly groupId: string;
+
+  constructor({ brokers = DEFAULT_BROKERS, groupId, topics, config = {}, statsIntervalMs = 0, maxBuffered = 10_000, libraryPath }: ConsumerOptions) {
+    super();
+    const lib = (this.#lib = loadRdkafka(libraryPath));
+    const merged: KafkaConfig = { ...CONSUMER_DEFAULTS, 'bootstrap.servers': brokers, ...config, 'group.id': groupId };
+    if (statsIntervalMs > 0) merged['statistics.interval.ms'] = statsIntervalMs;
+    // REBALANCE as an event (not a callback) keeps every librdkafka interaction on this thread, inside poll().
+    const conf = buildConf(lib, merged, EVENT.ERROR | EVENT.STATS | EVENT.REBALANCE | EVENT.OFFSET_COMMIT);
+    this.#rk = createHandle(lib, RD_KAFKA_CONSUMER, conf);
+    this.#maxBuffered = maxBuffered;
+    this.groupId = groupId;
+    this.#reader = new MessageReader(lib);
+    // Not rd_kafka_poll_set_consumer: commit results, stats and client errors stay on the main queue, so a full
+    // fetch buffer can never hold back a commit the application is awaiting.
+    this.#consumerQ = mustPtr(lib.rd_kafka_queue_get_consumer(this.#rk), 'rd_kafka_queue_get_consumer');
+    this.#mainQ = mustPtr(lib.rd_kafka_queue_get_main(this.#rk), 'rd_kafka_queue_get_main');
+    this.#commits = new CommitTracker(lib, this.#rk, this.#mainQ, (e) => this.#error(e));
+    this.#mainPump = new EventPump({ lib, queue: this.#mainQ, handle: (ev) => this.#onMainEvent(ev) });
+    this.#fetchPump = new EventPump({
+      lib,
+      queue: this.#consumerQ,
+      handle: (ev) => this.#onConsumerEvent(ev),
+      canDrain: () => this.#inPoll || (this.#buffer.length < this.#maxBuffered && this.#pendingRebalances.length === 0),
+    });
+    const err = withTpList(lib, topics.map((topic) => ({ topic, partition: -1 })), (list) => lib.rd_kafka_subscribe(this.#rk, list));
+    if (err !== 0) {
+      void this.close(0);
+      throw errorFromCode(lib, err, `subscribe to ${topics.join(', ')}`);
+    }
+  }
+
+  #error(e: KafkaError): void {
+    this.#lastError = e;
+    this.emit('error', e);
+  }
+
+  #onMainEvent(ev: Pointer): boolean {
+    const type = this.#lib.rd_kafka_event_type(ev);
+    if (type === EVENT.OFFSET_COMMIT) this.#commits.onEvent(ev);
+    else this.#clientEvent(ev, type);
+    this.#lib.rd_kafka_event_destroy(ev);
+    return true;
+  }
+
+  #clientEvent(ev: Pointer, type: number): void {
+    const e = clientEvent(this.#lib, this.#rk, ev, type);
+    if (e?.kind === 'stats') this.emit('stats', e.stats);
+    if (e?.kind === 'error') this.#error(e.error);
+  }
+
+  #onConsumerEvent(ev: Pointer): boolean {
+    const lib = this.#lib;
+    const type = lib.rd_kafka_event_type(ev);
+    if (type === EVENT.REBALANCE && !this.#inPoll) {
+      // Like Java's KafkaConsumer, rebalances are applied inside poll(): by then the application has committed what
+      // it processed, so the next owner starts exactly there (no duplicates across a clean rebalance).
+      this.#pendingRebalances.push(ev);
+      return false;
+    }
+    if (type === EVENT.FETCH) {
+      const m = asPtr(lib.rd_kafka_event_message_next(ev));
+      const err = m ? read.i32(m, 0) : 0;
+      if (m && err === 0 && !this.#closing) this.#buffer.push(this.#reader.read(m));
+      else if (err !== 0 && err !== ERR.PARTITION_EOF) this.#error(errorFromCode(lib, err));
+    } else if (type === EVENT.REBALANCE) {
+      this.#rebalance(ev);
+    } else {
+      this.#clientEvent(ev, type);
+    }
+    lib.rd_kafka_event_destroy(ev);
+    return true;
+  }
+
+  #rebalance(ev: Pointer): void {
+    const event = applyRebalance(this.#lib, this.#rk, ev, (e) => this.#error(e));
+    if (event.kind !== 'assign') this.#forget(event.cooperative ? event.partitions : undefined);
+    this.emit('rebalance', { kind: event.kind, partitions: event.partitions, ...(event.error ? { error: event.error } : {}) });
+  }
+
+  /** Drops buffered messages (and positions) of partitions this member no longer owns; all when undefined. */
+  #forget(partitions: TopicPartition[] | undefined): void {
+    const keys = partitions ? new Set(partitions.map((p) => tpKey(p.topic, p.partition))) : undefined;
+    this.#buffer = keys ? this.#buffer.filter((m) => !keys.has(tpKey(m.topic, m.partition))) : [];
+    for (const k of keys ?? [...this.#positions.keys()]) this.#positions.delete(k);
+  }
+
+  /** Up to maxMessages; waits (without blocking the event loop) up to timeoutMs when none are ready. */
+  async poll(maxMessages = 500, timeoutMs = 1000): Promise<ConsumedMessage[]> {
+    if (this.#closing) throw errorFromCode(this.#lib, ERR.DESTROY, 'consumer is closed');
+    if (this.#inPoll) throw new Error('poll() is already running on this consumer; await it before polling again');
+    const deadline = Date.now() + timeoutMs;
+    this.#inPoll = true;
+    try {
+      for (;;) {
+        for (let ev = this.#pendingRebalances.shift(); ev; ev = this.#pendingRebalances.shift()) {
+          this.#rebalance(ev);
+          this.#lib.rd_kafka_event_destroy(ev);
+        }
+        if (this.#buffer.length < maxMessages) this.#fetchPump.drain();
+        const out = this.#take(maxMessages);
+        const left = deadline - Date.now();
+        if (out.length > 0 || left <= 0 || this.#closing) return out;
+        await this.#fetchPump.wait(Math.min(left, 250));
+      }
+    } finally {
+      this.#inPoll = false;
+    }
+  }
+
+  #take(max: number): ConsumedMessage[] {
+    let out: ConsumedMessage[];
+    if (this.#paused.size === 0) {
+      out = this.#buffer.length <= max ? this.#buffer : this.#buffer.slice(0, max);
+      this.#buffer = out === this.#buffer ? [] : this.#buffer.slice(max);
+    } else {
+      out = [];
+      const rest: ConsumedMessage[] = [];
+      for (const m of this.#buffer) {
+        if (out.length < max && !this.#paused.has(tpKey(m.topic, m.partition))) out.push(m);
+        else rest.push(m);
+      }
+      this.#buffer = rest;
+    }
+    for (const m of out) this.#positions.set(tpKey(m.topic, m.partition), { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+    return out;
+  }
+
+  /**
+   * Commits explicit offsets (the NEXT offset to consume, as Kafka defines it), or by default the position after
+   * every message poll() returned. sync (default) resolves once the coordinator acknowledged; async resolves at once
+   * and reports a failure as an 'error' event.
+   */
+  commit(offsets?: readonly TopicPartitionOffset[], { sync = true }: { sync?: boolean } = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(errorFromCode(this.#lib, ERR.DESTROY, 'consumer is closed'));
+    return this.#commits.commit(offsets ?? [...this.#positions.values()], sync);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.#paused.add(tpKey(p.topic, p.partition));
+    this.#check(withTpList(this.#lib, partitions, (l) => this.#lib.rd_kafka_pause_partitions(this.#rk, l)), 'pause');
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.#paused.delete(tpKey(p.topic, p.partition));
+    this.#check(withTpList(this.#lib, partitions, (l) => this.#lib.rd_kafka_resume_partitions(this.#rk, l)), 'resume');
+  }
+
+  /** Replays from `offset` (or OFFSET_BEGINNING / OFFSET_END) on an assigned partition; buffered messages are dropped. */
+  seek(to: TopicPartitionOffset): void {
+    this.#forget([to]);
+    const e = withTpList(this.#lib, [to], (l) => asPtr(this.#lib.rd_kafka_seek_partitions(this.#rk, l, 0)));
+    if (e) throw takeError(this.#lib, e);
+    if (to.offset >= 0n) this.#positions.set(tpKey(to.topic, to.partition), { ...to });
+  }
+
+  #check(err: number, what: string): void {
+    if (err !== 0) throw errorFromCode(this.#lib, err, what);
+  }
+
+  assignment(): TopicPartition[] {
+    if (this.#closed) return [];
+    const out = new BigUint64Array(1);
+    this.#check(this.#lib.rd_kafka_assignment(this.#rk, ptr(out)), 'assignment');
+    const list = asPtr(out[0]!);
+    const parts = fromTpList(list).map(({ topic, partition }) => ({ topic, partition }));
+    if (list) this.#lib.rd_kafka_topic_partition_list_destroy(list);
+    return parts;
+  }
+
+  /** Per assigned partition, from the watermark librdkafka cached on its last fetch (no broker round trip). */
+  lag(): PartitionLag[] {
+    const lo = new BigInt64Array(2);
+    return this.assignment().map(({ topic, partition }) => {
+      const name = Buffer.from(`${topic}\0`);
+      const err = this.#lib.rd_kafka_get_watermark_offsets(this.#rk, name, partition, ptr(lo), ptr(lo, 8));
+      const high = err === 0 ? lo[1]! : -1n;
+      const position = this.#positions.get(tpKey(topic, partition))?.offset ?? -1n;
+      return { topic, partition, position, high, lag: high >= 0n && position >= 0n ? high - position : undefined };
+    });
+  }
+
+  lastError(): KafkaError | undefined {
+    return this.#lastError;
+  }
+
+  /** Leaves the group (revoking partitions through the normal rebalance path) and frees the handle. */
+  close(timeoutMs = 10_000): Promise<void> {
+    this.#closing ??= this.#close(timeoutMs);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    const lib = this.#lib;
+    while (this.#inPoll) await this.#fetchPump.wait(10);
+    this.#inPoll = true;
+    for (const ev of this.#pendingRebalances.splice(0)) {
+      this.#rebalance(ev);
+      lib.rd_kafka_event_destroy(ev);
+    }
+    const e = asPtr(lib.rd_kafka_consumer_close_queue(this.#rk, this.#consumerQ));
+    if (e) this.#error(takeError(lib, e));
+    const deadline = Date.now() + timeoutMs;
+    while (!e && lib.rd_kafka_consumer_closed(this.#rk) === 0 && Date.now() < deadline) {
+      this.#fetchPump.drain();
+      this.#mainPump.drain();
+      await this.#fetchPump.wait(Math.min(50, Math.max(0, deadline - Date.now())));
+    }
+    const closedCleanly = lib.rd_kafka_consumer_closed(this.#rk) !== 0;
+    this.#mainPump.drain();
+    this.#fetchPump.stop();
+    this.#mainPump.stop();
+    this.#commits.rejectAll(errorFromCode(lib, ERR.DESTROY, 'consumer closed before the commit completed'));
+    this.#buffer = [];
+    lib.rd_kafka_queue_destroy(this.#consumerQ);
+    lib.rd_kafka_queue_destroy(this.#mainQ);
+    lib.rd_kafka_destroy_flags(this.#rk, closedCleanly ? 0 : DESTROY_F_NO_CONSUMER_CLOSE);
+    this.#closed = true;
+  }
+}
+
+export function createConsumer(options: ConsumerOptions): Consumer {
+  return new Consumer(options);
+}

@@ -1,0 +1,132 @@
+import { ptr } from 'bun:ffi';
+import { MSG_F_COPY, VTYPE, VU_SIZE } from './ffi.ts';
+
+export type Bytes = Uint8Array | string;
+export type Headers = Record<string, Bytes> | ReadonlyArray<readonly [string, Bytes]>;
+
+export interface OutgoingMessage {
+  topic: string;
+  /** null produces a tombstone (no value), as for log compaction deletes. */
+  value: Bytes | null;
+  key?: Bytes | null;
+  headers?: Headers;
+  partition?: number;
+  /** Milliseconds since the epoch; librdkafka stamps the send time when omitted. */
+  timestamp?: number | Date;
+}
+
+const ARENA_SIZE = 1 << 20;
+const MAX_VUS = 64;
+const TWO32 = 2 ** 32;
+const encoder = new TextEncoder();
+
+/**
+ * Fills an rd_kafka_vu_t array for rd_kafka_produceva (variadic rd_kafka_producev cannot be called through FFI).
+ * Small values are copied into one long-lived arena whose address is taken once; librdkafka copies them again during
+ * the call (RD_KAFKA_MSG_F_COPY, always: JS memory may move or be reused once the call returns).
+ */
+export class VuWriter {
+  readonly vus = new Uint8Array(VU_SIZE * MAX_VUS);
+  readonly #dv = new DataView(this.vus.buffer);
+  readonly #arena = new Uint8Array(ARENA_SIZE);
+  readonly #arenaPtr: number = ptr(this.#arena);
+  /** Keeps fallback (large) buffers reachable until the produce call returns. */
+  readonly #keep: Uint8Array[] = [];
+  #n = 0;
+  #off = 0;
+
+  begin(rkt: number, opaque: number, partition: number | undefined): void {
+    this.#n = 0;
+    this.#off = 0;
+    this.#keep.length = 0;
+    this.#ptr(VTYPE.RKT, rkt);
+    this.#ptr(VTYPE.OPAQUE, opaque);
+    this.#i32(VTYPE.MSGFLAGS, MSG_F_COPY);
+    if (partition !== undefined) this.#i32(VTYPE.PARTITION, partition);
+  }
+
+  get count(): number {
+    return this.#n;
+  }
+
+  value(v: Bytes | null): void {
+    this.#mem(VTYPE.VALUE, v);
+  }
+
+  key(k: Bytes | null | undefined): void {
+    if (k !== undefined && k !== null) this.#mem(VTYPE.KEY, k);
+  }
+
+  timestamp(ts: number | Date): void {
+    const ms = typeof ts === 'number' ? ts : ts.getTime();
+    const at = this.#next(VTYPE.TIMESTAMP);
+    this.#dv.setBigInt64(at, BigInt(Math.trunc(ms)), true);
+  }
+
+  headers(h: Headers): void {
+    const pairs = Array.isArray(h) ? (h as ReadonlyArray<readonly [string, Bytes]>) : Object.entries(h);
+    for (const [name, val] of pairs) {
+      if (this.#n + 1 >= MAX_VUS) throw new RangeError(`at most ${MAX_VUS - 8} headers per message`);
+      // Header names are `const char *`: librdkafka reads them up to the NUL.
+      const [namePtr] = this.#bytes(name, true);
+      const [valPtr, size] = this.#bytes(val, false);
+      const at = this.#next(VTYPE.HEADER);
+      this.#setPtr(at, namePtr);
+      this.#setPtr(at + 8, valPtr);
+      this.#setPtr(at + 16, size);
+    }
+  }
+
+  #next(vtype: number): number {
+    const at = this.#n++ * VU_SIZE;
+    this.#dv.setInt32(at, vtype, true);
+    return at + 8;
+  }
+
+  #setPtr(at: number, p: number): void {
+    this.#dv.setUint32(at, p % TWO32, true);
+    this.#dv.setUint32(at + 4, Math.floor(p / TWO32), true);
+  }
+
+  #ptr(vtype: number, p: number): void {
+    this.#setPtr(this.#next(vtype), p);
+  }
+
+  #i32(vtype: number, v: number): void {
+    this.#dv.setInt32(this.#next(vtype), v, true);
+  }
+
+  #mem(vtype: number, v: Bytes | null): void {
+    const at = this.#next(vtype);
+    const [p, size] = v === null ? [0, 0] : this.#bytes(v, false);
+    this.#setPtr(at, p);
+    this.#setPtr(at + 8, size);
+  }
+
+  /** Returns [address, byteLength]; a non-null address even for empty values (empty is not null in Kafka). */
+  #bytes(v: Bytes, nul: boolean): [number, number] {
+    const room = ARENA_SIZE - this.#off;
+    if (typeof v === 'string') {
+      if (v.length * 3 + 1 <= room) {
+        const { written } = encoder.encodeInto(v, this.#arena.subarray(this.#off, ARENA_SIZE - 1));
+        return this.#claim(written, nul);
+      }
+      v = encoder.encode(v);
+    }
+    if (v.byteLength + 1 <= room) {
+      this.#arena.set(v, this.#off);
+      return this.#claim(v.byteLength, nul);
+    }
+    const copy = nul ? new Uint8Array(v.byteLength + 1) : v.byteLength === 0 ? new Uint8Array(1) : v;
+    if (copy !== v) copy.set(v);
+    this.#keep.push(copy);
+    return [ptr(copy), v.byteLength];
+  }
+
+  #claim(len: number, nul: boolean): [number, number] {
+    const start = this.#off;
+    if (nul) this.#arena[start + len] = 0;
+    this.#off += len + 1;
+    return [this.#arenaPtr + start, len];
+  }
+}
