@@ -10,7 +10,9 @@ export async function runTests(stack: Stack, args: string[], log: (line: string)
   let code = 1;
   let counts = { pass: 0, fail: 0, skip: 0 };
   try {
-    const proc = Bun.spawn([process.execPath, 'test', ...args], {
+    // bunfig's [test] timeout is not applied by bun 1.4; integration tests against real servers need more than 5 s.
+    const timeout = args.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout=60000'];
+    const proc = Bun.spawn([process.execPath, 'test', ...timeout, ...args], {
       cwd: stack.ctx.root,
       stdout: 'inherit',
       stderr: 'pipe',
