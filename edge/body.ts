@@ -67,6 +67,8 @@ export function parseJsonBody(text: string): ParsedBody {
     });
   }
   const sized = (v: unknown): BodyItem => ({ ok: true, value: v, bytes: byteLengthOf(v) });
+  const batch = Array.isArray(value) ? value : isEventsWrapper(value) ? value.events : undefined;
+  if (batch?.length === 0) throw new EdgeError(400, 'empty_body', 'the batch has no events');
   if (Array.isArray(value)) return { single: false, items: value.map(sized) };
   if (isEventsWrapper(value)) return { single: false, items: value.events.map(sized), wrapper: 'events' };
   return { single: true, items: [sized(value)] };

@@ -11,7 +11,12 @@ export interface KafkaPublisherOptions {
   compression?: string;
   /** How often the broker is probed for /readyz and admission while idle. */
   probeIntervalMs?: number;
+  /** Largest event the edge accepts; the producer's own size limit is set above it, with room for the stamped fields. */
+  maxEventBytes?: number;
 }
+
+/** What stamping adds to an event at most (id, key, type, source, timestamps, headers), with a wide margin. */
+const STAMP_OVERHEAD_BYTES = 64 * 1024;
 
 /**
  * The edge's producer side: one librdkafka producer per process (acks=all, idempotent), plus a metadata probe so
@@ -25,6 +30,7 @@ export async function createKafkaPublisher({
   lingerMs = 5,
   compression = 'lz4',
   probeIntervalMs = 2_000,
+  maxEventBytes = 1_048_576,
 }: KafkaPublisherOptions): Promise<Publisher> {
   const producer: Producer = createProducer({
     brokers,
@@ -33,14 +39,21 @@ export async function createKafkaPublisher({
       'queue.buffering.max.messages': queueMaxMessages,
       'linger.ms': lingerMs,
       'compression.type': compression,
+      // librdkafka refuses messages over message.max.bytes (default 1,000,000) on the spot, which would turn an event
+      // the edge accepted (up to maxEventBytes, 1 MiB) into a delivery failure.
+      'message.max.bytes': maxEventBytes + STAMP_OVERHEAD_BYTES,
     },
   });
   producer.on('error', () => {}); // surfaced through lastError()/ready(); an unhandled 'error' must not crash the edge
   const admin: Admin = createAdmin({ brokers, timeoutMs: 5_000 });
   let reachable = false;
+  let closed = false;
   let probeError: string | undefined = 'not probed yet';
   const probe = async () => {
     try {
+      // admin.metadata() blocks the JS thread until it answers or times out; with no broker listening that is the
+      // whole timeout, every interval. A non-blocking TCP connect first keeps the edge responsive during an outage.
+      if (!(await anyBrokerListening(brokers, Math.min(probeIntervalMs * 2, 5_000)))) throw new Error(`no broker accepts connections at ${brokers}`);
       await admin.metadata({ timeoutMs: Math.min(probeIntervalMs * 2, 5_000) });
       reachable = true;
       probeError = undefined;
@@ -86,11 +99,14 @@ export async function createKafkaPublisher({
       for (const p of pending) p.catch(() => {}); // later delivery failures show in metrics/logs, not as unhandled rejections
       return settledNow.map((err) => (err === undefined ? { ok: true } : toOutcome(err as KafkaError)));
     },
-    ready: () => reachable && producer.isHealthy(),
+    // Not producer.isHealthy(): after "all brokers down" it stays false until a delivery succeeds, and admission
+    // produces nothing while not ready, so the edge would never recover. The probe says whether a broker answers.
+    ready: () => reachable && !closed && !producer.lastError()?.fatal,
     lastError: () => (reachable ? producer.lastError()?.message : probeError),
     room: () => queueMaxMessages - producer.queueLength(),
     queueDepth: () => producer.queueLength(),
     async close(timeoutMs: number) {
+      closed = true;
       clearInterval(timer);
       await producer.close(timeoutMs);
       await admin.close();
@@ -108,4 +124,30 @@ function toOutcome(result: DeliveryResult): PublishOutcome {
     message: `Kafka did not acknowledge the event: ${result.message}`,
     retriable: result.retriable || unavailable,
   };
+}
+
+/** True when any bootstrap broker accepts a TCP connection within timeoutMs; never blocks the event loop. */
+async function anyBrokerListening(brokers: string, timeoutMs: number): Promise<boolean> {
+  const attempts = brokers.split(',').map(async (entry) => {
+    const at = entry.trim().lastIndexOf(':');
+    const hostname = entry.trim().slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(entry.trim().slice(at + 1));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connect = Bun.connect({ hostname, port, socket: { data() {}, error() {} } });
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs, undefined)));
+    try {
+      const socket = await Promise.race([connect, timeout]);
+      if (!socket) {
+        void connect.then((s) => s.end(), () => {});
+        return false;
+      }
+      socket.end();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  return (await Promise.all(attempts)).some(Boolean);
 }

@@ -27,6 +27,7 @@ async function serve(cfg: EdgeConfig): Promise<void> {
     queueMaxMessages: cfg.queueMaxMessages,
     lingerMs: cfg.lingerMs,
     compression: cfg.compression,
+    maxEventBytes: cfg.maxEventBytes,
   });
   let draining = false;
   const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining });

@@ -101,6 +101,8 @@ default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 log.segment.bytes=268435456
+# The edge accepts events up to 1 MiB (EDGE_MAX_EVENT_BYTES) plus its stamp; the broker's default (~1 MB) is smaller.
+message.max.bytes=2097152
 `;
 }
 

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { createAdmin, type Admin } from '../shared/kafka/index.ts';
+import type { Receipt } from './receipt.ts';
+import { acceptedIds, BROKERS, countById, createTopic, readTopic, uniqueTopic, waitFor } from './testing.ts';
+
+// `bun edge/server.ts` as a real process tree (a supervisor and EDGE_PROCESSES children on one port), over real HTTP.
+const ROOT = join(import.meta.dir, '..');
+const PORT = 18080;
+const PROCESSES = 2;
+const topic = uniqueTopic('server');
+let admin: Admin;
+let proc: ReturnType<typeof Bun.spawn> | undefined;
+let output = '';
+const childPids: number[] = [];
+const accepted: string[] = [];
+
+/** Collects a pipe's text into `output` (stdout and stderr both, for the failure message). */
+async function drain(stream: ReadableStream<Uint8Array>) {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
+}
+
+beforeAll(async () => {
+  admin = createAdmin({ brokers: BROKERS, timeoutMs: 15_000 });
+  await createTopic(admin, topic);
+  proc = Bun.spawn([process.execPath, join(ROOT, 'edge', 'server.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: BROKERS,
+      EDGE_PROCESSES: String(PROCESSES),
+      EDGE_PORT: String(PORT),
+      EDGE_HOSTNAME: '127.0.0.1',
+      EDGE_TOPIC: topic,
+    },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  void drain(proc.stdout as ReadableStream<Uint8Array>);
+  void drain(proc.stderr as ReadableStream<Uint8Array>);
+  // Every child prints one "listening" line once its producer is up and its server bound.
+  await waitFor(() => (output.match(/: listening on /g) ?? []).length === PROCESSES || proc!.exitCode !== null, 30_000, 'both edge processes to listen');
+  if (proc.exitCode !== null) throw new Error(`edge exited early (${proc.exitCode}):\n${output}`);
+  for (const m of output.matchAll(/edge (\d+): listening/g)) childPids.push(Number(m[1]));
+}, 60_000);
+
+afterAll(async () => {
+  // Only the processes this file started: the supervisor, then any child it left behind.
+  if (proc && proc.exitCode === null) {
+    proc.kill('SIGTERM');
+    await Promise.race([proc.exited, Bun.sleep(10_000)]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  for (const pid of childPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await admin?.deleteTopics([topic]).catch(() => undefined);
+  await admin?.close();
+}, 30_000);
+
+const events = (what: string, n: number) => Array.from({ length: n }, (_, i) => ({ type: `server.${what}`, data: { i } }));
+
+/**
+ * A raw HTTP/1.1 connection, so a test can send a request in parts and know the server already holds it.
+ * Responses are read with their Content-Length.
+ */
+async function rawConnection() {
+  let buffer = Buffer.alloc(0);
+  let closed = false;
+  let wake: () => void = () => {};
+  const socket = await Bun.connect({
+    hostname: '127.0.0.1',
+    port: PORT,
+    socket: {
+      data(_s, chunk) {
+        buffer = Buffer.concat([buffer, chunk]);
+        wake();
+      },
+      close() {
+        closed = true;
+        wake();
+      },
+      error() {
+        closed = true;
+        wake();
+      },
+    },
+  });
+  return {
+    write(text: string) {
+      socket.write(text);
+    },
+    async response(timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          const head = buffer.subarray(0, end).toString();
+          const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buffer.length >= end + 4 + length) {
+            const body = buffer.subarray(end + 4, end + 4 + length).toString();
+            buffer = buffer.subarray(end + 4 + length);
+            return { status: Number(head.split(' ')[1]), body };
+          }
+        }
+        if (closed) throw new Error(`connection closed before a full response; got: ${buffer.toString().slice(0, 200)}`);
+        if (Date.now() > deadline) throw new Error('no response in time');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+    end() {
+      socket.end();
+    },
+  };
+}
+
+const request = (body: string, close = false) =>
+  `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+
+describe('bun edge/server.ts', () => {
+  test('answers health, readiness and event posts over real HTTP', async () => {
+    expect((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${PORT}/readyz`)).status).toBe(200);
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`http://127.0.0.1:${PORT}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(events(`plain.${i}`, 10)),
+      });
+      expect(res.status).toBe(202);
+      const receipt = (await res.json()) as Receipt;
+      expect(receipt.accepted).toBe(10);
+      accepted.push(...acceptedIds(receipt));
+    }
+  });
+
+  test('on SIGTERM a batch request already in flight still gets its 202, and the process exits 0', async () => {
+    const conn = await rawConnection();
+    // A first, complete request on the connection proves a child process has accepted it.
+    const first = JSON.stringify(events('first', 5));
+    conn.write(request(first) + first);
+    const firstReply = await conn.response();
+    expect(firstReply.status).toBe(202);
+    accepted.push(...acceptedIds(JSON.parse(firstReply.body) as Receipt));
+
+    // The second request: headers and half the body, then SIGTERM, then the rest of the body.
+    const body = JSON.stringify(events('inflight', 500));
+    const half = Math.floor(body.length / 2);
+    conn.write(request(body, true) + body.slice(0, half));
+    await Bun.sleep(300); // lets the server read the headers; ordering only, nothing is asserted about time
+    proc!.kill('SIGTERM');
+    await Bun.sleep(300); // lets the children start draining while the request is still incomplete
+    conn.write(body.slice(half));
+    const reply = await conn.response();
+    conn.end();
+    expect(reply.status).toBe(202);
+    const receipt = JSON.parse(reply.body) as Receipt;
+    expect(receipt).toMatchObject({ accepted: 500, rejected: 0, ack: 'kafka' });
+    accepted.push(...acceptedIds(receipt));
+
+    const code = await proc!.exited;
+    expect(code).toBe(0);
+    expect(output).toContain('stopped');
+  }, 60_000);
+
+  test('every event the server answered 202 for is in Kafka exactly once', async () => {
+    expect(accepted.length).toBe(4 * 10 + 5 + 500);
+    const counts = countById(await readTopic(BROKERS, admin, topic));
+    for (const id of accepted) expect(counts.get(id)).toBe(1);
+    expect(counts.size).toBe(accepted.length);
+  }, 60_000);
+});
