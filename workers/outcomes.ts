@@ -17,3 +17,6 @@ export const dlq = (reason: string, message?: string): Outcome => ({ type: 'dlq'
 export const retry = (reason: string, message?: string): Outcome => ({ type: 'retry', reason, ...(message && { message }) });
 
 export const isOk = (o: Outcome): boolean => o.type === 'ok';
+
+/** What a pipeline step hands on: the value for the next step, or the (non-ok) outcome that ends the event there. */
+export type StepResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly outcome: Outcome };

@@ -1,4 +1,4 @@
-export { ISSUE_CODES, type IssueCode, type ParseFailure, type ParseResult } from './codes.ts';
+export { fromIssues, ISSUE_CODES, type IssueCode, type ParseFailure, type ParseResult } from './codes.ts';
 export { envelopeSchema, type EventEnvelope } from './envelope.ts';
 export { eventId, eventSource, eventType, legacyId, partitionKey } from './fields.ts';
 export { MAX_DEPTH, jsonObject, type JsonObject, type JsonValue } from './json.ts';

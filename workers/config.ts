@@ -1,0 +1,44 @@
+import * as v from 'valibot';
+import { defineConfig, positiveInt, setting, type ConfigOf } from '../shared/config/index.ts';
+import type { SinkName } from './sinks/types.ts';
+
+export const SINK_NAMES = ['elasticsearch', 'postgres', 'redis'] as const satisfies readonly SinkName[];
+
+const topicName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)'));
+const nonNegativeInt = v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(0));
+// 0 is allowed so tests (and several workers started by hand) can ask the OS for a free port.
+const listenPort = v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(0), v.maxValue(65535));
+
+export const workersConfig = defineConfig('workers', 'WORKERS', {
+  groupId: setting(v.pipe(v.string(), v.minLength(1)), 'event-lens-workers', 'Kafka consumer group every worker process joins.'),
+  topic: setting(topicName, 'events', 'Topic the edge produces to and the workers consume.'),
+  dlqTopic: setting(
+    topicName,
+    'events.dlq',
+    'Dead-letter topic: original bytes and key, plus headers stage, reason, message, attempts, topic, partition, offset, event_id.',
+  ),
+  batchSize: setting(positiveInt, 1000, 'Most messages taken from one poll and processed (and committed) together.'),
+  pollTimeoutMs: setting(positiveInt, 250, 'How long one poll waits for messages when none are buffered.'),
+  sessionTimeoutMs: setting(
+    positiveInt,
+    45_000,
+    'A worker that stops heartbeating (crashed, SIGKILL) keeps its partitions this long before the group moves them (session.timeout.ms; the broker allows 6000 and up).',
+  ),
+  maxPollIntervalMs: setting(
+    positiveInt,
+    300_000,
+    'Longest gap between polls before the member is expelled (max.poll.interval.ms, at least sessionTimeoutMs); workers keep polling while a sink is retried.',
+  ),
+  retryInitialMs: setting(positiveInt, 200, 'First backoff before re-submitting events a sink answered `retry` for; doubles per attempt.'),
+  retryMaxMs: setting(positiveInt, 10_000, 'Cap of that backoff; a store that stays down is retried this often, forever, with consumption paused.'),
+  metricsPort: setting(listenPort, 9470, 'Port of /metrics, /healthz and /readyz; worker i of a `--count N` run listens on metricsPort + i (0: any free port).'),
+  count: setting(positiveInt, 2, 'Worker processes `bun workers/main.ts` runs on this machine (`--count N` overrides).'),
+  index: setting(nonNegativeInt, 0, 'Which worker of a `--count N` run this process is; set by the supervisor, not by hand.'),
+  sinks: setting(
+    v.pipe(v.array(v.picklist(SINK_NAMES)), v.minLength(1, 'expected at least one sink')),
+    [...SINK_NAMES],
+    'Stores every event is written to (comma separated).',
+  ),
+});
+
+export type WorkersConfig = ConfigOf<typeof workersConfig>;

@@ -1,0 +1,109 @@
+import { KafkaError, type ConsumedMessage, type Producer } from '../shared/kafka/index.ts';
+import { deadLetterRecord, type Stage } from './dlq.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { Outcome } from './outcomes.ts';
+import type { SinkName } from './sinks/types.ts';
+import { backoffMs, sleep, type Backoff } from './steps/sinks.ts';
+
+/** One event's final word from one stage: what the dispatcher turns into a DLQ record and metrics. */
+export interface Settled {
+  readonly message: ConsumedMessage;
+  readonly stage: Stage;
+  readonly outcome: Outcome;
+  readonly attempts: number;
+  readonly eventId?: string;
+}
+
+/** What may be retrying while a batch is in flight: a sink, or the dead-letter producer. */
+export type Target = SinkName | 'dlq';
+
+export interface DispatchHooks {
+  onRetrying?(target: Target, attempt: number, pending: number, reason: string): void;
+  onSettled?(target: Target): void;
+}
+
+export interface DispatcherOptions {
+  readonly producer: Pick<Producer, 'produceBatch'>;
+  readonly dlqTopic: string;
+  readonly metrics: WorkerMetrics;
+  readonly backoff: Backoff;
+  readonly hooks?: DispatchHooks;
+  readonly log?: (line: string) => void;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface Dispatcher {
+  /** Latency and error metrics of one sink write call (the sinks step's onAttempt hook). */
+  attempt(sink: SinkName, seconds: number, outcomes: readonly Outcome[]): void;
+  /**
+   * Writes a DLQ record for every dlq outcome and waits for Kafka to acknowledge each (acks=all), then counts every
+   * outcome. Resolves false when shutdown cut the DLQ retries short: the batch must then not be committed.
+   */
+  settle(records: readonly Settled[], signal?: AbortSignal): Promise<boolean>;
+}
+
+const where = (m: ConsumedMessage) => `${m.topic}[${m.partition}]@${m.offset}`;
+
+/**
+ * The one place outcomes become side effects. Steps and sinks only return values, so "what happens to a dead-lettered
+ * or dropped event" is decided here and nowhere else: nothing leaves the pipeline without a DLQ record or a log line,
+ * and nothing is counted twice.
+ */
+export function createDispatcher({ producer, dlqTopic, metrics, backoff, hooks = {}, log = console.log, sleep: wait = sleep }: DispatcherOptions): Dispatcher {
+  function attempt(sink: SinkName, seconds: number, outcomes: readonly Outcome[]): void {
+    metrics.sinkLatency.observe({ sink }, seconds);
+    for (const o of outcomes) if (o.type === 'retry' || o.type === 'dlq') metrics.sinkErrors.inc({ sink, reason: o.reason });
+  }
+
+  /** Produces until every record is acknowledged; a DLQ that cannot be written holds the batch like a down sink. */
+  async function deliver(letters: readonly Settled[], signal?: AbortSignal): Promise<boolean> {
+    let pending = letters;
+    let retried = false;
+    try {
+      for (let round = 1; pending.length > 0; round++) {
+        const records = pending.map((s) => {
+          const { reason, message: detail } = s.outcome as Extract<Outcome, { type: 'dlq' }>;
+          return deadLetterRecord(dlqTopic, { message: s.message, stage: s.stage, reason, detail, attempts: s.attempts, eventId: s.eventId });
+        });
+        const results = await producer.produceBatch(records);
+        const failed: Settled[] = [];
+        let firstError = '';
+        pending.forEach((s, i) => {
+          const result = results[i];
+          if (result instanceof KafkaError) {
+            failed.push(s);
+            firstError ||= result.message;
+          } else metrics.dlq.inc({ stage: s.stage, reason: (s.outcome as { reason: string }).reason });
+        });
+        pending = failed;
+        if (pending.length === 0) return true;
+        metrics.sinkErrors.inc({ sink: 'dlq', reason: 'dlq_delivery_failed' }, pending.length);
+        if (round === 1) log(`dead-letter topic ${dlqTopic} refused ${pending.length} records (${firstError}); retrying`);
+        if (signal?.aborted) return false;
+        retried = true;
+        hooks.onRetrying?.('dlq', round, pending.length, 'dlq_delivery_failed');
+        await wait(backoffMs(round, backoff), signal);
+        if (signal?.aborted) return false;
+      }
+      return true;
+    } finally {
+      if (retried) hooks.onSettled?.('dlq');
+    }
+  }
+
+  async function settle(records: readonly Settled[], signal?: AbortSignal): Promise<boolean> {
+    // Only a caller that ignored an aborted sinks step could pass these; committing after them would lose events.
+    const stuck = records.find((s) => s.outcome.type === 'retry');
+    if (stuck) throw new Error(`${where(stuck.message)} reached dispatch still pending at ${stuck.stage}`);
+    const letters = records.filter((s) => s.outcome.type === 'dlq');
+    if (letters.length > 0 && !(await deliver(letters, signal))) return false;
+    for (const { message, stage, outcome } of records) {
+      const reason = outcome.type === 'ok' ? '' : outcome.reason;
+      metrics.events.inc({ outcome: outcome.type, stage, reason });
+      if (outcome.type === 'drop') log(`dropped ${where(message)} at ${stage}: ${reason}`);
+    }
+    return true;
+  }
+
+  return { attempt, settle };
+}

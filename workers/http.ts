@@ -1,0 +1,38 @@
+import type { Server } from 'bun';
+import type { Worker } from './worker.ts';
+
+export interface WorkerHttpOptions {
+  readonly worker: Pick<Worker, 'readiness' | 'metrics'>;
+  /** 0 picks a free port (see `server.port`). */
+  readonly port: number;
+  readonly hostname?: string;
+}
+
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+
+/**
+ * /metrics (Prometheus text), /healthz (the process answers) and /readyz (503 naming the sinks being retried, or while
+ * shutting down). Readiness is about the stores, not about having partitions: a member without any is still healthy.
+ */
+export function serveWorkerHttp({ worker, port, hostname = '0.0.0.0' }: WorkerHttpOptions): Server<undefined> {
+  return Bun.serve({
+    port,
+    hostname,
+    fetch(req) {
+      const { pathname } = new URL(req.url);
+      if (req.method !== 'GET') return json({ error: { code: 'method_not_allowed', message: 'GET only' } }, 405);
+      switch (pathname) {
+        case '/metrics':
+          return new Response(worker.metrics.registry.render(), { headers: { 'Content-Type': 'text/plain; version=0.0.4' } });
+        case '/healthz':
+          return json({ status: 'ok' });
+        case '/readyz': {
+          const r = worker.readiness();
+          return json({ status: r.status, unready: r.unready }, r.ready ? 200 : 503);
+        }
+        default:
+          return json({ error: { code: 'not_found', message: `no route for ${pathname}` } }, 404);
+      }
+    },
+  });
+}

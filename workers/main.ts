@@ -1,0 +1,85 @@
+import { loadConfig } from '../shared/config/index.ts';
+import { workersConfig, type WorkersConfig } from './config.ts';
+import { serveWorkerHttp } from './http.ts';
+import { createWorker } from './worker.ts';
+
+/**
+ * `bun workers/main.ts [--count N]` (or `bun run workers --count N`): N worker processes on this machine, all in the
+ * same consumer group; more machines just run more. With N > 1 this process only supervises: Bun runs JS on one
+ * thread, so processes are how one machine uses every core. A single worker runs in this process.
+ */
+const config = loadConfig(workersConfig);
+const count = countOf(process.argv.slice(2)) ?? config.count;
+
+if (count === 1) await runOne(config);
+else await supervise(count);
+
+function countOf(args: readonly string[]): number | undefined {
+  const at = args.findIndex((a) => a === '--count' || a.startsWith('--count='));
+  if (at < 0) return undefined;
+  const raw = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`workers: --count expects a positive integer, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function runOne(cfg: WorkersConfig): Promise<void> {
+  const log = (line: string) => console.log(`workers[${cfg.index}] ${line}`);
+  const worker = createWorker({ config: cfg, log });
+  const server = serveWorkerHttp({ worker, port: cfg.metricsPort === 0 ? 0 : cfg.metricsPort + cfg.index });
+  log(`pid ${process.pid}: ${cfg.topic} → ${cfg.sinks.join(', ')} as group ${cfg.groupId}; metrics on http://127.0.0.1:${server.port}/metrics`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing the batch in flight, committing, leaving the group`);
+    void worker.stop().then(
+      () => {
+        void server.stop(true);
+        log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`workers[${cfg.index}] shutdown failed`, error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await worker.done;
+  } catch (error) {
+    // Nothing past the last committed batch was committed, so exiting loses nothing: the batch is re-delivered.
+    console.error(`workers[${cfg.index}] the worker loop failed; exiting`, error);
+    await worker.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+async function supervise(n: number): Promise<void> {
+  const children = Array.from({ length: n }, (_, i) =>
+    Bun.spawn([process.execPath, import.meta.path, '--count', '1'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, WORKERS_INDEX: String(i) },
+    }),
+  );
+  console.log(`workers: supervising ${n} worker processes (${children.map((c) => c.pid).join(', ')})`);
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    for (const child of children) child.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Nothing is restarted: a crashed worker's partitions move to the others, and whatever runs this decides what next.
+  const codes = await Promise.all(children.map((c) => c.exited));
+  const failed = codes.some((code) => code !== 0);
+  if (failed) console.error(`workers: exit codes ${codes.join(', ')}${stopping ? ' (after a stop signal)' : ''}`);
+  process.exit(failed ? 1 : 0);
+}

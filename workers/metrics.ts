@@ -1,0 +1,35 @@
+import { LATENCY_BUCKETS, Registry } from '../shared/telemetry/metrics.ts';
+
+const BATCH_SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+// A batch whose store is down lasts as long as the outage, so the long tail gets buckets of its own.
+const BATCH_DURATION_BUCKETS = [...LATENCY_BUCKETS, 30, 60, 300];
+
+/**
+ * Worker metrics. Every label comes from a fixed set: stages and sinks are named in code, reasons are each stage's
+ * fixed list (workers/outcomes.ts), partitions are the topic's partition numbers, rebalance kinds are three.
+ */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    events: registry.counter('workers_events_total', 'Events by final outcome (ok, drop, dlq) per stage, and reason.', ['outcome', 'stage', 'reason']),
+    batchSize: registry.histogram('workers_batch_size_events', 'Messages per processed batch.', [], BATCH_SIZE_BUCKETS),
+    batchDuration: registry.histogram(
+      'workers_batch_duration_seconds',
+      'From a batch being taken to its offsets being committed, retries included.',
+      [],
+      BATCH_DURATION_BUCKETS,
+    ),
+    sinkLatency: registry.histogram('workers_sink_latency_seconds', 'Duration of one write call per sink.', ['sink'], LATENCY_BUCKETS),
+    sinkErrors: registry.counter('workers_sink_errors_total', 'Events a write attempt answered retry or dlq for, per sink (or dlq producer) and reason.', [
+      'sink',
+      'reason',
+    ]),
+    dlq: registry.counter('workers_dlq_events_total', 'Records delivered to the dead-letter topic, by stage and reason.', ['stage', 'reason']),
+    lag: registry.gauge('workers_consumer_lag_messages', 'High watermark minus position, per assigned partition.', ['partition']),
+    rebalances: registry.counter('workers_rebalances_total', 'Partition assignments and revocations seen by this member.', ['kind']),
+    commitFailures: registry.counter('workers_commit_failures_total', 'Offset commits the coordinator refused (the batch is re-delivered).'),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

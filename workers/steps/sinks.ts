@@ -1,0 +1,129 @@
+import type { StampedEvent } from '../../shared/contracts/index.ts';
+import { retry, type Outcome } from '../outcomes.ts';
+import type { Sink, SinkName } from '../sinks/types.ts';
+
+/** Reasons this step adds on top of the sinks' own, when a sink breaks its contract; fixed, as they are labels. */
+export const SINK_STEP_REASONS = ['sink_exception', 'sink_contract_error'] as const;
+
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Capped exponential backoff with "equal jitter": half of the delay is fixed and half random, so workers that failed
+ * together do not come back in lockstep, yet a wait never collapses to nothing against a store that is down.
+ */
+export function backoffMs(attempt: number, { initialMs, maxMs }: Backoff, random: () => number = Math.random): number {
+  const capped = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30));
+  return Math.round(capped / 2 + (random() * capped) / 2);
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (shutdown must not wait out a 10 s backoff). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** How the runner learns what the step is doing, without the step knowing about consumers or metrics. */
+export interface SinkHooks {
+  /** Every write call: its duration and the outcomes it returned (latency and error metrics). */
+  onAttempt?(sink: SinkName, seconds: number, outcomes: readonly Outcome[]): void;
+  /** The sink left `pending` events to retry after `attempt` tries: pause consumption, report not ready. */
+  onRetrying?(sink: SinkName, attempt: number, pending: number, reason: string): void;
+  /** The sink is done with this batch (every event settled, or the retries were aborted). */
+  onSettled?(sink: SinkName): void;
+}
+
+export interface SinkStepOptions {
+  readonly sinks: readonly Sink[];
+  readonly backoff: Backoff;
+  /** Aborted on shutdown: no further retries; the batch is then reported aborted and must not be committed. */
+  readonly signal?: AbortSignal;
+  readonly hooks?: SinkHooks;
+  /** Injectable for tests, like `random`. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export interface SinkResult {
+  readonly sink: SinkName;
+  /** One per event, in input order; ok, drop or dlq unless the step was aborted (then some may still be retry). */
+  readonly outcomes: readonly Outcome[];
+  /** How many times each event was submitted to this sink. */
+  readonly attempts: readonly number[];
+  readonly aborted: boolean;
+}
+
+export interface SinksResult {
+  /** True when any sink stopped retrying because of shutdown: nothing of the batch may be committed. */
+  readonly aborted: boolean;
+  readonly results: readonly SinkResult[];
+}
+
+/** A sink must not throw and must answer once per event; if it does not, its events are retried rather than lost. */
+async function attempt(sink: Sink, events: readonly StampedEvent[]): Promise<Outcome[]> {
+  try {
+    const outcomes = await sink.write(events);
+    if (outcomes.length === events.length) return outcomes;
+    const message = `${sink.name} returned ${outcomes.length} outcomes for ${events.length} events`;
+    return events.map((_, i) => (outcomes.length > events.length ? undefined : outcomes[i]) ?? retry('sink_contract_error', message));
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return events.map(() => retry('sink_exception', message.slice(0, 500)));
+  }
+}
+
+/** Writes to one sink, re-submitting only the events it answered `retry` for, until none are left or shutdown. */
+async function writeUntilSettled(sink: Sink, events: readonly StampedEvent[], options: SinkStepOptions): Promise<SinkResult> {
+  const { backoff, signal, hooks = {}, sleep: wait = sleep, random = Math.random } = options;
+  const outcomes: Outcome[] = new Array(events.length);
+  const attempts: number[] = events.map(() => 0);
+  let pending = events.map((_, i) => i);
+  try {
+    for (let round = 1; ; round++) {
+      const started = performance.now();
+      const answered = await attempt(sink, pending.map((i) => events[i]!));
+      hooks.onAttempt?.(sink.name, (performance.now() - started) / 1000, answered);
+      const left: number[] = [];
+      let reason = '';
+      pending.forEach((i, k) => {
+        const outcome = answered[k]!;
+        outcomes[i] = outcome;
+        attempts[i]!++;
+        if (outcome.type === 'retry') {
+          left.push(i);
+          reason ||= outcome.reason;
+        }
+      });
+      pending = left;
+      if (pending.length === 0) return { sink: sink.name, outcomes, attempts, aborted: false };
+      if (signal?.aborted) return { sink: sink.name, outcomes, attempts, aborted: true };
+      hooks.onRetrying?.(sink.name, round, pending.length, reason);
+      await wait(backoffMs(round, backoff, random), signal);
+      if (signal?.aborted) return { sink: sink.name, outcomes, attempts, aborted: true };
+    }
+  } finally {
+    hooks.onSettled?.(sink.name);
+  }
+}
+
+/**
+ * Step 3: fans the batch's valid events out to every sink in parallel. Each sink retries on its own schedule, so a
+ * slow or down store delays the batch (and its commit) but never makes a healthy store write an event twice.
+ */
+export async function writeToSinks(events: readonly StampedEvent[], options: SinkStepOptions): Promise<SinksResult> {
+  if (events.length === 0) {
+    return { aborted: false, results: options.sinks.map((s) => ({ sink: s.name, outcomes: [], attempts: [], aborted: false })) };
+  }
+  const results = await Promise.all(options.sinks.map((sink) => writeUntilSettled(sink, events, options)));
+  return { aborted: results.some((r) => r.aborted), results };
+}

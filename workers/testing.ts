@@ -1,0 +1,158 @@
+/**
+ * Test helpers for the workers: one run = a unique topic, DLQ topic, group, index prefix, Postgres schema and Redis
+ * key prefix, so runs can repeat and overlap on the shared servers; readers for what each store holds; cleanup.
+ */
+import Redis from 'ioredis';
+import postgres from 'postgres';
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { loadConfig } from '../shared/config/index.ts';
+import type { Admin } from '../shared/kafka/index.ts';
+import { workersConfig, type WorkersConfig } from './config.ts';
+import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, templateNameOf } from './sinks/elasticsearch/index.ts';
+import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.ts';
+import { createRedisSink, keys, readLiveStats } from './sinks/redis/index.ts';
+import type { Sink } from './sinks/types.ts';
+
+export const connections = loadConfig(connectionsConfig);
+
+export interface Run {
+  readonly id: string;
+  readonly dlqTopic: string;
+  readonly groupId: string;
+  readonly esPrefix: string;
+  readonly pgSchema: string;
+  readonly redisPrefix: string;
+}
+
+export function newRun(what: string): Run {
+  const id = `${what}_${Date.now().toString(36)}${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  return {
+    id,
+    dlqTopic: `workers_test_${id}.dlq`,
+    groupId: `workers-test-${id}`,
+    esPrefix: `workers_test_${id}`,
+    pgSchema: `workers_test_${id}`,
+    redisPrefix: `test:workers:${id}:`,
+  };
+}
+
+/** The worker config of a run, for `topic`, with quick retries; `overrides` as in loadConfig. */
+export function runConfig(run: Run, topic: string, overrides: Partial<WorkersConfig> = {}): WorkersConfig {
+  return loadConfig(workersConfig, {}, {
+    topic,
+    dlqTopic: run.dlqTopic,
+    groupId: run.groupId,
+    metricsPort: 0,
+    retryInitialMs: 50,
+    retryMaxMs: 1000,
+    ...overrides,
+  });
+}
+
+/** The same run as environment variables, for a worker started as a process (`bun workers/main.ts`). */
+export function runEnv(run: Run, topic: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    WORKERS_TOPIC: topic,
+    WORKERS_DLQ_TOPIC: run.dlqTopic,
+    WORKERS_GROUP_ID: run.groupId,
+    WORKERS_METRICS_PORT: '0',
+    WORKERS_RETRY_INITIAL_MS: '50',
+    WORKERS_RETRY_MAX_MS: '1000',
+    SINK_ES_INDEX_PREFIX: run.esPrefix,
+    SINK_ES_ALIAS: run.esPrefix,
+    SINK_PG_SCHEMA: run.pgSchema,
+    SINK_REDIS_KEY_PREFIX: run.redisPrefix,
+    ...extra,
+  };
+}
+
+/** The three sinks writing under the run's names; `redisUrl` points the Redis sink at another server. */
+export function runSinks(run: Run, { redisUrl = connections.redisUrl }: { redisUrl?: string } = {}): Sink[] {
+  return [
+    createElasticsearchSink({ node: connections.elasticsearchUrl, config: loadConfig(elasticsearchConfig, {}, { indexPrefix: run.esPrefix, alias: run.esPrefix }) }),
+    createPostgresSink({ url: connections.databaseUrl, config: loadConfig(postgresSinkConfig, {}, { schema: run.pgSchema, maxConnections: 4 }) }),
+    createRedisSink({ url: redisUrl, config: { keyPrefix: run.redisPrefix, connectTimeoutMs: 500, commandTimeoutMs: 2000 } }),
+  ];
+}
+
+/** Read access to the three stores, for assertions; `close()` ends the connections. */
+export function storeReaders({ redisUrl = connections.redisUrl }: { redisUrl?: string } = {}) {
+  const es = createElasticsearchClient({ node: connections.elasticsearchUrl, requestTimeoutMs: 30_000 });
+  const sql = postgres(connections.databaseUrl, { max: 2, onnotice: () => {} });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+
+  async function esCount(run: Run): Promise<number> {
+    try {
+      await es.indices.refresh({ index: run.esPrefix });
+      return (await es.count({ index: run.esPrefix })).count;
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return 0;
+      throw error;
+    }
+  }
+
+  async function pgCount(run: Run): Promise<number> {
+    try {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`${run.pgSchema}.events`)}`;
+      return row?.n ?? 0;
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P01') return 0; // the sink has not created its table yet
+      throw error;
+    }
+  }
+
+  /** Keys under the run's Redis prefix matching `pattern` (after the prefix). */
+  async function redisKeys(run: Run, pattern: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${run.redisPrefix}${pattern}`, 'COUNT', 5000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+    return found;
+  }
+
+  const redisStats = (run: Run) => readLiveStats(redis, run.redisPrefix);
+  const seenCount = async (run: Run) => (await redisKeys(run, 'seen:*')).length;
+
+  async function counts(run: Run): Promise<{ es: number; pg: number; redis: number }> {
+    const [esN, pgN, stats] = await Promise.all([esCount(run), pgCount(run), redisStats(run)]);
+    return { es: esN, pg: pgN, redis: stats.total };
+  }
+
+  /** Deletes everything the run wrote: indices and template, schema, keys. Topics are the caller's. */
+  async function cleanup(run: Run): Promise<void> {
+    const { indices } = await es.indices.resolveIndex({ name: `${run.esPrefix}-*` }).catch(() => ({ indices: [] as { name: string }[] }));
+    if (indices.length > 0) await es.indices.delete({ index: indices.map((i) => i.name) }).catch(() => undefined);
+    await es.indices.deleteIndexTemplate({ name: templateNameOf(run.esPrefix) }, { ignore: [404] }).catch(() => undefined);
+    await sql.unsafe(`drop schema if exists ${run.pgSchema} cascade`).catch(() => undefined);
+    const all = await redisKeys(run, '*').catch(() => []);
+    for (let i = 0; i < all.length; i += 1000) await redis.del(...all.slice(i, i + 1000));
+  }
+
+  async function close(): Promise<void> {
+    await es.close();
+    await sql.end({ timeout: 5 });
+    redis.disconnect();
+  }
+
+  return { es, sql, redis, esCount, pgCount, redisStats, seenCount, counts, cleanup, close, seenKey: (run: Run, id: string) => keys(run.redisPrefix).seen(id) };
+}
+export type StoreReaders = ReturnType<typeof storeReaders>;
+
+/** Messages not yet committed by `groupId` on `topic` (a partition without a commit counts from its low watermark). */
+export async function uncommitted(admin: Admin, groupId: string, topic: string, partitions: number): Promise<number> {
+  const committed = await admin.committed(groupId, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+  let lag = 0n;
+  for (let partition = 0; partition < partitions; partition++) {
+    const { low, high } = await admin.watermarks(topic, partition);
+    const offset = committed.find((c) => c.partition === partition)?.offset ?? -1n;
+    lag += high - (offset >= 0n ? offset : low);
+  }
+  return Number(lag);
+}
+
+/** For waitFor: a check that throws (a store briefly refusing a read, e.g. an index whose shard is still starting) reads as "not yet". */
+export const eventually = (check: () => Promise<boolean>) => () => check().catch(() => false);

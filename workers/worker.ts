@@ -1,0 +1,189 @@
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { loadConfig } from '../shared/config/index.ts';
+import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig } from '../shared/kafka/index.ts';
+import { processBatch } from './batch.ts';
+import { workersConfig, type WorkersConfig } from './config.ts';
+import { createDispatcher, type DispatchHooks, type Target } from './dispatch.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
+import { createPauser, keyOf, nextOffsets } from './partitions.ts';
+import type { Sink } from './sinks/types.ts';
+import { createSinks } from './stores.ts';
+
+export interface WorkerOptions {
+  readonly config?: WorkersConfig;
+  /** Defaults to KAFKA_BROKERS. */
+  readonly brokers?: string;
+  /** Defaults to the sinks named in `config.sinks`, configured from the environment. stop() closes them either way. */
+  readonly sinks?: readonly Sink[];
+  readonly metrics?: WorkerMetrics;
+  /** Extra librdkafka consumer properties (tests shorten session.timeout.ms and max.poll.interval.ms). */
+  readonly consumerConfig?: KafkaConfig;
+  readonly log?: (line: string) => void;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly status: 'ready' | 'retrying' | 'stopping';
+  /** Sinks (or `dlq`) currently being retried, with the reason of their last failure. */
+  readonly unready: Record<string, string>;
+}
+
+export interface Worker {
+  readonly metrics: WorkerMetrics;
+  /** Settles when the loop ends: resolves after stop(), rejects if the loop failed (exit non-zero: nothing was committed past it). */
+  readonly done: Promise<void>;
+  readiness(): Readiness;
+  /** Stops fetching, finishes the batch in flight (abandoning it uncommitted if it is retrying), commits, leaves the group, closes everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One worker: a member of the consumer group that runs poll → decode → validate → sinks → DLQ → commit, one batch at a
+ * time. Offsets are committed only once every sink has settled every event of the batch (and the DLQ acknowledged
+ * its records), so a crash anywhere before the commit re-delivers the batch, which the idempotent sinks absorb.
+ */
+export function createWorker({
+  config = loadConfig(workersConfig),
+  brokers = loadConfig(connectionsConfig).kafkaBrokers,
+  sinks = createSinks(config.sinks),
+  metrics = createWorkerMetrics(),
+  consumerConfig = {},
+  log = (line: string) => console.log(`workers[${config.index}] ${line}`),
+}: WorkerOptions = {}): Worker {
+  const consumer = createConsumer({
+    brokers,
+    groupId: config.groupId,
+    topics: [config.topic],
+    config: { 'session.timeout.ms': config.sessionTimeoutMs, 'max.poll.interval.ms': config.maxPollIntervalMs, ...consumerConfig },
+  });
+  const producer = createProducer({ brokers });
+  const backoff = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
+  const controller = new AbortController();
+  const retrying = new Map<Target, string>();
+  const pauser = createPauser(consumer);
+  /** Partitions revoked while the current batch was in flight: their offsets are not committed (the next owner re-reads them). */
+  const revoked = new Set<string>();
+  /** Messages a keep-alive poll returned (from partitions assigned during a retry); they form the next batch. */
+  let stash: ConsumedMessage[] = [];
+  let stopping = false;
+  let lastError = '';
+
+  const logError = (what: string) => (e: Error) => {
+    // librdkafka repeats transient errors (a broker away) until they clear; one line per change is enough.
+    if (e.message !== lastError) log(`${what}: ${(lastError = e.message)}`);
+  };
+  consumer.on('error', logError('consumer'));
+  producer.on('error', logError('dlq producer'));
+  consumer.on('rebalance', ({ kind, partitions }) => {
+    metrics.rebalances.inc({ kind });
+    log(`${kind} ${partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ') || '(none)'}`);
+    if (kind === 'assign') return;
+    const gone = new Set(partitions.map(keyOf));
+    for (const k of gone) revoked.add(k);
+    stash = stash.filter((m) => !gone.has(keyOf(m)));
+    for (const p of partitions) metrics.lag.set({ partition: String(p.partition) }, 0);
+  });
+
+  const hooks: DispatchHooks = {
+    onRetrying(target: Target, attempt: number, pending: number, reason: string) {
+      if (!retrying.has(target)) log(`${target}: ${pending} events to retry (${reason}); consumption paused, not ready`);
+      retrying.set(target, reason);
+    },
+    onSettled(target: Target) {
+      if (retrying.delete(target)) log(`${target}: done retrying${stopping ? ' (shutdown)' : ''}`);
+    },
+  };
+  const dispatcher = createDispatcher({ producer, dlqTopic: config.dlqTopic, metrics, backoff, hooks, log });
+  const sinkStep = { sinks, backoff, signal: controller.signal, hooks: { ...hooks, onAttempt: dispatcher.attempt } };
+
+  function updateLag(): void {
+    for (const p of consumer.lag()) if (p.lag !== undefined) metrics.lag.set({ partition: String(p.partition) }, Number(p.lag));
+  }
+
+  /**
+   * Waits for the batch while polling with every assigned partition paused whenever something is retrying, so the
+   * member keeps calling poll() (max.poll.interval.ms) and stays in the group through a long outage.
+   */
+  async function keepAlive<T>(work: Promise<T>): Promise<T> {
+    let finished = false;
+    const settled = work.then(() => (finished = true), () => (finished = true));
+    try {
+      while (!finished) {
+        if (retrying.size === 0 || stopping) await Promise.race([settled, Bun.sleep(config.pollTimeoutMs)]);
+        else {
+          pauser.pauseAssigned();
+          stash.push(...(await consumer.poll(config.batchSize, config.pollTimeoutMs)));
+          updateLag();
+        }
+      }
+    } finally {
+      pauser.resumeAll();
+    }
+    return work;
+  }
+
+  async function commit(messages: readonly ConsumedMessage[]): Promise<void> {
+    const next = nextOffsets(messages);
+    const skipped = [...next.keys()].filter((k) => revoked.has(k));
+    if (skipped.length > 0) log(`not committing ${skipped.length} partition(s) revoked during the batch; the next owner re-reads them`);
+    try {
+      await consumer.commit([...next].filter(([k]) => !revoked.has(k)).map(([, o]) => o));
+    } catch (error) {
+      // Typically a rebalance got there first. The batch is re-delivered to whoever owns it now, and the sinks absorb it.
+      metrics.commitFailures.inc();
+      log(`commit failed (${error instanceof Error ? error.message : String(error)}); the batch will be re-delivered`);
+    }
+  }
+
+  async function runBatch(messages: readonly ConsumedMessage[]): Promise<void> {
+    const started = performance.now();
+    revoked.clear();
+    const complete = await keepAlive(
+      (async () => {
+        const { aborted, settled } = await processBatch(messages, sinkStep);
+        return !aborted && (await dispatcher.settle(settled, controller.signal));
+      })(),
+    );
+    if (!complete) {
+      log(`shutdown while retrying: ${messages.length} messages left uncommitted; they are re-delivered`);
+      return;
+    }
+    await commit(messages);
+    metrics.batchSize.observe({}, messages.length);
+    metrics.batchDuration.observe({}, (performance.now() - started) / 1000);
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      const messages = stash.length > 0 ? stash.splice(0, config.batchSize) : await consumer.poll(config.batchSize, config.pollTimeoutMs);
+      updateLag();
+      // Taken but not processed when shutdown began: uncommitted, so the next owner of the partitions gets them.
+      if (messages.length > 0 && !stopping) await runBatch(messages);
+    }
+  }
+
+  const done = loop();
+  done.catch(() => undefined); // the owner observes `done`; this only keeps a failure from also being "unhandled"
+  let stopped: Promise<void> | undefined;
+
+  return {
+    metrics,
+    done,
+    readiness(): Readiness {
+      const unready = Object.fromEntries(retrying);
+      if (stopping) return { ready: false, status: 'stopping', unready };
+      return retrying.size > 0 ? { ready: false, status: 'retrying', unready } : { ready: true, status: 'ready', unready };
+    },
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        controller.abort();
+        await done.catch(() => undefined);
+        await consumer.close(); // leaves the group, so the partitions move on without waiting for a session timeout
+        await Promise.allSettled(sinks.map((s) => s.close()));
+        await producer.close();
+      })();
+      return stopped;
+    },
+  };
+}
