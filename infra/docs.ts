@@ -3,11 +3,26 @@ import { join } from 'node:path';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig, type ConfigEntries, type ConfigSpec } from '../shared/config/index.ts';
 import { edgeConfig } from '../edge/config.ts';
+import { queryConfig } from '../query/config.ts';
 import { stackConfig } from './config.ts';
+import { workersConfig } from '../workers/config.ts';
+import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
+import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
+import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
 import { demoConfig } from './demo.ts';
 
 /** Every component's config spec; docs/configuration.md is generated from these (run `bun infra/docs.ts`). */
-export const SPECS: Array<ConfigSpec<ConfigEntries>> = [connectionsConfig, stackConfig, edgeConfig, demoConfig];
+export const SPECS: Array<ConfigSpec<ConfigEntries>> = [
+  connectionsConfig,
+  stackConfig,
+  edgeConfig,
+  queryConfig,
+  demoConfig,
+  workersConfig,
+  elasticsearchConfig,
+  postgresSinkConfig,
+  redisSinkConfig,
+];
 
 export const DOC_PATH = join(import.meta.dir, '..', 'docs', 'configuration.md');
 

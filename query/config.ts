@@ -1,0 +1,36 @@
+import * as v from 'valibot';
+import { defineConfig, port, positiveInt, setting, type ConfigOf } from '../shared/config/index.ts';
+
+// Same safe subsets the sinks accept (workers/sinks/*/config.ts): the gateway must read exactly what they write.
+const indexName = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_.-]{0,199}$/, 'expected lowercase letters, digits, _ . -'));
+const schemaName = v.pipe(v.string(), v.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier (a-z, 0-9, _)'));
+const keyPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{0,64}$/, 'expected letters, digits and . _ : - (at most 64)'));
+
+export const queryConfig = defineConfig('query', 'QUERY', {
+  port: setting(port, 4000, 'HTTP port of the gateway (GraphQL at /graphql, REST routes, /healthz, /readyz).'),
+  hostname: setting(v.string(), '0.0.0.0', 'Interface to listen on.'),
+  esAlias: setting(indexName, 'events', 'Search-node alias the Elasticsearch sink keeps over its daily indices (SINK_ES_ALIAS).'),
+  pgSchema: setting(schemaName, 'public', 'Postgres schema holding the events and sensor_data tables (SINK_PG_SCHEMA).'),
+  redisPrefix: setting(keyPrefix, 'el:', 'Key prefix the Redis sink writes under (SINK_REDIS_KEY_PREFIX).'),
+  dlqTopic: setting(v.pipe(v.string(), v.minLength(1)), 'events.dlq', 'Kafka topic the workers write dead letters to; read from the beginning into memory.'),
+  dlqBuffer: setting(positiveInt, 10_000, 'Most recent dead letters kept in memory for the deadLetters query; older ones are dropped.'),
+  dlqEnabled: setting(v.boolean(), true, 'Read the dead-letter topic; off, deadLetters answers STORE_UNAVAILABLE (store kafka).'),
+  maxDepth: setting(positiveInt, 8, 'Deepest selection nesting a query may have; deeper ones are rejected with QUERY_TOO_DEEP (400).'),
+  maxCost: setting(
+    positiveInt,
+    1000,
+    'Highest cost a query may have: each field costs 1, times the page sizes (first/limit) of the fields around it; above it QUERY_TOO_COSTLY (400).',
+  ),
+  maxFirst: setting(positiveInt, 100, 'Largest page size (first/limit) a field accepts; larger is BAD_USER_INPUT.'),
+  maxBuckets: setting(positiveInt, 10_000, 'Most buckets one eventCounts histogram may have (range / interval).'),
+  corsOrigin: setting(v.string(), '*', 'Access-Control-Allow-Origin for GraphQL and REST answers (one origin, or *).'),
+  maxBodyBytes: setting(positiveInt, 1_048_576, 'Largest request body; queries are small, so anything bigger is refused by the server.'),
+  storeTimeoutMs: setting(positiveInt, 5_000, 'Per-request timeout against each store; a store slower than this reads as unavailable.'),
+  readyTimeoutMs: setting(positiveInt, 2_000, '/readyz waits at most this long for each store to answer.'),
+  rateWindowSeconds: setting(positiveInt, 5, 'liveStats.eventsPerSecond averages this many complete seconds (the current, partial one is left out).'),
+  latencyMinutes: setting(positiveInt, 5, 'liveStats latency percentiles merge this many processing minutes.'),
+  pgMaxConnections: setting(positiveInt, 10, 'Postgres pool size.'),
+  minIntervalMs: setting(positiveInt, 250, 'Smallest intervalMs the liveStats subscription accepts; smaller values are raised to it.'),
+});
+
+export type QueryConfig = ConfigOf<typeof queryConfig>;

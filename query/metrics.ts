@@ -1,0 +1,32 @@
+import { LATENCY_BUCKETS, Registry, type Counter, type Gauge, type Histogram } from '../shared/telemetry/metrics.ts';
+
+export interface QueryMetrics {
+  readonly registry: Registry;
+  /** Every HTTP request, by route (a fixed set, see routeOf) and status. */
+  readonly requests: Counter<'route' | 'status'>;
+  readonly duration: Histogram<'route'>;
+  /** GraphQL operations by type and outcome: ok, partial (data and errors), error (no data), rejected (limits). */
+  readonly operations: Counter<'operation' | 'outcome'>;
+  readonly storeErrors: Counter<'store'>;
+  readonly dlqBuffered: Gauge;
+}
+
+export function createQueryMetrics(registry = new Registry()): QueryMetrics {
+  return {
+    registry,
+    requests: registry.counter('query_requests_total', 'HTTP requests answered by the gateway.', ['route', 'status']),
+    duration: registry.histogram('query_request_duration_seconds', 'Time to answer an HTTP request.', ['route'], LATENCY_BUCKETS),
+    operations: registry.counter('query_graphql_operations_total', 'GraphQL operations executed.', ['operation', 'outcome']),
+    storeErrors: registry.counter('query_store_unavailable_total', 'Store reads that failed because the store was down or slow.', ['store']),
+    dlqBuffered: registry.gauge('query_dlq_buffered', 'Dead letters held in memory for the deadLetters query.'),
+  };
+}
+
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/data', '/api/stats', '/api/metrics', '/metrics', '/analytics/events/count']);
+
+/** A bounded label: the known paths as they are, parameterised ones by their pattern, anything else `unmatched`. */
+export function routeOf(pathname: string): string {
+  if (KNOWN_ROUTES.has(pathname)) return pathname;
+  if (pathname.startsWith('/recent/')) return '/recent/:sensor_id';
+  return 'unmatched';
+}

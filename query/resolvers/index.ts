@@ -1,0 +1,24 @@
+import { deadLetterResolvers } from './dead-letters.ts';
+import { postgresResolvers } from './postgres.ts';
+import { redisResolvers } from './redis.ts';
+import { DateTime, JSONScalar, Long } from './scalars.ts';
+import { searchResolvers } from './search.ts';
+
+/** One resolver map per store; none of them share a type, so merging is a spread per root type. */
+export const resolvers = {
+  DateTime,
+  Long,
+  JSON: JSONScalar,
+  Query: {
+    ok: () => true,
+    ...searchResolvers.Query,
+    ...postgresResolvers.Query,
+    ...redisResolvers.Query,
+    ...deadLetterResolvers.Query,
+  },
+  Subscription: redisResolvers.Subscription,
+  SensorReading: postgresResolvers.SensorReading,
+  LatestValue: redisResolvers.LatestValue,
+  RecentEvent: redisResolvers.RecentEvent,
+  DeadLetter: deadLetterResolvers.DeadLetter,
+};
