@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from '../shared/config/index.ts';
 import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
 import { runTests } from './test-runner.ts';
 import { edgeConfig } from '../edge/config.ts';
+import { queryConfig } from '../query/config.ts';
+import { workersConfig } from '../workers/config.ts';
 import { startDemoTraffic } from './demo.ts';
 import { startApps, stopApps } from './platform.ts';
 
@@ -34,15 +36,20 @@ async function start(stack: Stack, args: string[]): Promise<number> {
   await up(stack);
   const conn = loadConfig(connectionsConfig);
   const edge = loadConfig(edgeConfig);
-  const workersPort = Number(process.env.WORKERS_METRICS_PORT ?? 9470);
+  const workersPort = loadConfig(workersConfig).metricsPort;
+  const queryUrl = `http://127.0.0.1:${loadConfig(queryConfig).port}`;
   const edgeUrl = `http://127.0.0.1:${edge.port}`;
   const apps = await startApps(stack.ctx.root, stack.ctx.home, [
     { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz` },
     { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${workersPort}/healthz` },
+    { name: 'query', entry: 'query/server.ts', readyUrl: `${queryUrl}/healthz` },
   ], log);
   const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: { DEMO_EDGE_URL: edgeUrl, ...process.env }, log });
   console.log(`
 Event Lens is running.
+  Dashboard         ${queryUrl}/dashboard
+  GraphQL           ${queryUrl}/graphql       (GraphiQL in a browser)
+  REST              ${queryUrl}/api/stats, /analytics/events/count, /data, /recent/:sensor_id
   Edge (ingest)     ${edgeUrl}             POST /v1/events, /orders, /events, /api/events, /api/events/ingest, /data
   Edge metrics      ${edgeUrl}/metrics
   Workers metrics   http://127.0.0.1:${workersPort}/metrics
@@ -54,9 +61,9 @@ Event Lens is running.
 ${stopDemo ? '  Demo traffic      on (npm start -- --no-demo to turn it off)\n' : ''}
 Try:
   curl -s -X POST ${edgeUrl}/v1/events -H 'content-type: application/json' -d '{"type":"signup","key":"u-1","data":{"plan":"pro"}}'
-  curl -s '${conn.elasticsearchUrl}/events/_search?q=type:signup&pretty'
+  curl -s ${queryUrl}/graphql -H 'content-type: application/json' -d '{"query":"{ liveStats { total eventsPerSecond } events(query: \\"signup\\") { totalCount } }"}'
 
-Ctrl-C stops edge, workers and demo; the servers keep running (npm run stack -- down stops them).`);
+Ctrl-C stops edge, workers, query and demo; the servers keep running (npm run stack -- down stops them).`);
   const { promise, resolve } = Promise.withResolvers<void>();
   process.once('SIGINT', () => resolve());
   process.once('SIGTERM', () => resolve());
@@ -64,7 +71,7 @@ Ctrl-C stops edge, workers and demo; the servers keep running (npm run stack -- 
   const demo = stopDemo?.();
   if (demo) log(`demo: ${demo.sent} events accepted in total`);
   await stopApps(apps);
-  log('stopped edge and workers');
+  log('stopped edge, workers and query');
   return 0;
 }
 
