@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import DataLoader from 'dataloader';
 import type { StampedEvent } from '../shared/contracts/index.ts';
-import { readLatest, readLiveStats, type LatestValue, type LiveStats } from '../workers/sinks/redis/index.ts';
+import { readLatest, readLiveStats, type LatestValue, type LiveStats } from '../shared/stores/redis-readers.ts';
 import type { QueryConfig } from './config.ts';
 import type { DeadLetterReader } from './dlq/reader.ts';
 import { fromStore, isMissingTable, SearchItemError, storeError, StoreUnavailable, type StoreName } from './errors.ts';

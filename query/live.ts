@@ -1,4 +1,4 @@
-import type { LiveStats } from '../workers/sinks/redis/index.ts';
+import type { LiveStats } from '../shared/stores/redis-readers.ts';
 
 /** LiveStats as the API shows it: times in epoch ms, counts sorted, and a rate for "now". */
 export interface LiveSummary {

@@ -9,7 +9,8 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { createAdmin, createProducer, type ConsumedMessage } from '../shared/kafka/index.ts';
-import { deadLetterRecord, type DeadLetter as WorkerDeadLetter } from '../workers/dlq.ts';
+import { deadLetterRecord } from '../shared/stores/dead-letter.ts';
+import type { Stage } from '../workers/dlq.ts';
 import { createElasticsearchSink, elasticsearchConfig, templateNameOf } from '../workers/sinks/elasticsearch/index.ts';
 import { createPostgresSink, postgresSinkConfig } from '../workers/sinks/postgres/index.ts';
 import { createRedisSink } from '../workers/sinks/redis/index.ts';
@@ -28,8 +29,8 @@ export interface Run {
   readonly sinks: { readonly elasticsearch: Sink; readonly postgres: Sink; readonly redis: Sink };
   /** Writes through all three sinks (as a worker does) and makes the search node's copy searchable. */
   write(events: readonly StampedEvent[], only?: ReadonlyArray<keyof Run['sinks']>): Promise<void>;
-  /** Produces dead-letter records the way the workers do (workers/dlq.ts). */
-  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: WorkerDeadLetter['stage']; reason: string; detail?: string }>): Promise<void>;
+  /** Produces dead-letter records the way the workers do (shared/stores/dead-letter.ts). */
+  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: Stage; reason: string; detail?: string }>): Promise<void>;
   cleanup(): Promise<void>;
 }
 

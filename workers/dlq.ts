@@ -1,52 +1,10 @@
-import type { ConsumedMessage, OutgoingMessage } from '../shared/kafka/index.ts';
+import type { DeadLetter as StoredDeadLetter } from '../shared/stores/dead-letter.ts';
 import type { SinkName } from './sinks/types.ts';
+
+// The record format is a contract with the query gateway, so it lives in shared/stores/dead-letter.ts.
+export { deadLetterRecord, DLQ_HEADERS, readDeadLetterHeaders, type DeadLetterHeaders } from '../shared/stores/dead-letter.ts';
 
 /** Where in the pipeline an event's way ended: a step, or the sink that refused it. */
 export type Stage = 'decode' | 'validate' | SinkName;
 
-export interface DeadLetter {
-  /** The message as consumed; its value and key are forwarded byte for byte. */
-  readonly message: ConsumedMessage;
-  readonly stage: Stage;
-  readonly reason: string;
-  readonly detail?: string;
-  readonly attempts: number;
-  readonly eventId?: string;
-}
-
-/** Headers every dead-letter record carries; `event_id` only when the event got far enough to have a known id. */
-export const DLQ_HEADERS = ['stage', 'reason', 'message', 'attempts', 'topic', 'partition', 'offset', 'event_id'] as const;
-export type DeadLetterHeaders = Partial<Record<(typeof DLQ_HEADERS)[number], string>>;
-
-const MESSAGE_LIMIT = 1000;
-
-/**
- * The record for one (event, stage). The original bytes and key go out untouched, so the event can be re-driven into
- * the main topic as it was, and keyed like it was (same partition, same order relative to its key). The record's
- * timestamp is left to the producer: the DLQ's retention should count from when the record was dead-lettered.
- */
-export function deadLetterRecord(topic: string, letter: DeadLetter): OutgoingMessage {
-  const { message: m, stage, reason, detail, attempts, eventId } = letter;
-  const headers: Array<[string, string]> = [
-    ['stage', stage],
-    ['reason', reason],
-    ['message', (detail ?? '').slice(0, MESSAGE_LIMIT)],
-    ['attempts', String(attempts)],
-    ['topic', m.topic],
-    ['partition', String(m.partition)],
-    ['offset', String(m.offset)],
-  ];
-  if (eventId !== undefined) headers.push(['event_id', eventId]);
-  return { topic, value: m.value, key: m.key, headers };
-}
-
-const text = new TextDecoder();
-
-/** Reads the dead-letter headers back (for tests and tools that re-drive the topic). */
-export function readDeadLetterHeaders(m: Pick<ConsumedMessage, 'headers'>): DeadLetterHeaders {
-  const out: DeadLetterHeaders = {};
-  for (const [name, value] of m.headers) {
-    if ((DLQ_HEADERS as readonly string[]).includes(name)) out[name as keyof DeadLetterHeaders] = value ? text.decode(value) : '';
-  }
-  return out;
-}
+export type DeadLetter = StoredDeadLetter<Stage>;

@@ -1,8 +1,8 @@
 import { createConsumer, type ConsumedMessage, type Consumer, type ConsumerOptions } from '../../shared/kafka/index.ts';
-import { readDeadLetterHeaders } from '../../workers/dlq.ts';
+import { readDeadLetterHeaders } from '../../shared/stores/dead-letter.ts';
 import { Ring } from './ring.ts';
 
-/** One record of the dead-letter topic, as the workers wrote it (workers/dlq.ts). */
+/** One record of the dead-letter topic, as the workers wrote it (format in shared/stores/dead-letter.ts). */
 export interface DeadLetter {
   readonly seq: number;
   readonly partition: number;

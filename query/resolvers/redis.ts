@@ -1,11 +1,11 @@
 import type { YogaInitialContext } from 'graphql-yoga';
-import { readLiveStats, readRecent, type LatestValue, type RecentEntry } from '../../workers/sinks/redis/index.ts';
+import { readLiveStats, readRecent, type LatestValue, type RecentEntry } from '../../shared/stores/redis-readers.ts';
 import type { GatewayContext } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { summarize, type LiveSummary } from '../live.ts';
 import { pageSize } from './paging.ts';
 
-/** Resolvers answered by the counters the Redis sink keeps (workers/sinks/redis/keys.ts). */
+/** Resolvers answered by the counters the Redis sink keeps (shared/stores/redis-keys.ts). */
 
 type Context = GatewayContext & Partial<YogaInitialContext>;
 

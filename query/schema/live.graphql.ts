@@ -14,7 +14,7 @@ export const liveSDL = /* GraphQL */ `
     p99Ms: Float
   }
 
-  "Live counters the Redis sink keeps (workers/sinks/redis/keys.ts)."
+  "Live counters the Redis sink keeps (shared/stores/redis-keys.ts)."
   type LiveStats {
     "When these were read."
     at: DateTime!

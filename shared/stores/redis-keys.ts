@@ -1,6 +1,7 @@
 /**
- * The Redis key layout, in one place: the sink writes these keys and the query gateway reads them, so both import
- * this module rather than spelling key names. `P` is the configured prefix (default `el:`).
+ * The Redis key layout, in one place: the workers' Redis sink (workers/sinks/redis) writes these keys and the query
+ * gateway reads them (through redis-readers.ts), so both import this module rather than spelling key names. `P` is the
+ * configured prefix (default `el:`).
  *
  * | key                      | type   | content                                                                 | expiry                  |
  * |--------------------------|--------|-------------------------------------------------------------------------|-------------------------|

@@ -8,7 +8,7 @@ const keyPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{0,64}$/, 'expecte
 const DAY = 86_400;
 
 export const redisSinkConfig = defineConfig('workers.redis', 'SINK_REDIS', {
-  keyPrefix: setting(keyPrefix, 'el:', 'Prefix of every key the sink writes (see workers/sinks/redis/keys.ts for the layout).'),
+  keyPrefix: setting(keyPrefix, 'el:', 'Prefix of every key the sink writes (see shared/stores/redis-keys.ts for the layout).'),
   seenTtlSeconds: setting(
     positiveInt,
     7 * DAY,

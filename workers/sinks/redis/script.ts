@@ -1,5 +1,6 @@
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
-import { epochMinute, epochSecond, latencyField, NO_SOURCE, type KeyLayout } from './keys.ts';
+import { epochMinute, epochSecond, latencyField, NO_SOURCE, type KeyLayout } from '../../../shared/stores/redis-keys.ts';
+import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
 
 /**
  * One script call records a chunk of events. Per event it claims `seen:<id>` with SET NX EX and, only if that set
@@ -8,8 +9,9 @@ import { epochMinute, epochSecond, latencyField, NO_SOURCE, type KeyLayout } fro
  * fails alone; the reply has one entry per event: 1 applied, 0 already seen, or the error message.
  *
  * Measured for 1000 events against a local Redis 7: one call per chunk ~1.5-2x the throughput of one EVALSHA per
- * event in a pipeline (less parsing and fewer replies). Key names come in ARGV, built by keys.ts, so the layout is
- * spelled in one place; they are not declared as KEYS, so this is for a single Redis server, not Redis Cluster.
+ * event in a pipeline (less parsing and fewer replies). Key names come in ARGV, built by shared/stores/redis-keys.ts,
+ * so the layout is spelled in one place; they are not declared as KEYS, so this is for a single Redis server, not
+ * Redis Cluster.
  *
  * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, then
  * ARGS_PER_EVENT per event: seen key, id, type, source, second key, its EXPIREAT, minute key, its EXPIREAT,
@@ -82,15 +84,6 @@ export function headerArgs(settings: RecordSettings, nowMs: number): ScriptArg[]
   const minute = epochMinute(nowMs);
   const latencyExpireAt = (minute + 1) * 60 + settings.perMinuteTtlSeconds;
   return [k.total, k.byType, k.bySource, k.recent, k.latency(minute), latencyExpireAt, settings.seenTtlSeconds, settings.recentLength];
-}
-
-/** The compact form kept in the recent list (JSON). */
-export interface RecentEntry {
-  readonly id: string;
-  readonly type: string;
-  readonly source?: string;
-  readonly key: string;
-  readonly timestamp: string;
 }
 
 export function recentEntry({ id, type, source, key, timestamp }: StampedEvent): string {

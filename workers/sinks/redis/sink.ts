@@ -2,10 +2,10 @@ import Redis, { type ChainableCommander } from 'ioredis';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
 import { loadConfig } from '../../../shared/config/index.ts';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import { keys } from '../../../shared/stores/redis-keys.ts';
 import { dlq, ok, type Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
 import { redisSinkConfig, type RedisSinkConfig } from './config.ts';
-import { keys } from './keys.ts';
 import { outcomeOfRedisError, unavailable } from './retry.ts';
 import { eventArgs, headerArgs, RECORD_LUA, type RecordSettings, type ScriptArg } from './script.ts';
 
@@ -72,9 +72,9 @@ interface Pending {
 }
 
 /**
- * The Redis sink: live counters, latency histograms, latest values and the recent list (layout in keys.ts).
- * Never throws from write: a missing connection is `retry('redis_unavailable')` for every event, quickly, because
- * the offline queue is off and commands time out.
+ * The Redis sink: live counters, latency histograms, latest values and the recent list (layout in
+ * shared/stores/redis-keys.ts). Never throws from write: a missing connection is `retry('redis_unavailable')` for
+ * every event, quickly, because the offline queue is off and commands time out.
  */
 export function createRedisSink({
   env = process.env,
