@@ -8,6 +8,7 @@ import { fromStore, isMissingTable, SearchItemError, storeError, StoreUnavailabl
 import type { QueryMetrics } from './metrics.ts';
 import { idsSearchBody } from './search.ts';
 import { redisConnected, type Stores } from './stores.ts';
+import { createTtlCache, type TtlCache } from './cache.ts';
 
 /** What every resolver gets: the shared clients plus loaders that live for one request (one operation). */
 export interface GatewayContext {
@@ -16,7 +17,7 @@ export interface GatewayContext {
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
   /** Every search-node read of a request goes through here and leaves in one _msearch. */
-  readonly search: DataLoader<estypes.SearchRequest, estypes.SearchResponse<StampedEvent>, string>;
+  readonly search: { load(body: estypes.SearchRequest): Promise<estypes.SearchResponse<StampedEvent>> };
   /** Events by id: search node first, Postgres for what it does not have (not refreshed yet, or the node is down). */
   readonly events: DataLoader<string, StampedEvent | null>;
   readonly latest: DataLoader<string, LatestValue | null>;
@@ -29,6 +30,8 @@ export interface GatewayContext {
 }
 
 export interface ContextParts {
+  /** Shared across requests: aggregation-only searches and liveStats (cache.ts). */
+  readonly cache?: TtlCache;
   readonly stores: Stores;
   readonly config: QueryConfig;
   readonly metrics: QueryMetrics;
@@ -55,10 +58,10 @@ const fromRow = (row: EventRow): StampedEvent => ({
   data: row.data,
 });
 
-export function createContext({ stores, config, metrics, dlq }: ContextParts): GatewayContext {
+export function createContext({ stores, config, metrics, dlq, cache = createTtlCache({ ttlMs: 0 }) }: ContextParts): GatewayContext {
   const read = <T>(store: StoreName, run: () => Promise<T>) => fromStore(store, run, (s) => metrics.storeErrors.inc({ store: s }));
 
-  const search = new DataLoader<estypes.SearchRequest, estypes.SearchResponse<StampedEvent>, string>(
+  const searchNow = new DataLoader<estypes.SearchRequest, estypes.SearchResponse<StampedEvent>, string>(
     async function msearch(bodies) {
       const header: estypes.MsearchMultisearchHeader = { index: config.esAlias, ignore_unavailable: true, allow_no_indices: true };
       const response = await read('elasticsearch', () =>
@@ -73,6 +76,12 @@ export function createContext({ stores, config, metrics, dlq }: ContextParts): G
     },
     { cacheKeyFn: (body) => JSON.stringify(body) },
   );
+  // Only aggregation-only bodies (size 0) are shared across requests: a list of events must show what was just stored.
+  const search = {
+    load(body: estypes.SearchRequest) {
+      return body.size === 0 ? cache.get(`es:${JSON.stringify(body)}`, () => searchNow.load(body)) : searchNow.load(body);
+    },
+  };
 
   async function fromPostgres(ids: readonly string[]): Promise<Map<string, StampedEvent>> {
     const table = stores.sql(`${config.pgSchema}.events`);
@@ -123,9 +132,8 @@ export function createContext({ stores, config, metrics, dlq }: ContextParts): G
     redisRead(() => Promise.all(keys.map((key) => readLatest(stores.redis, config.redisPrefix, key)))),
   );
 
-  let stats: Promise<LiveStats> | undefined;
   const liveStats = () =>
-    (stats ??= redisRead(() => readLiveStats(stores.redis, config.redisPrefix, { latencyMinutes: config.latencyMinutes })));
+    cache.get('redis:liveStats', () => redisRead(() => readLiveStats(stores.redis, config.redisPrefix, { latencyMinutes: config.latencyMinutes })));
 
   return { stores, config, metrics, dlq, search, events, latest, liveStats, read, redisRead };
 }

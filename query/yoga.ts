@@ -2,6 +2,7 @@ import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga'
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { queryConfig, type QueryConfig } from './config.ts';
+import { createTtlCache, type TtlCache } from './cache.ts';
 import { createContext, type GatewayContext } from './context.ts';
 import { createDeadLetterReader, type DeadLetterReader } from './dlq/reader.ts';
 import { createQueryMetrics, type QueryMetrics } from './metrics.ts';
@@ -37,6 +38,8 @@ export interface Gateway {
   readonly stores: Stores;
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
+  /** Aggregations and liveStats shared across requests for QUERY_CACHE_TTL_MS. */
+  readonly cache: TtlCache;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export function createGateway({
     given,
   );
   const dlq = givenDlq === false ? undefined : (givenDlq ?? startDlq(config, kafkaBrokers ?? connections.kafkaBrokers, log));
+  const cache = createTtlCache({ ttlMs: config.cacheTtlMs });
 
   const yoga = createYoga<object, GatewayContext>({
     schema: createSchema<GatewayContext>({ typeDefs, resolvers }),
@@ -84,7 +88,7 @@ export function createGateway({
     maskedErrors: maskedErrors({ log }),
     // Masked errors are logged once, with their incident id, by maskedErrors; yoga would log them a second time.
     logging: { debug: () => {}, info: () => {}, warn: log, error: () => {} },
-    context: () => createContext({ stores, config, metrics, dlq }),
+    context: () => createContext({ stores, config, metrics, dlq, cache }),
     plugins: [
       useHealth(),
       useReadiness({ stores, timeoutMs: config.readyTimeoutMs, draining }),
@@ -100,5 +104,5 @@ export function createGateway({
     await closeStores(created);
   }
 
-  return { yoga, config, stores, metrics, dlq, close };
+  return { yoga, config, stores, metrics, dlq, cache, close };
 }

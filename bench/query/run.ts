@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { printTable, waitFor } from '../lib/run.ts';
+import { PREFIX, seed } from './seed.ts';
+
+/**
+ * bench:query — the dashboard's GraphQL query through the gateway at a fixed rate (open loop: latency counts from the
+ * scheduled send time, so a slow answer cannot hide the requests queued behind it), beside the same aggregations sent
+ * straight to the search node at the same rate, in the same run.
+ */
+const quick = process.argv.includes('--quick');
+const json = process.argv.includes('--json');
+const target = Number(process.env.BENCH_QUERY_EVENTS ?? (quick ? 100_000 : 1_000_000));
+const rate = 500;
+const seconds = quick ? 5 : 20;
+const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const root = join(import.meta.dir, '..', '..');
+const log = (s: string) => !json && console.log(s);
+
+const DASHBOARD = `query Dashboard($from: DateTime!, $to: DateTime!) {
+  liveStats { total eventsPerSecond latency { p50Ms p95Ms p99Ms } byType { value count } }
+  eventCounts(from: $from, to: $to, interval: HOUR) { start count }
+  topTypes(from: $from, to: $to, limit: 5) { value count }
+  topSources(from: $from, to: $to, limit: 5) { value count }
+  recentEvents(limit: 10) { id type key timestamp }
+}`;
+
+async function fixedRate(name: string, send: () => Promise<Response>): Promise<{ name: string; sent: number; failed: number; p50: number; p99: number; max: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const total = rate * seconds;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await Bun.sleep(wait);
+    inflight.push(
+      send()
+        .then(async (res) => {
+          const body = await res.text();
+          if (!res.ok || body.includes('"errors"')) failed++;
+        })
+        .catch(() => void failed++)
+        .finally(() => latencies.push(performance.now() - due)),
+    );
+  }
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { name, sent: total, failed, p50: q(0.5), p99: q(0.99), max: latencies.at(-1)! };
+}
+
+log(`bench:query — dashboard query at ${rate} req/s for ${seconds}s over ${target.toLocaleString()} stored events`);
+await seed({ esUrl, redisUrl, target, log });
+const gateway = Bun.spawn([process.execPath, join(root, 'query/server.ts')], {
+  env: { ...process.env, QUERY_PORT: '14000', QUERY_ES_ALIAS: PREFIX, QUERY_REDIS_PREFIX: `${PREFIX}:`, QUERY_DLQ_ENABLED: 'false' },
+  stdout: 'ignore',
+  stderr: 'inherit',
+});
+try {
+  await waitFor('gateway', 'http://127.0.0.1:14000/healthz');
+  const to = new Date().toISOString();
+  const from = new Date(Date.now() - 86_400_000).toISOString();
+  const gql = JSON.stringify({ query: DASHBOARD, variables: { from, to } });
+  const range = { range: { timestamp: { gte: from, lt: to } } };
+  // The same search-node work the gateway does for this query: one histogram and two terms aggregations.
+  const raw = [
+    JSON.stringify({ index: PREFIX }),
+    JSON.stringify({ size: 0, query: range, aggs: { h: { date_histogram: { field: 'timestamp', fixed_interval: '1h' } } } }),
+    JSON.stringify({ index: PREFIX }),
+    JSON.stringify({ size: 0, query: range, aggs: { t: { terms: { field: 'type', size: 5 } } } }),
+    JSON.stringify({ index: PREFIX }),
+    JSON.stringify({ size: 0, query: range, aggs: { s: { terms: { field: 'source', size: 5 } } } }),
+  ].join('\n') + '\n';
+  const gatewayRun = () => fetch('http://127.0.0.1:14000/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: gql });
+  const rawRun = () => fetch(`${esUrl}/_msearch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: raw });
+  for (let i = 0; i < 50; i++) await Promise.all([gatewayRun().then((r) => r.text()), rawRun().then((r) => r.text())]); // warm caches on both paths
+  const results = [await fixedRate('raw search node (_msearch, same aggregations)', rawRun), await fixedRate('gateway dashboard query (GraphQL)', gatewayRun)];
+  const [rawR, gw] = results as [(typeof results)[0], (typeof results)[0]];
+  const out = { rate, seconds, events: target, results, ratioP99: gw.p99 / rawR.p99 };
+  if (json) console.log(JSON.stringify(out));
+  else {
+    printTable(
+      ['run', 'sent', 'failed', 'p50 ms', 'p99 ms', 'max ms'],
+      results.map((r) => [r.name, String(r.sent), String(r.failed), r.p50.toFixed(1), r.p99.toFixed(1), r.max.toFixed(1)]),
+    );
+    console.log(`\np99  gateway dashboard query            ${gw.p99.toFixed(1)} ms  (target ≤ 20 ms at ${rate} req/s)`);
+    console.log(`ratio gateway p99 / raw search node p99  ${out.ratioP99.toFixed(2)}×`);
+  }
+} finally {
+  gateway.kill('SIGTERM');
+  await gateway.exited;
+}
