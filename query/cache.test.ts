@@ -12,8 +12,20 @@ describe('the gateway result cache', () => {
     clock = 999;
     expect(await cache.get('q', load)).toBe(1);
     clock = 1000;
+    // Past the TTL the last answer is served while one refresh runs; the refreshed answer follows.
+    expect(await cache.get('q', load)).toBe(1);
     expect(await cache.get('q', load)).toBe(2);
     expect(loads).toBe(2);
+  });
+
+  test('an answer older than maxStaleMs is never served: the request waits for the store', async () => {
+    let clock = 0;
+    const cache = createTtlCache({ ttlMs: 1000, maxStaleMs: 5000, now: () => clock });
+    let loads = 0;
+    const load = async () => ++loads;
+    await cache.get('q', load);
+    clock = 6000;
+    expect(await cache.get('q', load)).toBe(2);
   });
 
   test('a failed read is not kept, so the next request asks the store again', async () => {

@@ -30,7 +30,7 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   rateWindowSeconds: setting(positiveInt, 5, 'liveStats.eventsPerSecond averages this many complete seconds (the current, partial one is left out).'),
   latencyMinutes: setting(positiveInt, 5, 'liveStats latency percentiles merge this many processing minutes.'),
   pgMaxConnections: setting(positiveInt, 10, 'Postgres pool size.'),
-  cacheTtlMs: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000, 'Aggregations (counts, histograms, top lists) and liveStats are shared between requests for this long, so a dashboard polled by many viewers costs the stores one read per interval; 0 turns it off. Event searches and lookups are never cached.'),
+  cacheTtlMs: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000, 'Aggregations (counts, histograms, top lists) and liveStats are shared between requests for this long, then served stale for at most one refresh, so a dashboard polled by many viewers costs the stores one read per interval; 0 turns it off. Event searches and lookups are never cached.'),
   minIntervalMs: setting(positiveInt, 250, 'Smallest intervalMs the liveStats subscription accepts; smaller values are raised to it.'),
 });
 
