@@ -1,10 +1,11 @@
 import { createContext } from './context.ts';
+import { serveDashboard } from './dashboard/serve.ts';
 import { routeOf } from './metrics.ts';
 import { createRest } from './rest/router.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './yoga.ts';
 
 export interface QueryApp {
-  /** One handler for the whole gateway: REST routes, else yoga (/graphql, /healthz, /readyz, 404). */
+  /** One handler for the whole gateway: REST routes, the dashboard (/dashboard), else yoga (/graphql, /healthz, /readyz, 404). */
   readonly fetch: (request: Request) => Promise<Response>;
   readonly gateway: Gateway;
   close(): Promise<void>;
@@ -12,14 +13,14 @@ export interface QueryApp {
 
 export function createQueryApp(options: GatewayOptions = {}): QueryApp {
   const gateway = createGateway(options);
-  const { stores, config, metrics, dlq } = gateway;
-  const rest = createRest({ context: () => createContext({ stores, config, metrics, dlq }), corsOrigin: config.corsOrigin, log: options.log });
+  const { stores, config, metrics, dlq, cache } = gateway;
+  const rest = createRest({ context: () => createContext({ stores, config, metrics, dlq, cache }), corsOrigin: config.corsOrigin, log: options.log });
 
   async function fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (!url.pathname.startsWith('/graphql')) {
       const started = performance.now();
-      const response = await rest(request, url);
+      const response = (await rest(request, url)) ?? (await serveDashboard(request, url));
       if (response) {
         // yoga's requests are counted by its metrics plugin; these never reach it.
         const route = routeOf(url.pathname);

@@ -28,5 +28,6 @@ const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/data', '/api/
 export function routeOf(pathname: string): string {
   if (KNOWN_ROUTES.has(pathname)) return pathname;
   if (pathname.startsWith('/recent/')) return '/recent/:sensor_id';
+  if (pathname === '/dashboard' || pathname.startsWith('/dashboard/')) return '/dashboard';
   return 'unmatched';
 }

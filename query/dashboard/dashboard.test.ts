@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { StampedEvent } from '../../shared/contracts/index.ts';
+import { createQueryApp, type QueryApp } from '../app.ts';
+import { seedEvents, seedStart } from '../fixtures.ts';
+import { createRun, eventually } from '../testing.ts';
+import { launchBrowser, type Browser } from './browser.ts';
+
+// The dashboard in headless Chromium, against a gateway over this run's own seeded stores (testing.ts).
+const run = createRun();
+const seeded = seedEvents(seedStart());
+// Outside the repo: a test run must not change tracked files (the README's picture comes from screenshot.ts).
+const SCREENSHOT = join(tmpdir(), `event-lens-dashboard-${process.pid}.png`);
+let app: QueryApp;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser | undefined;
+let page: Page;
+let base: string;
+
+/** Events as a worker would store them, received now: they land in the live counters' current second. */
+function probes(from: number, count: number, word?: string): StampedEvent[] {
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => ({
+    id: `probe-${from + i}`,
+    type: 'dashboard.probe',
+    source: 'browser-test',
+    key: `p-${from + i}`,
+    timestamp: now,
+    receivedAt: now,
+    data: { n: from + i, note: i === 0 && word ? `a ${word} arrived` : 'ordinary probe' },
+  }));
+}
+
+const text = async (selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
+/** Polls the page (bounded by eventually's timeout) until `check` holds for the text at `selector`. */
+const pageShows = (selector: string, check: (text: string) => boolean, what: string) =>
+  eventually(async () => check(await text(selector)), what);
+
+beforeAll(async () => {
+  await run.write(seeded);
+  await run.deadLetter([{ event: seeded[1]!, stage: 'elasticsearch', reason: 'mapping_conflict', detail: 'data.amount: long expected' }]);
+  app = createQueryApp({ config: run.config });
+  await eventually(() => (app.gateway.dlq?.consumed() ?? 0) >= 1, 'the dead-letter reader to catch up');
+  // idleTimeout 0 as in server.ts: the SSE subscription is quiet between ticks and must not be cut.
+  server = Bun.serve({ port: 0, fetch: app.fetch, idleTimeout: 0 });
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+}, 900_000); // a fresh machine installs Chromium first
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop(true);
+  await app?.close();
+  await run.cleanup();
+});
+
+describe('the gateway serves the dashboard', () => {
+  test('the page, its transpiled modules and uPlot; nothing else from the folder', async () => {
+    const page = await fetch(`${base}/dashboard`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('/dashboard/main.ts');
+    const main = await fetch(`${base}/dashboard/main.ts`);
+    expect(main.headers.get('content-type')).toContain('text/javascript');
+    expect(await main.text()).not.toContain('interface Live');
+    expect((await fetch(`${base}/dashboard/uplot.js`)).status).toBe(200);
+    expect((await fetch(`${base}/dashboard/uplot.css`)).status).toBe(200);
+    for (const hidden of ['serve.ts', 'dashboard.test.ts', 'browser.ts', '%2e%2e/app.ts']) {
+      expect((await fetch(`${base}/dashboard/${hidden}`)).status).toBe(404);
+    }
+    expect((await fetch(`${base}/dashboard`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('the dashboard in Chromium', () => {
+  test('shows the seeded total, the counts by type and the live link', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${base}/dashboard`);
+    await pageShows('#total', (t) => t === '20', 'the total to show 20');
+    const bars = await page.locator('#by-type li').allTextContents();
+    expect(bars.map((b) => b.replace(/\s+/g, ' ').trim())).toEqual(['order.created10', 'sensor.reading6', 'user.signup4']);
+    await pageShows('#link', (t) => t === 'Live', 'the subscription to connect');
+    await pageShows('#p99', (t) => /^[\d.,]+ m?s$/.test(t), 'latency percentiles');
+    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#banner').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  test('events written while the page is open show up without a reload', async () => {
+    // Three batches a moment apart, through the real sinks, so the per-second chart has a shape.
+    await run.write(probes(0, 4, 'kumquat'));
+    await Bun.sleep(1100);
+    await run.write(probes(4, 7));
+    await Bun.sleep(1100);
+    await run.write(probes(11, 3));
+    await pageShows('#total', (t) => t === '34', 'the total to reach 34');
+    await pageShows('#by-type', (t) => t.includes('dashboard.probe14'), 'the new type among the bars');
+    await pageShows('#recent', (t) => t.includes('probe-13'), 'the newest event in the recent table');
+  });
+
+  test('the search box finds an event by a distinctive word', async () => {
+    await page.locator('#q').fill('kumquat');
+    await page.locator('#q').press('Enter');
+    await pageShows('#search-note', (t) => t === '1 match', 'one search match');
+    const [row] = await page.locator('#search-results tbody tr').all();
+    const cells = (await row!.locator('td').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(0, 2)).toEqual(['dashboard.probe', 'probe-0']);
+    expect(cells[3]).toBe('p-0');
+  });
+
+  test('the dead letters panel lists the seeded dead letter', async () => {
+    await pageShows('#dead', (t) => t.includes('mapping_conflict'), 'the dead letter');
+    const cells = (await page.locator('#dead tbody tr').first().locator('td').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(1)).toEqual(['elasticsearch', 'mapping_conflict', 'order.created · order-01', 'data.amount: long expected']);
+    expect(await text('#dead-count')).toBe('· 1');
+  });
+
+  test('stores that are down are named where their panels are; search still answers', async () => {
+    const redisDown = createQueryApp({ config: { ...run.config, storeTimeoutMs: 2_000 }, dlq: false, urls: { redisUrl: 'redis://127.0.0.1:1' } });
+    const downServer = Bun.serve({ port: 0, fetch: redisDown.fetch, idleTimeout: 0 });
+    const other = await browser!.context.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${downServer.port}/dashboard`);
+      // Redis feeds the live counters and the recent events; this gateway has no dead-letter reader either.
+      await eventually(async () => (await other.locator('#banner').textContent())?.startsWith('Unavailable: kafka, redis'), 'the banner to name the stores');
+      expect(await other.locator('#total-note').textContent()).toContain('redis is unavailable');
+      expect(await other.locator('#total').textContent()).toBe('—');
+      expect(await other.locator('#recent-note').textContent()).toContain('redis is unavailable');
+      expect(await other.locator('#dead-note').textContent()).toContain('kafka is unavailable');
+      await other.locator('#q').fill('kumquat');
+      await other.locator('#q').press('Enter');
+      await eventually(async () => (await other.locator('#search-note').textContent()) === '1 match', 'search to answer from the search node');
+    } finally {
+      await other.close();
+      await downServer.stop(true);
+      await redisDown.close();
+    }
+  });
+
+  test('the page with live data and a search renders to a full-page screenshot', async () => {
+    await page.bringToFront();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(Bun.file(SCREENSHOT).size).toBeGreaterThan(10_000);
+  });
+});
