@@ -34,8 +34,15 @@ const produce = async (events: StampedEvent[]) => {
   const results = await producer.produceBatch(events.map((e) => ({ topic, key: e.key, value: encodeEvent(e) })));
   const failed = results.filter((r) => r instanceof Error).length;
   if (failed) throw new Error(`${failed} events not produced`);
+  produced += events.length;
 };
-const lagOf = () => admin.groupLag(group, topic);
+let produced = 0;
+// Admin.groupLag counts only partitions the group has committed; here every partition counts from the start.
+const lagOf = async () => {
+  let committed = 0n;
+  for (const c of await admin.committed(group)) if (c.topic === topic && c.offset > 0n) committed += c.offset;
+  return BigInt(produced) - committed;
+};
 
 const env = {
   ...process.env,
