@@ -63,8 +63,10 @@ export async function ingest(
         : { index, status: 'rejected', code: o.code, path: '', message: o.message, retriable: o.retriable };
     });
   }
-  for (const r of results) metrics.events.inc({ outcome: r.status, code: r.status === 'accepted' ? 'ok' : r.code });
-  return buildReceipt(results, ack);
+  const receipt = buildReceipt(results, ack);
+  if (receipt.accepted) metrics.events.inc({ outcome: 'accepted', code: 'ok' }, receipt.accepted);
+  for (const r of results) if (r.status === 'rejected') metrics.events.inc({ outcome: 'rejected', code: r.code });
+  return receipt;
 }
 
 type Validated = ({ ok: true; bytes: number } & { event: Parameters<typeof stampEvent>[0] }) | { ok: false; code: string; path: string; message: string };
