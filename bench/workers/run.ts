@@ -49,7 +49,7 @@ const env = {
   WORKERS_TOPIC: topic,
   WORKERS_GROUP_ID: group,
   WORKERS_DLQ_TOPIC: `${topic}.dlq`,
-  WORKERS_BATCH_SIZE: '2000',
+  WORKERS_BATCH_SIZE: process.env.WORKERS_BATCH_SIZE ?? '2000',
   WORKERS_METRICS_PORT: '19470',
   SINK_ES_INDEX_PREFIX: `bench-${id}`,
   SINK_ES_ALIAS: `bench-${id}`,
