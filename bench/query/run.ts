@@ -86,7 +86,7 @@ try {
       results.map((r) => [r.name, String(r.sent), String(r.failed), r.p50.toFixed(1), r.p99.toFixed(1), r.max.toFixed(1)]),
     );
     console.log(`\np99  gateway dashboard query            ${gw.p99.toFixed(1)} ms  (target ≤ 20 ms at ${rate} req/s)`);
-    console.log(`ratio gateway p99 / raw search node p99  ${out.ratioP99.toFixed(2)}×`);
+    console.log(`ratio gateway p99 / raw search node p99  ${out.ratioP99.toFixed(3)}×`);
   }
 } finally {
   gateway.kill('SIGTERM');

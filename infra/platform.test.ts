@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import Redis from 'ioredis';
+import { createAdmin } from '../shared/kafka/index.ts';
+import { startApps, stopApps, type RunningApp } from './platform.ts';
+import { ROOT } from './stack.ts';
+
+// The whole data path as `npm start` runs it — edge, workers and query as real processes — on this run's own topic,
+// group, index prefix, schema and key prefix, so it can run beside everything else. Events go in over HTTP and come
+// back out of GraphQL.
+const id = `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const ports = { edge: 18180, workers: 19570, query: 14100 };
+const env = {
+  EDGE_PORT: String(ports.edge),
+  EDGE_PROCESSES: '1',
+  EDGE_TOPIC: id,
+  WORKERS_TOPIC: id,
+  WORKERS_GROUP_ID: id,
+  WORKERS_DLQ_TOPIC: `${id}.dlq`,
+  WORKERS_COUNT: '1',
+  WORKERS_METRICS_PORT: String(ports.workers),
+  SINK_ES_INDEX_PREFIX: id,
+  SINK_ES_ALIAS: id,
+  SINK_PG_SCHEMA: id,
+  SINK_REDIS_KEY_PREFIX: `${id}:`,
+  QUERY_PORT: String(ports.query),
+  QUERY_ES_ALIAS: id,
+  QUERY_PG_SCHEMA: id,
+  QUERY_REDIS_PREFIX: `${id}:`,
+  QUERY_DLQ_TOPIC: `${id}.dlq`,
+  QUERY_CACHE_TTL_MS: '0',
+};
+const home = mkdtempSync(join(tmpdir(), 'event-lens-e2e-'));
+const admin = createAdmin({ brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' });
+let apps: RunningApp[] = [];
+
+const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors?: unknown[] }> => {
+  const res = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as { data: T; errors?: unknown[] };
+};
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read().catch(() => undefined as T);
+    if (last !== undefined && done(last)) return last;
+    await Bun.sleep(200);
+  }
+  throw new Error(`${what} not reached; last: ${JSON.stringify(last)}`);
+}
+
+describe('edge → Kafka → workers → stores → query, as real processes', () => {
+  beforeAll(async () => {
+    await admin.createTopics([{ name: id, partitions: 3 }, { name: `${id}.dlq`, partitions: 1 }]);
+    for (const [k, v] of Object.entries(env)) process.env[k] = v;
+    apps = await startApps(ROOT, home, [
+      { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz` },
+      { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${ports.workers}/healthz` },
+      { name: 'query', entry: 'query/server.ts', readyUrl: `http://127.0.0.1:${ports.query}/healthz` },
+    ], () => {});
+  }, 90_000);
+
+  afterAll(async () => {
+    await stopApps(apps);
+    for (const k of Object.keys(env)) delete process.env[k];
+    await admin.deleteTopics([id, `${id}.dlq`]).catch(() => {});
+    await admin.close();
+    const indices = (await fetch(`http://127.0.0.1:9200/_cat/indices/${id}-*?format=json`).then((r) => r.json()).catch(() => [])) as Array<{ index: string }>;
+    for (const { index } of indices) await fetch(`http://127.0.0.1:9200/${index}`, { method: 'DELETE' });
+    await fetch(`http://127.0.0.1:9200/_index_template/${id}-template`, { method: 'DELETE' });
+    const sql = postgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
+    await sql.unsafe(`drop schema if exists "${id}" cascade`);
+    await sql.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${id}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('events posted over HTTP are returned by GraphQL search, lookup, counts and live stats', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.edge}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { type: 'signup', source: 'web', key: 'u-1', data: { plan: 'marmalade' } },
+        { type: 'signup', source: 'web', key: 'u-2', data: { plan: 'basic' } },
+        { type: 'page.view', source: 'web', key: 'u-1', data: { path: '/pricing' } },
+      ]),
+    });
+    expect(res.status).toBe(202);
+    const receipt = (await res.json()) as { results: Array<{ id: string }> };
+    const ids = receipt.results.map((r) => r.id);
+
+    type Search = { events: { totalCount: number; nodes: Array<{ id: string; type: string; data: { plan?: string } }> } };
+    const found = await eventually(() => gql<Search>('{ events(query: "marmalade") { totalCount nodes { id type data } } }'), (r) => r.data?.events?.totalCount === 1, 'search hit');
+    expect(found.data.events.nodes[0]).toMatchObject({ id: ids[0], type: 'signup', data: { plan: 'marmalade' } });
+
+    const one = await gql<{ event: { id: string; key: string } }>('query($id: ID!) { event(id: $id) { id key } }', { id: ids[2] });
+    expect(one.data.event).toEqual({ id: ids[2]!, key: 'u-1' });
+
+    const counts = await gql<{ countEvents: number }>('{ countEvents(type: "signup") }');
+    expect(counts.data.countEvents).toBe(2);
+
+    type Live = { liveStats: { total: number; byType: Array<{ value: string; count: number }> } };
+    const live = await eventually(() => gql<Live>('{ liveStats { total byType { value count } } }'), (r) => r.data?.liveStats?.total === 3, 'live total');
+    expect(live.data.liveStats.byType).toContainEqual({ value: 'signup', count: 2 });
+  }, 60_000);
+
+  test('a sensor reading posted to /data is the latest value and the newest row of GET /data', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.edge}/data`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' }) });
+    expect(res.status).toBe(202);
+    const latest = await eventually(() => fetch(`http://127.0.0.1:${ports.query}/recent/e2e-sensor`).then((r) => r.json() as Promise<{ value?: number }>), (r) => r.value === 21.5, 'latest reading');
+    expect(latest).toMatchObject({ sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' });
+    const rows = await eventually(() => fetch(`http://127.0.0.1:${ports.query}/data?sensor_id=e2e-sensor`).then((r) => r.json() as Promise<{ count: number; data: Array<{ value: number }> }>), (r) => r.count === 1, 'sensor row');
+    expect(rows.data[0]?.value).toBe(21.5);
+  }, 60_000);
+});
