@@ -24,3 +24,16 @@ export { EVENT_KINDS, parseBatch, parseEvent, parseIngest, type BatchResult, typ
 export { decodeEvent, encodeEvent, stampEvent, stampedSchema, type StampedEvent, type StampOptions } from './stamped.ts';
 export { MAX_TIME_MS, MIN_TIME_MS, timestamp, toIsoTimestamp } from './timestamp.ts';
 export { uuidv7, uuidv7Time } from './uuid.ts';
+export {
+  AGGREGATE_FUNCTIONS,
+  CONDITION_OPS,
+  durationMs,
+  parsePipeline,
+  pipelineDefinitionSchema,
+  pipelineStepSchema,
+  type AggregateStep,
+  type Condition,
+  type PipelineDefinition,
+  type PipelineStep,
+  type WindowSpec,
+} from './pipeline.ts';
