@@ -1,94 +1,205 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeEvent, stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createAdmin } from '../../shared/kafka/index.ts';
+import { verifyCounts, topicDelta, type CountInput } from '../report/counts.ts';
 import { sampleRss } from '../lib/proc.ts';
-import { ensureTool, kafkaProduceRate, printTable, waitFor } from '../lib/run.ts';
+import { ensurePeer, PEER_DIR } from '../lib/peer.ts';
+import { producerPerformance } from '../lib/producer-perf.ts';
+import { ensureTool, freePort, printTable, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
 
 /**
- * bench:edge — wrk against the edge (acks=all) and, in the same run, against a raw Bun.serve answering "ok" with the
- * same processes, connections, duration and payload. Prints events/s, p50/p99, the edge's peak RSS, and the ratios
- * the issue sets as targets; checks that Kafka holds at least every event the edge acknowledged.
+ * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load (threads, connections, duration) and
+ * the same payloads:
+ *   1. single events: edge vs the Node.js peer (bench/peers/node-kafka: Fastify + @confluentinc/kafka-javascript,
+ *      cluster) vs a raw Bun.serve answering "ok";
+ *   2. batches of 100: edge vs the Node peer vs Kafka's ProducerPerformance sending the edge's own stamped records
+ *      (same broker, record bytes, acks=all, idempotence, linger, compression).
+ * Every system produces to its own topic; after each run the topic is counted, and every event a system answered
+ * 202 for must be in it. Peak RSS per process of the edge and of the peer is sampled during their runs.
+ *
+ *   bun bench/edge/run.ts [--quick] [--json] [--no-peer]
  */
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
+const withPeer = !process.argv.includes('--no-peer');
 const seconds = quick ? 5 : 15;
-const connections = 64;
+const warmup = quick ? 1 : 3;
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const threads = 2;
 const processes = Number(process.env.EDGE_PROCESSES || availableParallelism());
+const lingerMs = process.env.EDGE_LINGER_MS ?? '1';
+const compression = process.env.EDGE_COMPRESSION ?? 'lz4';
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const PARTITIONS = 6;
 const root = join(import.meta.dir, '..', '..');
-const log = (s: string) => !json && console.log(s);
+// Progress goes to stderr, so --json keeps stdout to the one result line.
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 await ensureTool('wrk', 'wrk');
-const topic = `bench-edge-${Date.now().toString(36)}`;
+if (withPeer) await ensurePeer(log);
+const id = Date.now().toString(36);
+const topics = { edge: `bench-edge-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}` };
 const admin = createAdmin({ brokers });
-await admin.createTopics([{ name: topic, partitions: 6 }]);
+await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
 const event = (i: number) => ({ type: 'page.view', source: 'bench', key: `user-${i % 1000}`, data: { page: '/pricing', referrer: 'https://example.com/blog/launch', session: `s-${i}`, ms: 1234 } });
 const single = JSON.stringify(event(1));
-const batch = JSON.stringify(Array.from({ length: 100 }, (_, i) => event(i)));
-log(`bench:edge — ${processes} edge processes, wrk -t2 -c${connections} -d${seconds}s, event ${single.length} B, topic ${topic}`);
+const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => event(i)) });
+// ProducerPerformance sends the records the edge would write: the same events, stamped.
+const payloadDir = mkdtempSync(join(tmpdir(), 'event-lens-edge-'));
+const payloadFile = join(payloadDir, 'records.txt');
+const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(event(i), { now: Date.now(), newId: uuidv7 }))));
+writeFileSync(payloadFile, stamped.join('\n'));
+const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
+log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections} -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}`);
 
-const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { env: { ...process.env, RAW_PORT: '18081', RAW_PROCESSES: String(processes) }, stdout: 'ignore', stderr: 'inherit' });
+const ports = { raw: freePort(), edge: freePort(), peer: freePort() };
+const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
+const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { env: { ...process.env, RAW_PORT: String(ports.raw), RAW_PROCESSES: String(processes) }, stdout: 'ignore', stderr: 'inherit' });
+spawned.push(raw);
 const edge = Bun.spawn([process.execPath, join(root, 'edge/server.ts')], {
-  env: { ...process.env, EDGE_PORT: '18080', EDGE_TOPIC: topic, EDGE_PROCESSES: String(processes), KAFKA_BROKERS: brokers },
+  env: { ...process.env, EDGE_PORT: String(ports.edge), EDGE_TOPIC: topics.edge, EDGE_PROCESSES: String(processes), EDGE_LINGER_MS: lingerMs, EDGE_COMPRESSION: compression, KAFKA_BROKERS: brokers },
   stdout: 'ignore',
   stderr: 'inherit',
 });
-try {
-  await waitFor('raw Bun.serve', 'http://127.0.0.1:18081/', 'POST');
-  await waitFor('edge', 'http://127.0.0.1:18080/readyz');
-  const runs: Array<{ name: string; r: WrkResult; eventsPerRequest: number }> = [];
-  const go = async (name: string, url: string, body: string, eventsPerRequest: number) => {
-    log(`  running ${name} ...`);
-    runs.push({ name, r: await wrk({ url, body, connections, seconds }), eventsPerRequest });
-  };
-  await go('raw Bun.serve, single event', 'http://127.0.0.1:18081/v1/events', single, 1);
-  const stopRss = sampleRss(edge.pid);
-  await go('edge, single event, acks=all', 'http://127.0.0.1:18080/v1/events', single, 1);
-  await go('edge, 100-event batch, acks=all', 'http://127.0.0.1:18080/v1/events', batch, 100);
-  const rss = stopRss();
-  log('  measuring the Kafka client produce rate (bench:kafka --quick) ...');
-  const kafka = await kafkaProduceRate(root);
+spawned.push(edge);
+const peer = withPeer
+  ? Bun.spawn(['node', join(PEER_DIR, 'server.mjs')], {
+      cwd: PEER_DIR,
+      env: { ...process.env, PEER_PORT: String(ports.peer), PEER_TOPIC: topics.peer, PEER_PROCESSES: String(processes), PEER_LINGER_MS: lingerMs, PEER_COMPRESSION: compression, KAFKA_BROKERS: brokers },
+      stdout: 'ignore',
+      stderr: 'inherit',
+    })
+  : undefined;
+if (peer) spawned.push(peer);
 
-  let inKafka = 0n;
-  for (let p = 0; p < 6; p++) inKafka += (await admin.watermarks(topic, p)).high;
-  const acked = runs.filter((x) => x.name.startsWith('edge')).reduce((n, x) => n + x.r.ok * x.eventsPerRequest, 0);
-  const [rawRun, edgeSingle, edgeBatch] = runs.map((x) => x.r) as [WrkResult, WrkResult, WrkResult];
+const highs = async (topic: string) => {
+  const out: bigint[] = [];
+  for (let p = 0; p < PARTITIONS; p++) out.push((await admin.watermarks(topic, p)).high);
+  return out;
+};
+/** Waits until deliveries still in flight when wrk stopped have landed: two equal readings 300 ms apart. */
+const settled = async (topic: string) => {
+  let last = await highs(topic);
+  for (let i = 0; i < 20; i++) {
+    await Bun.sleep(300);
+    const now = await highs(topic);
+    if (now.every((h, j) => h === last[j])) return now;
+    last = now;
+  }
+  return last;
+};
+
+type System = 'edge' | 'peer' | 'raw';
+interface Run {
+  system: System;
+  name: string;
+  mode: 'single' | 'batch';
+  eventsPerRequest: number;
+  r: WrkResult;
+}
+try {
+  await waitFor('raw Bun.serve', `http://127.0.0.1:${ports.raw}/`, 'POST');
+  await waitFor('edge', `http://127.0.0.1:${ports.edge}/readyz`);
+  if (peer) await waitFor('Node peer', `http://127.0.0.1:${ports.peer}/readyz`, 'GET', 60_000);
+  const urls: Record<System, string> = { raw: `http://127.0.0.1:${ports.raw}/v1/events`, edge: `http://127.0.0.1:${ports.edge}/v1/events`, peer: `http://127.0.0.1:${ports.peer}/v1/events` };
+  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', peer: 'Node peer (Fastify + kafka-javascript)' };
+  const runs: Run[] = [];
+  const counts: CountInput[] = [];
+  const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
+  const go = async (system: System, mode: 'single' | 'batch') => {
+    const body = mode === 'single' ? single : batch;
+    const eventsPerRequest = mode === 'single' ? 1 : 100;
+    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}`;
+    log(`  ${name}: warm-up ${warmup} s, then ${seconds} s ...`);
+    await wrk({ url: urls[system], body, connections, threads, seconds: warmup });
+    const topic = system === 'raw' ? undefined : topics[system];
+    const before = topic ? await settled(topic) : undefined;
+    const server = system === 'edge' ? edge : system === 'peer' ? peer : undefined;
+    const stopRss = server && system !== 'raw' ? sampleRss(server.pid) : undefined;
+    const r = await wrk({ url: urls[system], body, connections, threads, seconds });
+    if (stopRss && system !== 'raw') {
+      const s = stopRss();
+      rss[system].peakProcessBytes = Math.max(rss[system].peakProcessBytes, s.peakProcessBytes);
+      rss[system].peakTotalBytes = Math.max(rss[system].peakTotalBytes, s.peakTotalBytes);
+    }
+    runs.push({ system, name, mode, eventsPerRequest, r });
+    log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
+    if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
+  };
+  await go('raw', 'single');
+  await go('edge', 'single');
+  if (peer) await go('peer', 'single');
+  await go('edge', 'batch');
+  if (peer) await go('peer', 'batch');
+
+  const edgeBatch = runs.find((x) => x.system === 'edge' && x.mode === 'batch')!;
+  // As many records as the edge acknowledged in its batch run, so both move a comparable amount of data.
+  const records = Math.max(100_000, Math.round(edgeBatch.r.ok * 100));
+  log(`  Kafka ProducerPerformance: ${records.toLocaleString()} of the edge's records, acks=all, idempotent, linger ${lingerMs} ms, ${compression} ...`);
+  let producerPerf: Awaited<ReturnType<typeof producerPerformance>> | undefined;
+  let producerPerfError: string | undefined;
+  try {
+    producerPerf = await producerPerformance({
+      topic: topics.java,
+      records,
+      brokers,
+      payloadFile,
+      props: { acks: 'all', 'enable.idempotence': true, 'linger.ms': lingerMs, 'compression.type': compression },
+    });
+    log(`    ${producerPerf.recordsPerSec.toFixed(0)} records/s`);
+  } catch (e) {
+    producerPerfError = e instanceof Error ? e.message : String(e);
+    log(`    ProducerPerformance failed: ${producerPerfError}`);
+  }
+
+  const verified = verifyCounts(counts);
+  const eps = (system: System, mode: 'single' | 'batch') => {
+    const x = runs.find((r) => r.system === system && r.mode === mode);
+    return x ? (x.r.ok * x.eventsPerRequest) / x.r.seconds : undefined;
+  };
   const result = {
+    bench: 'edge',
     processes,
     seconds,
     connections,
-    runs: runs.map(({ name, r, eventsPerRequest }) => ({ name, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
-    kafkaClientMsgsPerSec: kafka,
-    edgePeakRssBytes: rss.peakProcessBytes,
-    edgePeakRssTotalBytes: rss.peakTotalBytes,
-    ratios: {
-      singleVsRaw: edgeSingle.ok / edgeSingle.seconds / (rawRun.ok / rawRun.seconds),
-      batchVsKafkaClient: kafka ? (edgeBatch.ok * 100) / edgeBatch.seconds / kafka : undefined,
-    },
-    eventsAcked: acked,
-    eventsInKafka: Number(inKafka),
-    noLoss: Number(inKafka) >= acked,
+    threads,
+    lingerMs: Number(lingerMs),
+    compression,
+    eventBytes: single.length,
+    recordBytes,
+    runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
+    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single') },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec },
+    producerPerf: producerPerf ?? { error: producerPerfError },
+    rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined },
+    counts: verified.checks,
+    noLoss: verified.ok,
   };
   if (json) console.log(JSON.stringify(result));
   else {
     printTable(
-      ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx'],
+      ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
       result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
     );
+    const r = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
     const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
     console.log(`
-ratio  edge single events / raw Bun.serve            ${result.ratios.singleVsRaw.toFixed(2)}×  (target ≥ 0.5×)
-ratio  edge batch events/s / Kafka client produce    ${result.ratios.batchVsKafkaClient?.toFixed(2) ?? 'n/a'}×  (target ≥ 0.7×; client ${kafka?.toFixed(0) ?? 'n/a'} msgs/s)
-edge   peak RSS per process                          ${mb(rss.peakProcessBytes)}  (target ≤ 150 MB; all ${processes} processes ${mb(rss.peakTotalBytes)})
-check  events in Kafka ≥ events acknowledged         ${result.eventsInKafka} ≥ ${acked}: ${result.noLoss ? 'ok' : 'LOSS'}`);
+ProducerPerformance (edge's records)         ${producerPerf?.recordsPerSec.toFixed(0) ?? 'n/a'} records/s
+ratio  single: edge / Node peer              ${r(result.single.edge, result.single.peer)}  (target ≥ 4×)
+ratio  single: edge / raw Bun.serve          ${r(result.single.edge, result.single.raw)}  (target ≥ 0.5×)
+ratio  batch: edge / Node peer               ${r(result.batch.edge, result.batch.peer)}  (target ≥ 2×)
+ratio  batch: edge / ProducerPerformance     ${r(result.batch.edge, result.batch.producerPerf)}  (target ≥ 1.0×)
+RSS    edge peak per process                 ${mb(rss.edge.peakProcessBytes)}  (target ≤ 150 MB); Node peer ${mb(rss.peer.peakProcessBytes)}`);
+    for (const c of verified.checks) console.log(`count  ${c.name.padEnd(40)} ${c.inTopic} in topic ≥ ${c.acked} acknowledged: ${c.ok ? 'ok' : 'LOSS'}`);
   }
-  process.exitCode = result.noLoss ? 0 : 1;
+  process.exitCode = verified.ok ? 0 : 1;
 } finally {
-  edge.kill('SIGTERM');
-  raw.kill('SIGTERM');
-  await Promise.all([edge.exited, raw.exited]);
-  await admin.deleteTopics([topic]).catch(() => {});
+  for (const p of spawned) p.kill('SIGTERM');
+  await Promise.all(spawned.map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
+  await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.close();
 }

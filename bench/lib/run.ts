@@ -25,18 +25,6 @@ export async function waitFor(name: string, url: string, method = 'GET', timeout
   throw new Error(`${name} did not answer at ${url} within ${timeoutMs / 1000}s`);
 }
 
-/** The project's Kafka client producer rate from bench:kafka (--quick --json), or undefined if it is not available. */
-export async function kafkaProduceRate(root: string): Promise<number | undefined> {
-  const script = join(root, 'bench/kafka/producer.ts');
-  if (!(await Bun.file(script).exists())) return undefined;
-  const proc = Bun.spawn([process.execPath, script, '--quick', '--json', '--no-peer'], { stdout: 'pipe', stderr: 'inherit', cwd: root });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (!line) return undefined;
-  const j = JSON.parse(line) as { bun?: { msgsPerSec?: number }; bunMsgsPerSec?: number };
-  return j.bun?.msgsPerSec ?? j.bunMsgsPerSec;
-}
 
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -44,4 +32,16 @@ export function printTable(header: string[], rows: string[][]): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+}
+
+/**
+ * A port nobody listens on now, from the kernel. The benches bind with SO_REUSEPORT, which would silently share a
+ * fixed port with another run's servers on this shared machine (and split the load between them), so every run
+ * picks its own.
+ */
+export function freePort(): number {
+  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
 }

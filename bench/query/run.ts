@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { printTable, waitFor } from '../lib/run.ts';
+import { sampleRss } from '../lib/proc.ts';
+import { freePort, printTable, waitFor } from '../lib/run.ts';
 import { PREFIX, seed } from './seed.ts';
 
 /**
@@ -15,7 +16,8 @@ const seconds = quick ? 5 : 20;
 const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const root = join(import.meta.dir, '..', '..');
-const log = (s: string) => !json && console.log(s);
+// With --json, progress goes to stderr so stdout stays the one result line.
+const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 
 const DASHBOARD = `query Dashboard($from: DateTime!, $to: DateTime!) {
   liveStats { total eventsPerSecond latency { p50Ms p95Ms p99Ms } byType { value count } }
@@ -53,13 +55,14 @@ async function fixedRate(name: string, send: () => Promise<Response>): Promise<{
 
 log(`bench:query — dashboard query at ${rate} req/s for ${seconds}s over ${target.toLocaleString()} stored events`);
 await seed({ esUrl, redisUrl, target, log });
+const port = freePort();
 const gateway = Bun.spawn([process.execPath, join(root, 'query/server.ts')], {
-  env: { ...process.env, QUERY_PORT: '14000', QUERY_ES_ALIAS: PREFIX, QUERY_REDIS_PREFIX: `${PREFIX}:`, QUERY_DLQ_ENABLED: 'false' },
+  env: { ...process.env, QUERY_PORT: String(port), QUERY_ES_ALIAS: PREFIX, QUERY_REDIS_PREFIX: `${PREFIX}:`, QUERY_DLQ_ENABLED: 'false' },
   stdout: 'ignore',
   stderr: 'inherit',
 });
 try {
-  await waitFor('gateway', 'http://127.0.0.1:14000/healthz');
+  await waitFor('gateway', `http://127.0.0.1:${port}/healthz`);
   const to = new Date().toISOString();
   const from = new Date(Date.now() - 86_400_000).toISOString();
   const gql = JSON.stringify({ query: DASHBOARD, variables: { from, to } });
@@ -73,12 +76,14 @@ try {
     JSON.stringify({ index: PREFIX }),
     JSON.stringify({ size: 0, query: range, aggs: { s: { terms: { field: 'source', size: 5 } } } }),
   ].join('\n') + '\n';
-  const gatewayRun = () => fetch('http://127.0.0.1:14000/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: gql });
+  const gatewayRun = () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: gql });
   const rawRun = () => fetch(`${esUrl}/_msearch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: raw });
   for (let i = 0; i < 50; i++) await Promise.all([gatewayRun().then((r) => r.text()), rawRun().then((r) => r.text())]); // warm caches on both paths
+  const stopRss = sampleRss(gateway.pid);
   const results = [await fixedRate('raw search node (_msearch, same aggregations)', rawRun), await fixedRate('gateway dashboard query (GraphQL)', gatewayRun)];
+  const rss = stopRss();
   const [rawR, gw] = results as [(typeof results)[0], (typeof results)[0]];
-  const out = { rate, seconds, events: target, results, ratioP99: gw.p99 / rawR.p99 };
+  const out = { rate, seconds, events: target, results, ratioP99: gw.p99 / rawR.p99, gatewayPeakRssBytes: rss.peakProcessBytes };
   if (json) console.log(JSON.stringify(out));
   else {
     printTable(

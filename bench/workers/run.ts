@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { encodeEvent, stampEvent, uuidv7, type StampedEvent } from '../../shared/contracts/index.ts';
 import { createAdmin, createProducer } from '../../shared/kafka/index.ts';
-import { printTable } from '../lib/run.ts';
+import { sampleRss } from '../lib/proc.ts';
+import { freePort, printTable } from '../lib/run.ts';
 import { rawBatchInsert, rawBulkLoad } from './raw.ts';
 
 /**
@@ -17,7 +18,8 @@ const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 const pgUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const root = join(import.meta.dir, '..', '..');
-const log = (s: string) => !json && console.log(s);
+// With --json, progress goes to stderr so stdout stays the one result line.
+const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
 const id = Date.now().toString(36);
 const topic = `bench-workers-${id}`;
 const group = `bench-workers-${id}`;
@@ -50,7 +52,7 @@ const env = {
   WORKERS_GROUP_ID: group,
   WORKERS_DLQ_TOPIC: `${topic}.dlq`,
   WORKERS_BATCH_SIZE: process.env.WORKERS_BATCH_SIZE ?? '2000',
-  WORKERS_METRICS_PORT: '19470',
+  WORKERS_METRICS_PORT: String(freePort()),
   SINK_ES_INDEX_PREFIX: `bench-${id}`,
   SINK_ES_ALIAS: `bench-${id}`,
   SINK_PG_SCHEMA: `bench_${id}`,
@@ -67,6 +69,7 @@ try {
   await produce(events);
   log(`  running ${workers} workers until the group's lag is zero ...`);
   proc = Bun.spawn([process.execPath, join(root, 'workers/main.ts'), '--count', String(workers)], { env, stdout: 'ignore', stderr: 'inherit', cwd: root });
+  const stopRss = sampleRss(proc.pid);
   // The clock starts when the group first commits, so joining the group and one-off set-up (migrations, template) are
   // not counted against the workers' rate.
   let start = 0;
@@ -92,9 +95,10 @@ try {
   const stopped = performance.now();
   while ((await lagOf()) > 0n) await Bun.sleep(50);
   const drainSeconds = (performance.now() - stopped) / 1000;
+  const rss = stopRss();
 
   const slowest = Math.min(esRaw, pgRaw);
-  const result = { events: N, workers, workersEventsPerSec: workersRate, esRawDocsPerSec: esRaw, pgRawRowsPerSec: pgRaw, ratioVsSlowestStore: workersRate / slowest, drainSeconds };
+  const result = { events: N, workers, workersEventsPerSec: workersRate, esRawDocsPerSec: esRaw, pgRawRowsPerSec: pgRaw, ratioVsSlowestStore: workersRate / slowest, drainSeconds, workerPeakRssBytes: rss.peakProcessBytes, workersPeakRssTotalBytes: rss.peakTotalBytes };
   if (json) console.log(JSON.stringify(result));
   else {
     printTable(

@@ -1,0 +1,176 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createAdmin } from '../../shared/kafka/index.ts';
+import { sampleRss } from '../lib/proc.ts';
+import { freePort, waitFor } from '../lib/run.ts';
+import { quantile } from './ratios.ts';
+
+/**
+ * End to end: the edge, the workers and the gateway as real processes on this run's own topic, index prefix, schema
+ * and key prefix (the env names of infra/platform.test.ts). Events go in through the edge at a fixed rate (open
+ * loop, batches of 100); a few times a second a probe event goes in on its own and, from its 202, GraphQL
+ * `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes never seen count as the
+ * timeout.
+ */
+export interface E2EResult {
+  targetRate: number;
+  achievedRate: number;
+  seconds: number;
+  probes: number;
+  lost: number;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  maxMs: number | undefined;
+  rejectedRequests: number;
+  rss: { edgeBytes: number; workerBytes: number; gatewayBytes: number };
+}
+
+export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pollMs = 50, timeoutMs = 30_000 }: {
+  root: string;
+  rate: number;
+  seconds: number;
+  log: (s: string) => void;
+  probeEveryMs?: number;
+  pollMs?: number;
+  timeoutMs?: number;
+}): Promise<E2EResult> {
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+  const id = `bench-e2e-${Date.now().toString(36)}`;
+  const schema = id.replaceAll('-', '_');
+  const ports = { edge: freePort(), workers: freePort(), query: freePort() };
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    EDGE_PORT: String(ports.edge),
+    EDGE_PROCESSES: String(Number(process.env.EDGE_PROCESSES || availableParallelism())),
+    EDGE_TOPIC: id,
+    WORKERS_TOPIC: id,
+    WORKERS_GROUP_ID: id,
+    WORKERS_DLQ_TOPIC: `${id}.dlq`,
+    WORKERS_METRICS_PORT: String(ports.workers),
+    SINK_ES_INDEX_PREFIX: id,
+    SINK_ES_ALIAS: id,
+    SINK_PG_SCHEMA: schema,
+    SINK_REDIS_KEY_PREFIX: `${id}:`,
+    QUERY_PORT: String(ports.query),
+    QUERY_ES_ALIAS: id,
+    QUERY_PG_SCHEMA: schema,
+    QUERY_REDIS_PREFIX: `${id}:`,
+    QUERY_DLQ_TOPIC: `${id}.dlq`,
+    QUERY_CACHE_TTL_MS: '0',
+  };
+  const admin = createAdmin({ brokers });
+  await admin.createTopics([{ name: id, partitions: 6 }, { name: `${id}.dlq`, partitions: 1 }]);
+  const spawn = (entry: string) => Bun.spawn([process.execPath, join(root, entry)], { cwd: root, env, stdout: 'ignore', stderr: 'ignore' });
+  const apps = { edge: spawn('edge/server.ts'), workers: spawn('workers/main.ts'), query: spawn('query/server.ts') };
+  try {
+    await waitFor('edge', `http://127.0.0.1:${ports.edge}/readyz`, 'GET', 60_000);
+    await waitFor('workers', `http://127.0.0.1:${ports.workers}/healthz`, 'GET', 60_000);
+    await waitFor('gateway', `http://127.0.0.1:${ports.query}/healthz`, 'GET', 60_000);
+    const url = `http://127.0.0.1:${ports.edge}/v1/events`;
+    const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const gql = (eventId: string) =>
+      fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($id: ID!) { event(id: $id) { id } }', variables: { id: eventId } }) })
+        .then((r) => r.json() as Promise<{ data?: { event?: { id: string } | null } }>)
+        .then((j) => j.data?.event?.id === eventId)
+        .catch(() => false);
+    // Warm the path (workers join the group, stores create their indices/tables) before measuring.
+    const warm = (await (await post(JSON.stringify({ type: 'bench.warmup', source: 'bench', data: {} }))).json()) as { results: Array<{ id: string }> };
+    const warmId = warm.results[0]!.id;
+    const warmDeadline = Date.now() + 60_000;
+    while (!(await gql(warmId)) && Date.now() < warmDeadline) await Bun.sleep(200);
+
+    const batchSize = 100;
+    const body = JSON.stringify({ events: Array.from({ length: batchSize }, (_, i) => ({ type: ['page.view', 'order.created', 'signup'][i % 3], source: 'bench', key: `user-${i}`, data: { page: '/pricing', amount: i } })) });
+    const interval = (batchSize * 1000) / rate;
+    const latencies: number[] = [];
+    let lost = 0;
+    let acked = 0;
+    let rejected = 0;
+    const pending: Promise<void>[] = [];
+    const probe = async (n: number) => {
+      const res = await post(JSON.stringify({ type: 'bench.probe', source: 'bench', key: `probe-${n}`, data: { n } })).catch(() => undefined);
+      const at = performance.now();
+      if (res?.status !== 202) {
+        rejected++;
+        return;
+      }
+      const eventId = ((await res.json()) as { results: Array<{ id: string }> }).results[0]!.id;
+      while (performance.now() - at < timeoutMs) {
+        if (await gql(eventId)) {
+          latencies.push(performance.now() - at);
+          return;
+        }
+        await Bun.sleep(pollMs);
+      }
+      lost++;
+      latencies.push(timeoutMs);
+    };
+    const stopRss = { edge: sampleRss(apps.edge.pid), workers: sampleRss(apps.workers.pid), query: sampleRss(apps.query.pid) };
+    log(`  ${rate.toFixed(0)} events/s for ${seconds} s (batches of ${batchSize}), a probe every ${probeEveryMs} ms polled through GraphQL event(id) ...`);
+    const start = performance.now();
+    const total = Math.floor((seconds * 1000) / interval);
+    let nextProbe = start;
+    let probes = 0;
+    for (let i = 0; i < total; i++) {
+      const due = start + i * interval;
+      while (nextProbe <= due) {
+        pending.push(probe(probes++));
+        nextProbe += probeEveryMs;
+      }
+      const wait = due - performance.now();
+      if (wait > 1) await Bun.sleep(wait);
+      pending.push(
+        post(body)
+          .then(async (r) => {
+            await r.arrayBuffer();
+            if (r.status === 202) acked += batchSize;
+            else rejected++;
+          })
+          .catch(() => void rejected++),
+      );
+    }
+    const sent = performance.now() - start;
+    await Promise.all(pending);
+    const rss = { edgeBytes: stopRss.edge().peakProcessBytes, workerBytes: stopRss.workers().peakProcessBytes, gatewayBytes: stopRss.query().peakProcessBytes };
+    latencies.sort((a, b) => a - b);
+    return {
+      targetRate: rate,
+      achievedRate: acked / (sent / 1000),
+      seconds,
+      probes,
+      lost,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      maxMs: latencies.at(-1),
+      rejectedRequests: rejected,
+      rss,
+    };
+  } finally {
+    for (const p of Object.values(apps)) p.kill('SIGTERM');
+    await Promise.all(Object.values(apps).map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
+    await admin.deleteTopics([id, `${id}.dlq`]).catch(() => {});
+    await admin.close();
+    await cleanupStores(esUrl, id, schema).catch((e: unknown) => log(`  e2e cleanup: ${String(e)}`));
+  }
+}
+
+async function cleanupStores(esUrl: string, id: string, schema: string) {
+  const indices = (await fetch(`${esUrl}/_cat/indices/${id}-*?format=json`).then((r) => r.json()).catch(() => [])) as Array<{ index: string }>;
+  for (const { index } of indices) await fetch(`${esUrl}/${index}`, { method: 'DELETE' });
+  await fetch(`${esUrl}/_index_template/${id}-template`, { method: 'DELETE' }).catch(() => {});
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
+  await sql.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => {});
+  await sql.end();
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}

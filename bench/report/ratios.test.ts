@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'bun:test';
+import { buildFigures, judge, limitFigure, peerFigure, quantile, ratio, score, summary, TARGETS } from './ratios.ts';
+
+describe('ratio math', () => {
+  test('ratio is a / b, undefined for missing, non-finite or non-positive references', () => {
+    expect(ratio(50_000, 10_000)).toBe(5);
+    expect(ratio(1, 0)).toBeUndefined();
+    expect(ratio(undefined, 3)).toBeUndefined();
+    expect(ratio(3, undefined)).toBeUndefined();
+    expect(ratio(Number.NaN, 3)).toBeUndefined();
+    expect(ratio(3, Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+
+  test('judge: ≥ and ≤ targets, boundaries included; n/a without a value', () => {
+    expect(judge(4, { op: '>=', value: 4 })).toBe('met');
+    expect(judge(3.99, { op: '>=', value: 4 })).toBe('missed');
+    expect(judge(20, { op: '<=', value: 20 })).toBe('met');
+    expect(judge(20.1, { op: '<=', value: 20 })).toBe('missed');
+    expect(judge(undefined, { op: '<=', value: 20 })).toBe('n/a');
+  });
+
+  test('score is ≥ 1 exactly when the target is met, whichever way it points', () => {
+    expect(score(8, { op: '>=', value: 4 })).toBe(2);
+    expect(score(2, { op: '>=', value: 4 })).toBe(0.5);
+    expect(score(10, { op: '<=', value: 20 })).toBe(2);
+    expect(score(40, { op: '<=', value: 20 })).toBe(0.5);
+    expect(score(undefined, { op: '<=', value: 20 })).toBeUndefined();
+  });
+
+  test('peer figure: subject / reference judged against the target', () => {
+    const f = peerFigure({ id: 'x', part: 'edge', label: 'l', subject: { name: 'edge', value: 30_000, unit: 'events/s' }, reference: { name: 'peer', value: 6_000, unit: 'events/s' }, target: TARGETS.singleVsPeer });
+    expect(f.value).toBe(5);
+    expect(f.unit).toBe('×');
+    expect(f.status).toBe('met');
+    expect(f.score).toBe(1.25);
+  });
+
+  test('limit figure: the measured value against the limit; no target means info', () => {
+    const f = limitFigure({ id: 'p99', part: 'query', label: 'l', subject: { name: 'p99', value: 25, unit: 'ms' }, target: TARGETS.dashboardP99Ms });
+    expect(f).toMatchObject({ value: 25, unit: 'ms', status: 'missed', reference: { name: 'limit', value: 20 } });
+    expect(f.score).toBeCloseTo(0.8);
+    expect(limitFigure({ id: 'rss', part: 'memory', label: 'l', subject: { name: 'w', value: 90, unit: 'MB' } }).status).toBe('info');
+  });
+
+  test('quantile picks the nearest-rank value', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(quantile(xs, 0.5)).toBe(50);
+    expect(quantile(xs, 0.99)).toBe(99);
+    expect(quantile(xs, 1)).toBe(100);
+    expect(quantile([7], 0.99)).toBe(7);
+    expect(quantile([], 0.5)).toBeUndefined();
+  });
+
+  test('buildFigures turns known measurements into the issue’s figures and verdicts', () => {
+    const figures = buildFigures({
+      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000 } },
+      workers: { eventsPerSec: 9_000, slowestRaw: 10_000, slowestName: 'pg' },
+      e2e: { p50Ms: 300, p99Ms: 1_600, rate: 4_500 },
+      query: { p50Ms: 4, p99Ms: 12, rawP99Ms: 9, rate: 500 },
+      memory: { edgeMb: 120, peerMb: 160, workerMb: 200, gatewayMb: 90 },
+    });
+    const by = Object.fromEntries(figures.map((f) => [f.id, f]));
+    expect(by['edge.single.vsPeer']).toMatchObject({ value: 5, status: 'met' });
+    expect(by['edge.single.vsRaw']).toMatchObject({ value: 0.4, status: 'missed' });
+    expect(by['edge.batch.vsPeer']).toMatchObject({ value: 4, status: 'met' });
+    expect(by['edge.batch.vsProducerPerf']).toMatchObject({ value: 0.8, status: 'missed' });
+    expect(by['workers.vsSlowestStore']).toMatchObject({ value: 0.9, status: 'met' });
+    expect(by['e2e.p99']).toMatchObject({ value: 1_600, status: 'missed' });
+    expect(by['query.dashboard.p99']).toMatchObject({ value: 12, status: 'met', reference: { name: 'raw _msearch p99', value: 9 } });
+    expect(by['memory.edge']).toMatchObject({ value: 120, status: 'met', reference: { value: 160 } });
+    expect(by['memory.worker']!.status).toBe('info');
+    expect(summary(figures)).toEqual({ met: 5, missed: 3, na: 0 });
+  });
+
+  test('a part that did not run gives n/a figures, not errors', () => {
+    const figures = buildFigures({ edge: { single: { edge: 40_000 }, batch: {} } });
+    expect(figures.every((f) => f.id.startsWith('edge') && (f.status === 'n/a' || f.value === undefined))).toBe(true);
+    expect(summary(figures).na).toBe(4);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Ratio and target math for the bench report, with no I/O: every figure is a measurement beside its reference from
+ * the same run (a peer, or a limit), turned into a ratio and judged against a target.
+ */
+export type Op = '>=' | '<=';
+export interface Target {
+  op: Op;
+  value: number;
+}
+/** n/a: not measured (a part failed or was skipped); info: reported, no target. */
+export type Status = 'met' | 'missed' | 'n/a' | 'info';
+
+export interface Quantity {
+  /** What was measured, e.g. "edge" or "Node peer". */
+  name: string;
+  value: number | undefined;
+  unit: string;
+}
+
+export interface Figure {
+  id: string;
+  /** Which part of the system: edge, batch, workers, e2e, query, memory, kafka, windows. */
+  part: string;
+  label: string;
+  /** The system under test. */
+  subject: Quantity;
+  /** The peer or the limit it is measured against. */
+  reference: Quantity;
+  /** subject / reference for peers; the measured value for limits (unit ms, MB, ...). */
+  value: number | undefined;
+  unit: string;
+  target: Target | undefined;
+  status: Status;
+  /** value as a fraction of its target, oriented so that ≥ 1 means met (for the chart). */
+  score: number | undefined;
+  note?: string;
+}
+
+const finite = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** a / b, or undefined when either is missing, not finite, or b is not positive. */
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  if (!finite(a) || !finite(b) || b <= 0 || a < 0) return undefined;
+  return a / b;
+}
+
+export function judge(value: number | undefined, target: Target | undefined): Status {
+  if (!finite(value) || !target) return 'n/a';
+  return (target.op === '>=' ? value >= target.value : value <= target.value) ? 'met' : 'missed';
+}
+
+/** How far a value is towards its target, ≥ 1 when met, whichever way the target points. */
+export function score(value: number | undefined, target: Target | undefined): number | undefined {
+  if (!finite(value) || !target || target.value <= 0) return undefined;
+  if (target.op === '>=') return value / target.value;
+  return value <= 0 ? Number.POSITIVE_INFINITY : target.value / value;
+}
+
+/** A peer figure: subject / reference, judged against a minimum (or maximum) ratio. */
+export function peerFigure(f: { id: string; part: string; label: string; subject: Quantity; reference: Quantity; target?: Target; note?: string | undefined }): Figure {
+  const value = ratio(f.subject.value, f.reference.value);
+  return { ...f, value, unit: '×', target: f.target, status: judge(value, f.target), score: score(value, f.target) };
+}
+
+/** A limit figure: the measured value against a fixed limit (the reference is the limit itself). */
+export function limitFigure(f: { id: string; part: string; label: string; subject: Quantity; target?: Target; note?: string | undefined; peer?: Quantity }): Figure {
+  const value = f.subject.value;
+  const status = !f.target && finite(value) ? 'info' : judge(value, f.target);
+  return {
+    id: f.id,
+    part: f.part,
+    label: f.label,
+    subject: f.subject,
+    reference: f.peer ?? (f.target ? { name: 'limit', value: f.target.value, unit: f.subject.unit } : { name: '—', value: undefined, unit: f.subject.unit }),
+    value,
+    unit: f.subject.unit,
+    target: f.target,
+    status,
+    score: score(value, f.target),
+    ...(f.note !== undefined && { note: f.note }),
+  };
+}
+
+export function quantile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Verdicts over the figures that have a target (reported-only figures are left out). */
+export function summary(all: readonly Figure[]): { met: number; missed: number; na: number } {
+  const figures = all.filter((f) => f.target);
+  return {
+    met: figures.filter((f) => f.status === 'met').length,
+    missed: figures.filter((f) => f.status === 'missed').length,
+    na: figures.filter((f) => f.status === 'n/a').length,
+  };
+}
+
+/** The issue's targets, in one place. */
+export const TARGETS = {
+  singleVsPeer: { op: '>=', value: 4 },
+  singleVsRaw: { op: '>=', value: 0.5 },
+  batchVsPeer: { op: '>=', value: 2 },
+  batchVsProducerPerf: { op: '>=', value: 1 },
+  workersVsSlowestStore: { op: '>=', value: 0.8 },
+  e2eP99Ms: { op: '<=', value: 1500 },
+  dashboardP99Ms: { op: '<=', value: 20 },
+  edgeRssMb: { op: '<=', value: 150 },
+} as const satisfies Record<string, Target>;
+
+/** What the parts measured, as the report orchestrator gathers them (all optional: a part may fail or be skipped). */
+export interface Measurements {
+  edge?: {
+    single: { edge?: number; peer?: number; raw?: number };
+    batch: { edge?: number; peer?: number; producerPerf?: number };
+  };
+  workers?: { eventsPerSec?: number; slowestRaw?: number; slowestName?: string };
+  e2e?: { p50Ms?: number; p99Ms?: number; rate?: number };
+  query?: { p50Ms?: number; p99Ms?: number; rawP99Ms?: number; rate?: number };
+  memory?: { edgeMb?: number; peerMb?: number; workerMb?: number; gatewayMb?: number };
+  kafka?: { bun?: number; java?: number };
+}
+
+/** Every figure of the report, from the parts' measurements. Missing measurements give n/a figures, not errors. */
+export function buildFigures(m: Measurements): Figure[] {
+  const out: Figure[] = [];
+  const rps = (name: string, value: number | undefined, unit = 'events/s'): Quantity => ({ name, value, unit });
+  if (m.edge) {
+    const s = m.edge.single;
+    const b = m.edge.batch;
+    out.push(
+      peerFigure({ id: 'edge.single.vsPeer', part: 'edge', label: 'Single events: edge / Node peer', subject: rps('edge', s.edge), reference: rps('Node peer', s.peer), target: TARGETS.singleVsPeer }),
+      peerFigure({ id: 'edge.single.vsRaw', part: 'edge', label: 'Single events: edge / raw Bun.serve', subject: rps('edge', s.edge), reference: rps('raw Bun.serve', s.raw, 'req/s'), target: TARGETS.singleVsRaw }),
+      peerFigure({ id: 'edge.batch.vsPeer', part: 'batch', label: 'Batches of 100: edge / Node peer', subject: rps('edge', b.edge), reference: rps('Node peer', b.peer), target: TARGETS.batchVsPeer }),
+      peerFigure({ id: 'edge.batch.vsProducerPerf', part: 'batch', label: 'Batches of 100: edge / ProducerPerformance', subject: rps('edge', b.edge), reference: rps('ProducerPerformance', b.producerPerf, 'records/s'), target: TARGETS.batchVsProducerPerf }),
+    );
+  }
+  if (m.workers) {
+    out.push(peerFigure({ id: 'workers.vsSlowestStore', part: 'workers', label: "Workers: all sinks / slowest store's raw rate", subject: rps('workers', m.workers.eventsPerSec), reference: rps(m.workers.slowestName ?? 'slowest store', m.workers.slowestRaw), target: TARGETS.workersVsSlowestStore }));
+  }
+  if (m.e2e) {
+    out.push(limitFigure({ id: 'e2e.p99', part: 'e2e', label: `End to end p99, 202 → GraphQL${m.e2e.rate ? ` at ${Math.round(m.e2e.rate)} events/s` : ''}`, subject: { name: 'p99', value: m.e2e.p99Ms, unit: 'ms' }, target: TARGETS.e2eP99Ms, note: m.e2e.p50Ms !== undefined ? `p50 ${m.e2e.p50Ms.toFixed(0)} ms` : undefined }));
+  }
+  if (m.query) {
+    out.push(limitFigure({ id: 'query.dashboard.p99', part: 'query', label: `Dashboard query p99${m.query.rate ? ` at ${m.query.rate} req/s` : ''}`, subject: { name: 'gateway p99', value: m.query.p99Ms, unit: 'ms' }, target: TARGETS.dashboardP99Ms, peer: { name: 'raw _msearch p99', value: m.query.rawP99Ms, unit: 'ms' }, note: m.query.p50Ms !== undefined ? `p50 ${m.query.p50Ms.toFixed(1)} ms` : undefined }));
+  }
+  if (m.memory) {
+    out.push(limitFigure({ id: 'memory.edge', part: 'memory', label: 'Edge peak RSS per process under load', subject: { name: 'edge', value: m.memory.edgeMb, unit: 'MB' }, target: TARGETS.edgeRssMb, peer: { name: 'Node peer', value: m.memory.peerMb, unit: 'MB' } }));
+    out.push(limitFigure({ id: 'memory.worker', part: 'memory', label: 'Worker peak RSS per process', subject: { name: 'worker', value: m.memory.workerMb, unit: 'MB' }, note: 'no target; reported' }));
+    out.push(limitFigure({ id: 'memory.gateway', part: 'memory', label: 'Gateway peak RSS', subject: { name: 'gateway', value: m.memory.gatewayMb, unit: 'MB' }, note: 'no target; reported' }));
+  }
+  if (m.kafka) {
+    out.push(peerFigure({ id: 'kafka.client.vsJava', part: 'kafka', label: 'Kafka client (bun:ffi) / ProducerPerformance', subject: rps('shared/kafka', m.kafka.bun, 'msgs/s'), reference: rps('ProducerPerformance', m.kafka.java, 'msgs/s'), target: { op: '>=', value: 1.2 }, note: "bench:kafka's own target" }));
+  }
+  return out;
+}

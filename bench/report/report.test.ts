@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderChart } from './chart.ts';
+import { buildFigures } from './ratios.ts';
+import { formatTarget, formatValue, renderMarkdown, reportStem, writeReport, type Report } from './report.ts';
+
+const report = (): Report => ({
+  title: 'Event Lens benchmarks (quick)',
+  date: '2026-03-01T10:20:30.000Z',
+  machine: { cores: 2, memoryGb: 23.5, cpuModel: 'AMD EPYC', os: 'Debian 12', bun: '1.4.5', node: '20.20.2' },
+  commit: { sha: 'abcdef0123456789', short: 'abcdef0', dirty: false },
+  command: 'npm run bench -- --quick',
+  quick: true,
+  seconds: 321,
+  figures: buildFigures({
+    edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000 } },
+    query: { p50Ms: 4, p99Ms: 12, rawP99Ms: 9, rate: 500 },
+    memory: { edgeMb: 120, peerMb: 160, workerMb: undefined, gatewayMb: 90 },
+  }),
+  counts: [{ name: 'edge, single event', acked: 1000, inTopic: 1010, missing: 0, extra: 10, ok: true }],
+  parts: { edge: { ok: true, seconds: 60 }, workers: { ok: false, seconds: 3, error: 'exited with 1' } },
+  notes: ['a note'],
+});
+
+describe('report writer', () => {
+  test('formats values, ratios and targets', () => {
+    expect(formatValue(4.567, '×')).toBe('4.57×');
+    expect(formatValue(12.34, '×')).toBe('12.3×');
+    expect(formatValue(12345.6, 'events/s')).toBe('12,346 events/s');
+    expect(formatValue(12.34, 'ms')).toBe('12.3 ms');
+    expect(formatValue(1234.5, 'ms')).toBe('1,235 ms');
+    expect(formatValue(undefined, 'ms')).toBe('n/a');
+    expect(formatValue(Number.NaN, '×')).toBe('n/a');
+    expect(formatTarget({ op: '>=', value: 4 }, '×')).toBe('≥ 4.00×');
+    expect(formatTarget({ op: '<=', value: 20 }, 'ms')).toBe('≤ 20.0 ms');
+  });
+
+  test('markdown carries date, machine, commit, command, the figures table, counts and notes', () => {
+    const md = renderMarkdown(report(), 'latest.svg');
+    expect(md).toContain('- date: 2026-03-01T10:20:30.000Z');
+    expect(md).toContain('2 cores, 23.5 GB, AMD EPYC');
+    expect(md).toContain('- commit: abcdef0');
+    expect(md).toContain('`npm run bench -- --quick`');
+    expect(md).toContain('| Single events: edge / Node peer | edge 40,000 events/s | Node peer 8,000 events/s | 5.00× | ≥ 4.00× | met |');
+    expect(md).toContain('| Single events: edge / raw Bun.serve | edge 40,000 events/s | raw Bun.serve 100,000 req/s | 0.40× | ≥ 0.50× | MISSED |');
+    expect(md).toContain('| Dashboard query p99 at 500 req/s | gateway p99 12.0 ms | raw _msearch p99 9.0 ms | 12.0 ms | ≤ 20.0 ms | met |');
+    expect(md).toContain('| edge, single event | 1,000 | 1,010 | 0 | ok |');
+    expect(md).toContain('- workers did not complete: exited with 1');
+    expect(md).toContain('- a note');
+    expect(md).toContain('![ratio against target](latest.svg)');
+    expect(md).toContain('targets: 4 met, 2 missed\n');
+    expect(md).toContain('| Gateway peak RSS | gateway 90 MB | — | 90 MB | — | — |');
+  });
+
+  test('writes <date>-<sha> and latest as md, json and svg; the JSON round-trips without Infinity or NaN', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    try {
+      const r = report();
+      expect(reportStem(r)).toBe('2026-03-01-abcdef0');
+      writeReport(dir, r, renderChart(r.figures));
+      expect(readdirSync(dir).sort()).toEqual(['2026-03-01-abcdef0.json', '2026-03-01-abcdef0.md', '2026-03-01-abcdef0.svg', 'latest.json', 'latest.md', 'latest.svg']);
+      const back = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Report;
+      expect(back.commit.short).toBe('abcdef0');
+      expect(back.figures.find((f) => f.id === 'edge.single.vsPeer')?.value).toBe(5);
+      expect(readFileSync(join(dir, '2026-03-01-abcdef0.md'), 'utf8')).toContain('](2026-03-01-abcdef0.svg)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the chart has one bar per targeted figure, coloured by verdict, and the target line', () => {
+    const figures = report().figures;
+    const svg = renderChart(figures);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    const targeted = figures.filter((f) => f.target && f.status !== 'info' && f.score !== undefined);
+    expect(svg.match(/<rect x=/g)?.length).toBe(targeted.length);
+    expect(svg).toContain('#2e7d32');
+    expect(svg).toContain('#c62828');
+    expect(svg).toContain('stroke-dasharray');
+    expect(svg).not.toContain('NaN');
+    expect(renderChart([])).toContain('</svg>');
+  });
+});
