@@ -9,6 +9,7 @@ import { workersConfig } from '../workers/config.ts';
 import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
 import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
 import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
+import { pipelinesConfig } from '../workers/pipelines/config.ts';
 import { demoConfig } from './demo.ts';
 
 /** Every component's config spec; docs/configuration.md is generated from these (run `bun infra/docs.ts`). */
@@ -22,6 +23,7 @@ export const SPECS: Array<ConfigSpec<ConfigEntries>> = [
   elasticsearchConfig,
   postgresSinkConfig,
   redisSinkConfig,
+  pipelinesConfig,
 ];
 
 export const DOC_PATH = join(import.meta.dir, '..', 'docs', 'configuration.md');

@@ -31,6 +31,7 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   latencyMinutes: setting(positiveInt, 5, 'liveStats latency percentiles merge this many processing minutes.'),
   pgMaxConnections: setting(positiveInt, 10, 'Postgres pool size.'),
   cacheTtlMs: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000, 'Aggregations (counts, histograms, top lists) and liveStats are shared between requests for this long, then served stale for at most one refresh, so a dashboard polled by many viewers costs the stores one read per interval; 0 turns it off. Event searches and lookups are never cached.'),
+  dryRunMaxEvents: setting(positiveInt, 100, 'Most events one pipeline dry run takes (given, or the last N dead letters); more is refused with invalid_parameter / BAD_USER_INPUT.'),
   minIntervalMs: setting(positiveInt, 250, 'Smallest intervalMs the liveStats subscription accepts; smaller values are raised to it.'),
 });
 

@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 export type StoreName = 'elasticsearch' | 'postgres' | 'redis' | 'kafka';
 
 /** Codes a client can branch on; anything else reaching a client is INTERNAL_SERVER_ERROR (masked). */
-export type ErrorCode = 'BAD_USER_INPUT' | 'STORE_UNAVAILABLE' | 'QUERY_TOO_DEEP' | 'QUERY_TOO_COSTLY';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'STORE_UNAVAILABLE' | 'QUERY_TOO_DEEP' | 'QUERY_TOO_COSTLY';
 
 export function badInput(message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });

@@ -19,17 +19,18 @@ import {
  * Depth and cost of an operation, computed before it runs.
  * - depth: nesting of field selections; a root field is 1. Introspection (`__schema`, `__type`, `__typename`) is not
  *   counted, so GraphiQL's schema query is never refused.
- * - cost: every field costs 1 times the product of the page sizes (`first`, `limit`, or the length of `keys`) of the
- *   fields it is nested in, so `events(first: 100) { nodes { id } }` costs 1 + 100 * 2 = 201. Page sizes come from
- *   the arguments as they will execute (variables and defaults applied), which is why this runs at execution and not
- *   as a cached validation rule.
+ * - cost: every field costs 1 times the product of the page sizes (`first`, `limit`, or the length of `keys` or of a
+ *   dry run's `events`) of the fields it is nested in, so `events(first: 100) { nodes { id } }` costs 1 + 100 * 2 = 201.
+ *   Page sizes come from the arguments as they will execute (variables and defaults applied), which is why this runs
+ *   at execution and not as a cached validation rule.
  */
 export interface QueryShape {
   readonly depth: number;
   readonly cost: number;
 }
 
-const PAGE_ARGUMENTS = ['first', 'limit', 'keys'] as const;
+// `events`: a dry run answers per event given, so its list multiplies like a page.
+const PAGE_ARGUMENTS = ['first', 'limit', 'keys', 'events'] as const;
 
 function operationOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);

@@ -19,8 +19,14 @@ function idOf(json: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
 }
 
-/** decode → validate → sinks, for every message of a batch; no side effects besides the sink writes. */
-export async function processBatch(messages: readonly ConsumedMessage[], sinkStep: SinkStepOptions): Promise<ProcessedBatch> {
+/**
+ * Work that runs beside the sinks over the same valid events (the pipelines, workers/pipelines); resolves false when
+ * shutdown cut it short, which leaves the batch uncommitted like an aborted sink.
+ */
+export type Alongside = (valid: ReadonlyArray<{ message: ConsumedMessage; event: StampedEvent }>) => Promise<boolean>;
+
+/** decode → validate → sinks (and `alongside`), for every message of a batch; no side effects besides those writes. */
+export async function processBatch(messages: readonly ConsumedMessage[], sinkStep: SinkStepOptions, alongside?: Alongside): Promise<ProcessedBatch> {
   const settled: Settled[] = [];
   const valid: Array<{ message: ConsumedMessage; event: StampedEvent }> = [];
   for (const message of messages) {
@@ -37,15 +43,18 @@ export async function processBatch(messages: readonly ConsumedMessage[], sinkSte
     }
     valid.push({ message, event: checked.value });
   }
-  const { aborted, results } = await writeToSinks(
-    valid.map((v) => v.event),
-    sinkStep,
-  );
+  const [{ aborted, results }, alongsideDone] = await Promise.all([
+    writeToSinks(
+      valid.map((v) => v.event),
+      sinkStep,
+    ),
+    alongside && valid.length > 0 ? alongside(valid) : true,
+  ]);
   for (const { sink, outcomes, attempts } of results) {
     outcomes.forEach((outcome, i) => {
       const { message, event } = valid[i]!;
       settled.push({ message, stage: sink, outcome, attempts: attempts[i]!, eventId: event.id });
     });
   }
-  return { aborted, settled };
+  return { aborted: aborted || !alongsideDone, settled };
 }

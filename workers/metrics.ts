@@ -29,6 +29,12 @@ export function createWorkerMetrics() {
     lag: registry.gauge('workers_consumer_lag_messages', 'High watermark minus position, per assigned partition.', ['partition']),
     rebalances: registry.counter('workers_rebalances_total', 'Partition assignments and revocations seen by this member.', ['kind']),
     commitFailures: registry.counter('workers_commit_failures_total', 'Offset commits the coordinator refused (the batch is re-delivered).'),
+    // Pipeline ids are bounded by PIPELINES_MAX_PIPELINE_LABELS (the rest count as `other`); outcomes are a fixed set.
+    pipelineEvents: registry.counter('workers_pipeline_events_total', 'Events a pipeline read, by outcome: output, filtered, late, no_event_time.', [
+      'pipeline',
+      'outcome',
+    ]),
+    windowLate: registry.counter('workers_window_late_events_total', 'Events that reached a window after it closed (recorded in window_late).', ['pipeline']),
   };
 }
 

@@ -1,11 +1,12 @@
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
-import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig } from '../shared/kafka/index.ts';
+import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig, type Producer } from '../shared/kafka/index.ts';
 import { processBatch } from './batch.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
 import { createDispatcher, type DispatchHooks, type Target } from './dispatch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createPauser, keyOf, nextOffsets } from './partitions.ts';
+import { pipelinesFromEnv, type Pipelines } from './pipelines/index.ts';
 import type { Sink } from './sinks/types.ts';
 import { createSinks } from './stores.ts';
 
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   /** Extra librdkafka consumer properties (tests shorten session.timeout.ms and max.poll.interval.ms). */
   readonly consumerConfig?: KafkaConfig;
   readonly log?: (line: string) => void;
+  /** Runs pipelines beside the sinks, output via the DLQ producer (acks=all), before the commit; default from PIPELINES_*, null: none. */
+  readonly pipelines?: ((parts: { producer: Producer; metrics: WorkerMetrics }) => Pipelines) | null;
 }
 
 export interface Readiness {
@@ -49,6 +52,7 @@ export function createWorker({
   metrics = createWorkerMetrics(),
   consumerConfig = {},
   log = (line: string) => console.log(`workers[${config.index}] ${line}`),
+  pipelines: pipelinesOf = pipelinesFromEnv({ initialMs: config.retryInitialMs, maxMs: config.retryMaxMs }, log),
 }: WorkerOptions = {}): Worker {
   const consumer = createConsumer({
     brokers,
@@ -95,6 +99,7 @@ export function createWorker({
   };
   const dispatcher = createDispatcher({ producer, dlqTopic: config.dlqTopic, metrics, backoff, hooks, log });
   const sinkStep = { sinks, backoff, signal: controller.signal, hooks: { ...hooks, onAttempt: dispatcher.attempt } };
+  const pipelines = pipelinesOf?.({ producer, metrics }) ?? null;
 
   let lagAt = 0;
   /** While batches flow, at most twice a second (it showed in a --cpu-prof profile when called per poll); when idle, always. */
@@ -144,7 +149,7 @@ export function createWorker({
     revoked.clear();
     const complete = await keepAlive(
       (async () => {
-        const { aborted, settled } = await processBatch(messages, sinkStep);
+        const { aborted, settled } = await processBatch(messages, sinkStep, pipelines ? (valid) => pipelines.process(valid, controller.signal) : undefined);
         return !aborted && (await dispatcher.settle(settled, controller.signal));
       })(),
     );
@@ -153,6 +158,7 @@ export function createWorker({
       return;
     }
     await commit(messages);
+    updateLag(); // as of this commit, not of the poll before the batch (which may have been a long retry ago)
     metrics.batchSize.observe({}, messages.length);
     metrics.batchDuration.observe({}, (performance.now() - started) / 1000);
   }
@@ -184,7 +190,7 @@ export function createWorker({
         controller.abort();
         await done.catch(() => undefined);
         await consumer.close(); // leaves the group, so the partitions move on without waiting for a session timeout
-        await Promise.allSettled(sinks.map((s) => s.close()));
+        await Promise.allSettled([...sinks.map((s) => s.close()), pipelines?.close()]);
         await producer.close();
       })();
       return stopped;

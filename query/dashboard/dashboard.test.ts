@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
+import { migrateWindows } from '../../shared/stores/windows.ts';
 import { createQueryApp, type QueryApp } from '../app.ts';
 import { seedEvents, seedStart } from '../fixtures.ts';
+import { insertWindows, ORDER_TOTALS } from '../pipelines.fixtures.ts';
 import { createRun, eventually } from '../testing.ts';
 import { launchBrowser, type Browser } from './browser.ts';
 
@@ -117,6 +119,21 @@ describe('the dashboard in Chromium', () => {
     const cells = (await page.locator('#dead tbody tr').first().locator('td').allTextContents()).map((c) => c.trim());
     expect(cells.slice(1)).toEqual(['elasticsearch', 'mapping_conflict', 'order.created · order-01', 'data.amount: long expected']);
     expect(await text('#dead-count')).toBe('· 1');
+  });
+
+  test('the pipelines section lists a pipeline with its state and activity, and charts its windows', async () => {
+    const created = await app.fetch(new Request(`${base}/api/pipelines`, { method: 'POST', body: JSON.stringify(ORDER_TOTALS) }));
+    expect(created.status).toBe(201);
+    await app.fetch(new Request(`${base}/api/pipelines/order-totals/start`, { method: 'POST' }));
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const at = (i: number) => new Date(minute + i * 60_000).toISOString();
+    await migrateWindows(app.gateway.stores.sql, run.pgSchema);
+    await insertWindows(app.gateway.stores.sql, run.pgSchema, [-2, -1, 0].map((i) => ({ pipelineId: 'order-totals', key: 'eu', start: at(i), end: at(i + 1), count: 3 + i, sum: 40 + i, avg: 13 + i, closed: i < 0 })));
+    await pageShows('#pipelines', (t) => t.includes('Order totals'), 'the pipeline in the list');
+    const cells = (await page.locator('#pipelines tbody tr').first().locator('td').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(0, 6)).toEqual(['Order totals', 'order-totals', 'running', '1', '3 in 5 min', '6']);
+    await pageShows('#pipeline-chart-note', (t) => t === 'key eu: the latest 3 windows', 'the window chart note');
+    expect(await page.locator('#pipeline-chart canvas').count()).toBeGreaterThan(0);
   });
 
   test('stores that are down are named where their panels are; search still answers', async () => {

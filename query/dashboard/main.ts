@@ -5,6 +5,7 @@
  */
 import type UPlot from 'uplot';
 import { problemWith, query, storesDown, subscribe, type Answer, type GraphQLError, type LinkState } from './api.ts';
+import { startPipelines } from './pipelines.ts';
 import { byId, formatCount, formatMs, formatRate, formatTime, renderBars, renderTable, setNote, setText, type Column } from './view.ts';
 
 // uPlot is loaded as a classic script (/dashboard/uplot.js) and is a global; only its types are imported.
@@ -171,6 +172,7 @@ function start(): void {
   subscribe<{ liveStats: Live | null }>(`subscription { liveStats(intervalMs: 1000) { ${LIVE} } }`, showLive, showLink);
   void refreshPanels();
   setInterval(() => void refreshPanels(), PANEL_REFRESH_MS);
+  startPipelines();
 }
 
 start();

@@ -5,7 +5,7 @@ export interface CorsOptions {
   readonly origin: string;
 }
 
-const ALLOW_METHODS = 'GET, POST, OPTIONS';
+const ALLOW_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const ALLOW_HEADERS = 'content-type, accept, authorization';
 
 /** Headers every answer gets; REST answers too (rest/router.ts), so the dashboard can call both from a browser. */

@@ -1,4 +1,5 @@
 import { deadLetterResolvers } from './dead-letters.ts';
+import { pipelineResolvers } from './pipelines.ts';
 import { postgresResolvers } from './postgres.ts';
 import { redisResolvers } from './redis.ts';
 import { DateTime, JSONScalar, Long } from './scalars.ts';
@@ -15,10 +16,15 @@ export const resolvers = {
     ...postgresResolvers.Query,
     ...redisResolvers.Query,
     ...deadLetterResolvers.Query,
+    ...pipelineResolvers.Query,
   },
+  Mutation: pipelineResolvers.Mutation,
   Subscription: redisResolvers.Subscription,
   SensorReading: postgresResolvers.SensorReading,
   LatestValue: redisResolvers.LatestValue,
   RecentEvent: redisResolvers.RecentEvent,
   DeadLetter: deadLetterResolvers.DeadLetter,
+  PipelineState: pipelineResolvers.PipelineState,
+  Pipeline: pipelineResolvers.Pipeline,
+  WindowResult: pipelineResolvers.WindowResult,
 };

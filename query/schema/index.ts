@@ -1,6 +1,7 @@
 import { deadLettersSDL } from './dead-letters.graphql.ts';
 import { eventsSDL } from './events.graphql.ts';
 import { liveSDL } from './live.graphql.ts';
+import { pipelinesSDL } from './pipelines.graphql.ts';
 import { scalarsSDL } from './scalars.graphql.ts';
 
 const rootSDL = /* GraphQL */ `
@@ -11,4 +12,4 @@ const rootSDL = /* GraphQL */ `
 `;
 
 /** The whole schema, one SDL string per area; each area extends Query. */
-export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL];
+export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL, pipelinesSDL];

@@ -1,0 +1,79 @@
+import { GraphQLError } from 'graphql';
+import { parsePipeline, type PipelineDefinition } from '../../shared/contracts/pipeline.ts';
+import * as store from '../../shared/stores/pipelines.ts';
+import type { GatewayContext } from '../context.ts';
+import { badInput } from '../errors.ts';
+import { activityOf, dryRun, windowsOf, withPipelines, type WindowResult } from '../pipelines.ts';
+import { checkRange } from '../search.ts';
+import { pageSize } from './paging.ts';
+
+/** A definition, or BAD_USER_INPUT whose extensions.path names the step index and field (`steps.2.window.size`). */
+function definitionOf(input: unknown): PipelineDefinition {
+  const parsed = parsePipeline(input);
+  if (!parsed.ok) throw badInput(parsed.message, { argument: 'definition', path: parsed.path, issue: parsed.code });
+  return parsed.event;
+}
+
+const notFound = (id: string) => new GraphQLError(`no pipeline ${JSON.stringify(id)}`, { extensions: { code: 'NOT_FOUND', id } });
+
+function found<T>(value: T | null, id: string): T {
+  if (value === null) throw notFound(id);
+  return value;
+}
+
+type Id = { id: string };
+
+const pipelines = (_: unknown, __: unknown, ctx: GatewayContext) => withPipelines(ctx, (sql, schema) => store.listPipelines(sql, schema));
+const pipeline = (_: unknown, { id }: Id, ctx: GatewayContext) => withPipelines(ctx, (sql, schema) => store.getPipeline(sql, schema, id));
+
+interface WindowsArgs {
+  pipeline: string;
+  key?: string | null;
+  from?: number | null;
+  to?: number | null;
+  limit?: number | null;
+}
+
+async function windows(_: unknown, { pipeline: pipelineId, key, from, to, limit }: WindowsArgs, ctx: GatewayContext) {
+  checkRange(from, to);
+  const size = pageSize(limit, ctx.config.maxFirst, 'limit', 100);
+  const rows = await windowsOf(ctx, { pipelineId, key: key ?? null, from: from ?? null, to: to ?? null });
+  return rows.slice(-size);
+}
+
+async function createPipeline(_: unknown, { definition }: { definition: unknown }, ctx: GatewayContext) {
+  const checked = definitionOf(definition);
+  return withPipelines(ctx, (sql, schema) => store.createPipeline(sql, schema, checked));
+}
+
+async function updatePipeline(_: unknown, { id, definition }: Id & { definition: unknown }, ctx: GatewayContext) {
+  const checked = definitionOf(definition);
+  return found(await withPipelines(ctx, (sql, schema) => store.updatePipeline(sql, schema, id, checked)), id);
+}
+
+const deletePipeline = (_: unknown, { id }: Id, ctx: GatewayContext) => withPipelines(ctx, (sql, schema) => store.deletePipeline(sql, schema, id));
+
+const setState = (state: store.PipelineState) => async (_: unknown, { id }: Id, ctx: GatewayContext) =>
+  found(await withPipelines(ctx, (sql, schema) => store.setPipelineState(sql, schema, id, state)), id);
+
+async function dryRunPipeline(_: unknown, { id, events }: Id & { events: unknown[] }, ctx: GatewayContext) {
+  const max = ctx.config.dryRunMaxEvents;
+  if (events.length > max) throw badInput(`a dry run takes at most ${max} events, got ${events.length}`, { argument: 'events' });
+  const stored = found(await withPipelines(ctx, (sql, schema) => store.getPipeline(sql, schema, id)), id);
+  return dryRun(ctx, stored.definition, events);
+}
+
+export const pipelineResolvers = {
+  Query: { pipelines, pipeline, windows },
+  Mutation: { createPipeline, updatePipeline, deletePipeline, startPipeline: setState('running'), stopPipeline: setState('stopped'), dryRunPipeline },
+  // Internal values are the stored lower-case states; the schema shows the usual upper-case enum names.
+  PipelineState: { RUNNING: 'running', STOPPED: 'stopped' },
+  WindowResult: {
+    start: (w: WindowResult) => w.windowStart,
+    end: (w: WindowResult) => w.windowEnd,
+  },
+  Pipeline: {
+    versions: (p: store.StoredPipeline, _: unknown, ctx: GatewayContext) => withPipelines(ctx, (sql, schema) => store.listPipelineVersions(sql, schema, p.id)),
+    activity: (p: store.StoredPipeline, _: unknown, ctx: GatewayContext) => activityOf(ctx, p.id),
+  },
+};

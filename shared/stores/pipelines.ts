@@ -1,0 +1,159 @@
+import type { Sql } from 'postgres';
+import type { JsonObject } from '../contracts/json.ts';
+import type { PipelineDefinition } from '../contracts/pipeline.ts';
+import { uuidv7 } from '../contracts/uuid.ts';
+import { checked } from './pipelines-schema.ts';
+
+/**
+ * Pipeline definitions (versioned) and the lookup tables enrich steps read. Written by the gateway's API, read by
+ * every worker (`listRunningPipelines`, `lookupEntries`). Callers validate definitions with `parsePipeline` first:
+ * this module stores what it is given.
+ */
+
+export type PipelineState = 'running' | 'stopped';
+
+export interface StoredPipeline {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly definition: PipelineDefinition;
+  readonly state: PipelineState;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface PipelineVersion {
+  readonly version: number;
+  readonly definition: PipelineDefinition;
+  readonly createdAt: Date;
+}
+
+export { migratePipelines } from './pipelines-schema.ts';
+
+interface PipelineRow {
+  id: string;
+  name: string;
+  version: number;
+  definition: PipelineDefinition;
+  state: PipelineState;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const fromRow = (r: PipelineRow): StoredPipeline => ({
+  id: r.id, name: r.name, version: r.version, definition: r.definition, state: r.state, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+const COLUMNS = 'id, name, version, definition, state, created_at, updated_at';
+
+/** `Order totals (EU)` → `order-totals-eu`; empty when the name has no letters or digits. */
+export const slugOf = (name: string): string =>
+  name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+
+/**
+ * Stores a new pipeline as version 1, stopped. The id is the slug of its name, readable in URLs and logs; when that
+ * is taken (or empty) a uuidv7, so creating never fails on a name clash.
+ */
+export async function createPipeline(sql: Sql, schema: string, definition: PipelineDefinition, { id }: { id?: string } = {}): Promise<StoredPipeline> {
+  const s = checked(schema);
+  const candidates = id ? [id] : [slugOf(definition.name), uuidv7()].filter(Boolean);
+  for (const candidate of candidates) {
+    const row = await sql.begin(async (tx) => {
+      const [inserted] = await tx.unsafe<PipelineRow[]>(
+        `insert into ${s}.pipelines (id, name, version, definition) values ($1, $2, 1, $3) on conflict (id) do nothing returning ${COLUMNS}`,
+        [candidate, definition.name, definition as never],
+      );
+      if (inserted) await tx.unsafe(`insert into ${s}.pipeline_versions (id, version, definition) values ($1, 1, $2)`, [candidate, definition as never]);
+      return inserted;
+    });
+    if (row) return fromRow(row);
+  }
+  throw new PipelineExists(candidates[0] ?? '');
+}
+
+/** An explicit id that is already in use. */
+export class PipelineExists extends Error {
+  override readonly name = 'PipelineExists';
+  constructor(readonly id: string) {
+    super(`a pipeline with id ${JSON.stringify(id)} already exists`);
+  }
+}
+
+export async function getPipeline(sql: Sql, schema: string, id: string): Promise<StoredPipeline | null> {
+  const [row] = await sql.unsafe<PipelineRow[]>(`select ${COLUMNS} from ${checked(schema)}.pipelines where id = $1`, [id]);
+  return row ? fromRow(row) : null;
+}
+
+/** Oldest first, so a list stays in the same order while pipelines are edited. */
+export async function listPipelines(sql: Sql, schema: string): Promise<StoredPipeline[]> {
+  const rows = await sql.unsafe<PipelineRow[]>(`select ${COLUMNS} from ${checked(schema)}.pipelines order by created_at, id`);
+  return rows.map(fromRow);
+}
+
+/** Replaces the definition with a new version; earlier versions stay in pipeline_versions. Null for an unknown id. */
+export async function updatePipeline(sql: Sql, schema: string, id: string, definition: PipelineDefinition): Promise<StoredPipeline | null> {
+  const s = checked(schema);
+  return sql.begin(async (tx) => {
+    const [row] = await tx.unsafe<PipelineRow[]>(
+      `update ${s}.pipelines set version = version + 1, name = $2, definition = $3, updated_at = now() where id = $1 returning ${COLUMNS}`,
+      [id, definition.name, definition as never],
+    );
+    if (!row) return null;
+    await tx.unsafe(`insert into ${s}.pipeline_versions (id, version, definition) values ($1, $2, $3)`, [id, row.version, definition as never]);
+    return fromRow(row);
+  });
+}
+
+/** Removes the pipeline and its history; false when there was none. Its window results are the runtime's to expire. */
+export async function deletePipeline(sql: Sql, schema: string, id: string): Promise<boolean> {
+  const rows = await sql.unsafe(`delete from ${checked(schema)}.pipelines where id = $1 returning id`, [id]);
+  return rows.length > 0;
+}
+
+export async function setPipelineState(sql: Sql, schema: string, id: string, state: PipelineState): Promise<StoredPipeline | null> {
+  const [row] = await sql.unsafe<PipelineRow[]>(
+    // updated_at moves only on a real change, so starting a running pipeline is a no-op.
+    `update ${checked(schema)}.pipelines set state = $2, updated_at = case when state = $2 then updated_at else now() end
+     where id = $1 returning ${COLUMNS}`,
+    [id, state],
+  );
+  return row ? fromRow(row) : null;
+}
+
+/** Newest first. */
+export async function listPipelineVersions(sql: Sql, schema: string, id: string): Promise<PipelineVersion[]> {
+  const rows = await sql.unsafe<Array<{ version: number; definition: PipelineDefinition; created_at: Date }>>(
+    `select version, definition, created_at from ${checked(schema)}.pipeline_versions where id = $1 order by version desc`,
+    [id],
+  );
+  return rows.map((r) => ({ version: r.version, definition: r.definition, createdAt: r.created_at }));
+}
+
+/** What the workers run: every pipeline in state running, at its current version. */
+export async function listRunningPipelines(sql: Sql, schema: string): Promise<Array<{ id: string; version: number; definition: PipelineDefinition }>> {
+  return sql.unsafe<Array<{ id: string; version: number; definition: PipelineDefinition }>>(
+    `select id, version, definition from ${checked(schema)}.pipelines where state = 'running' order by id`,
+  );
+}
+
+/** The entries of one lookup table for the given keys; keys without an entry are absent from the map. */
+export async function lookupEntries(sql: Sql, schema: string, table: string, keys: string[]): Promise<Map<string, JsonObject>> {
+  if (keys.length === 0) return new Map();
+  const rows = await sql.unsafe<Array<{ key: string; value: JsonObject }>>(
+    `select key, value from ${checked(schema)}.lookup_entries where table_name = $1 and key = any($2)`,
+    [table, [...new Set(keys)]],
+  );
+  return new Map(rows.map((r) => [r.key, r.value]));
+}
+
+/** Inserts or replaces entries (key → object) of one lookup table in one statement; returns how many were written. */
+export async function putLookupEntries(sql: Sql, schema: string, table: string, entries: Record<string, JsonObject>): Promise<number> {
+  const keys = Object.keys(entries);
+  if (keys.length === 0) return 0;
+  const rows = await sql.unsafe(
+    `insert into ${checked(schema)}.lookup_entries (table_name, key, value)
+     select $1, e.key, e.value from jsonb_each($2::jsonb) as e
+     on conflict (table_name, key) do update set value = excluded.value, updated_at = now() returning key`,
+    [table, entries as never],
+  );
+  return rows.length;
+}

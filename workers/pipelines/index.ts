@@ -1,0 +1,90 @@
+import Redis from 'ioredis';
+import postgres from 'postgres';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import type { Producer } from '../../shared/kafka/index.ts';
+import { listRunningPipelines, lookupEntries } from '../../shared/stores/pipelines.ts';
+import type { WorkerMetrics } from '../metrics.ts';
+import { redisSinkConfig } from '../sinks/redis/config.ts';
+import type { Backoff } from '../steps/sinks.ts';
+import { createWindowMirror } from '../windows/live.ts';
+import { createWindowOperator } from '../windows/operator.ts';
+import { pipelinesConfig, type PipelinesConfig } from './config.ts';
+import { createPipelineRegistry } from './registry.ts';
+import { createPipelineRunner, type ValidEvent } from './runner.ts';
+
+export { pipelinesConfig, type PipelinesConfig } from './config.ts';
+export type { ValidEvent } from './runner.ts';
+
+export interface PipelinesOptions {
+  readonly producer: Pick<Producer, 'produceBatch'>;
+  readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate'>;
+  readonly backoff: Backoff;
+  readonly config?: PipelinesConfig;
+  readonly env?: Record<string, string | undefined>;
+  /** Prefix of the live window keys; defaults to the Redis sink's (SINK_REDIS_KEY_PREFIX), so one prefix holds all. */
+  readonly redisPrefix?: string;
+  readonly log?: (line: string) => void;
+  /** Run only these pipeline ids (replay --pipeline); default all running ones. */
+  readonly only?: readonly string[];
+}
+
+export interface Pipelines {
+  /** Resolves true when every running pipeline's effects of the batch are durable (see runner.ts). */
+  process(valid: readonly ValidEvent[], signal: AbortSignal): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * What a worker needs to run pipelines: its own Postgres pool (definitions, lookups, window state) and Redis client
+ * (live windows), a registry that re-reads running pipelines every `refreshMs`, and the runner. Connections are
+ * lazy, so creating this cannot fail because a store is down.
+ */
+export function createPipelines({ producer, metrics, backoff, env = process.env, config = loadConfig(pipelinesConfig, env), redisPrefix, log = console.log, only }: PipelinesOptions): Pipelines {
+  const connections = loadConfig(connectionsConfig, env);
+  const prefix = redisPrefix ?? loadConfig(redisSinkConfig, env).keyPrefix;
+  const sql = postgres(connections.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 5 });
+  const redis = new Redis(connections.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => {}); // failures surface as rejected writes, which the runner logs and retries
+  const { schema } = config;
+  const missingTable = (e: unknown) => (e as { code?: string }).code === '42P01';
+  const registry = createPipelineRegistry({
+    // No pipelines table yet means the gateway never created one: nothing is running.
+    load: () =>
+      listRunningPipelines(sql, schema).then(
+        (rows) => (only ? rows.filter((r) => only.includes(r.id)) : rows),
+        (e: unknown) => (missingTable(e) ? [] : Promise.reject(e)),
+      ),
+    refreshMs: config.refreshMs,
+    log,
+    onRemoved: (revisions) => runner.forget(revisions),
+  });
+  const runner = createPipelineRunner({
+    registry,
+    operator: createWindowOperator({ sql, schema }),
+    mirror: createWindowMirror({ redis, prefix, liveTtlSeconds: config.liveTtlSeconds }),
+    lookup: (table, keys) => lookupEntries(sql, schema, table, keys),
+    producer,
+    metrics,
+    backoff,
+    maxPipelineLabels: config.maxPipelineLabels,
+    log,
+  });
+  void registry.start();
+
+  return {
+    process: runner.process,
+    async close() {
+      registry.stop();
+      await sql.end({ timeout: 5 }).catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/** The worker's default: pipelines configured from PIPELINES_*, or none when PIPELINES_ENABLED=false. */
+export function pipelinesFromEnv(backoff: Backoff, log: (line: string) => void, env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(pipelinesConfig, env);
+  if (!config.enabled) return null;
+  return ({ producer, metrics }: Pick<PipelinesOptions, 'producer' | 'metrics'>) => createPipelines({ producer, metrics, backoff, config, env, log });
+}

@@ -1,0 +1,33 @@
+/** Test helpers for pipelines: a worker running the pipelines of one run's schema and Redis prefix. */
+import { loadConfig } from '../../shared/config/index.ts';
+import type { PipelineDefinition } from '../../shared/contracts/index.ts';
+import { createPipeline, migratePipelines, setPipelineState } from '../../shared/stores/pipelines.ts';
+import { readWindows } from '../../shared/stores/windows.ts';
+import type { Run, StoreReaders } from '../testing.ts';
+import { runConfig, runSinks } from '../testing.ts';
+import { createWorker, type Worker } from '../worker.ts';
+import { createPipelines, pipelinesConfig } from './index.ts';
+
+/** A worker for `topic` whose pipelines live in the run's schema and whose live windows use the run's prefix. */
+export function pipelineWorker(run: Run, topic: string, log: (line: string) => void): Worker {
+  const config = loadConfig(pipelinesConfig, {}, { schema: run.pgSchema, refreshMs: 200 });
+  return createWorker({
+    config: runConfig(run, topic, { batchSize: 200 }),
+    sinks: runSinks(run),
+    log,
+    pipelines: ({ producer, metrics }) => createPipelines({ producer, metrics, backoff: { initialMs: 50, maxMs: 1000 }, config, redisPrefix: run.redisPrefix, log }),
+  });
+}
+
+/** Stores the definition as a running pipeline of the run's schema (what the gateway's API does). */
+export async function startPipeline(stores: StoreReaders, run: Run, id: string, definition: PipelineDefinition): Promise<void> {
+  await migratePipelines(stores.sql, run.pgSchema);
+  await createPipeline(stores.sql, run.pgSchema, definition, { id });
+  await setPipelineState(stores.sql, run.pgSchema, id, 'running');
+}
+
+/** Window results as compact rows, for exact comparisons. */
+export async function windowRows(stores: StoreReaders, run: Run, pipelineId: string) {
+  const rows = await readWindows(stores.sql, run.pgSchema, { pipelineId }).catch(() => []);
+  return rows.map((r) => ({ key: r.key, start: r.windowStart.toISOString(), count: r.count, sum: r.sum, max: r.max, p95: r.p95 }));
+}

@@ -1,0 +1,194 @@
+import type { Sql, TransactionSql } from 'postgres';
+import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
+import { addValue, emptyAccumulator, mergeAccumulators, statsOf, timingOf, type Accumulator } from '../../shared/pipelines/index.ts';
+import { migrateWindows, WINDOW_RESULT_COLUMNS, type WindowResult } from '../../shared/stores/windows.ts';
+import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Target, type WindowItem } from './plan.ts';
+
+export interface AggregateTask {
+  readonly pipelineId: string;
+  /** The aggregate step's index in the definition. */
+  readonly step: number;
+  readonly spec: AggregateStep;
+}
+
+export interface Applied {
+  /** Results this batch changed or closed, to mirror into Redis. */
+  readonly results: readonly WindowResult[];
+  readonly late: readonly LateEvent[];
+  readonly skipped: number;
+  readonly withoutTime: number;
+}
+
+interface PartialRow {
+  start: number;
+  end: number;
+  key: string;
+  partition: number;
+  count: number;
+  n: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  buckets: Record<string, number>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const PARTIAL_COLUMNS = `p.window_start::float8 as start, p.window_end::float8 as "end", p.group_key as key, p.partition,
+  p.count::float8 as count, p.n::float8 as n, p.sum, p.min, p.max, p.buckets`;
+const accOf = (r: PartialRow): Accumulator => ({ count: r.count, n: r.n, sum: r.sum, min: r.min, max: r.max, buckets: r.buckets });
+
+/**
+ * The windowed aggregation operator: applies a batch of one aggregate step to its state in Postgres (layout in
+ * shared/stores/windows.ts) in a single transaction, so state, late records and results move together or not at
+ * all. The partition rows are locked first (FOR UPDATE), which serialises two workers that briefly both hold a
+ * partition during a rebalance; the second then finds the offsets applied and skips them.
+ */
+export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql; schema: string; migrate?: boolean }) {
+  const t = (name: string) => `${schema}.${name}`;
+  let ready: Promise<unknown> | undefined;
+
+  async function loadStates(tx: TransactionSql, task: AggregateTask, partitions: number[]): Promise<Map<number, PartitionState>> {
+    const params = [task.pipelineId, task.step, partitions];
+    await tx.unsafe(`insert into ${t('window_partitions')} (pipeline_id, step, partition) select $1, $2, unnest($3::int[]) on conflict do nothing`, params);
+    const rows = await tx.unsafe<Array<{ partition: number; maxEventTime: number | null; lastOffset: string }>>(
+      `select partition, max_event_time::float8 as "maxEventTime", last_offset::text as "lastOffset" from ${t('window_partitions')}
+       where pipeline_id = $1 and step = $2 and partition = any($3::int[]) order by partition for update`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.partition, { maxEventTime: r.maxEventTime, lastOffset: BigInt(r.lastOffset) }]));
+  }
+
+  async function writePartials(tx: TransactionSql, task: AggregateTask, plan: ReturnType<typeof planBatch>): Promise<void> {
+    const targets = new Map<string, Target>();
+    for (const a of plan.applications) targets.set(targetId(a.target), a.target);
+    if (targets.size === 0) return;
+    const list = [...targets.values()];
+    const existing = await tx.unsafe<PartialRow[]>(
+      `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[], $6::int[]) as x(s, e, k, pa)
+       on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k and p.partition = x.pa
+       where p.pipeline_id = $1 and p.step = $2 for update of p`,
+      [task.pipelineId, task.step, list.map((x) => x.start), list.map((x) => x.end), list.map((x) => x.key), list.map((x) => x.partition)],
+    );
+    const accs = new Map<string, { acc: Accumulator; last: bigint }>(existing.map((r) => [targetId(r), { acc: accOf(r), last: -1n }]));
+    for (const a of plan.applications) {
+      const id = targetId(a.target);
+      const entry = accs.get(id) ?? { acc: emptyAccumulator(), last: -1n };
+      addValue(entry.acc, a.value);
+      entry.last = a.offset;
+      accs.set(id, entry);
+    }
+    const rows = list.map((x) => ({ x, ...accs.get(targetId(x))! }));
+    await tx.unsafe(
+      `insert into ${t('window_partials')} (pipeline_id, step, window_start, window_end, group_key, partition, count, n, sum, min, max, buckets, last_offset)
+       select $1, $2, s, e, k, pa, c, n, su, mi, ma, b::jsonb, lo::int8
+       from unnest($3::int8[], $4::int8[], $5::text[], $6::int[], $7::int8[], $8::int8[], $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[])
+         as x(s, e, k, pa, c, n, su, mi, ma, b, lo)
+       on conflict (pipeline_id, step, window_start, window_end, group_key, partition) do update set count = excluded.count, n = excluded.n,
+         sum = excluded.sum, min = excluded.min, max = excluded.max, buckets = excluded.buckets, last_offset = excluded.last_offset, updated_at = now()`,
+      [
+        task.pipelineId, task.step,
+        rows.map((r) => r.x.start), rows.map((r) => r.x.end), rows.map((r) => r.x.key), rows.map((r) => r.x.partition),
+        rows.map((r) => r.acc.count), rows.map((r) => r.acc.n), rows.map((r) => r.acc.sum), rows.map((r) => r.acc.min), rows.map((r) => r.acc.max),
+        rows.map((r) => JSON.stringify(r.acc.buckets)), rows.map((r) => String(r.last)),
+      ],
+    );
+  }
+
+  async function writeStates(tx: TransactionSql, task: AggregateTask, states: ReadonlyMap<number, PartitionState>): Promise<void> {
+    const list = [...states];
+    await tx.unsafe(
+      `update ${t('window_partitions')} w set max_event_time = x.m::int8, last_offset = x.lo::int8, updated_at = now()
+       from unnest($3::int[], $4::float8[], $5::text[]) as x(pa, m, lo) where w.pipeline_id = $1 and w.step = $2 and w.partition = x.pa`,
+      [task.pipelineId, task.step, list.map(([p]) => p), list.map(([, s]) => s.maxEventTime), list.map(([, s]) => String(s.lastOffset))],
+    );
+  }
+
+  async function writeLate(tx: TransactionSql, task: AggregateTask, late: readonly LateEvent[]): Promise<void> {
+    if (late.length === 0) return;
+    await tx.unsafe(
+      `insert into ${t('window_late')} (pipeline_id, step, partition, "offset", event_id, event_time, group_key, window_start, window_end, watermark, value)
+       select $1, $2, pa, o::int8, id, et, k, s, e, w, v
+       from unnest($3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::float8[])
+         as x(pa, o, id, et, k, s, e, w, v)
+       on conflict do nothing`,
+      [
+        task.pipelineId, task.step, late.map((l) => l.partition), late.map((l) => String(l.offset)), late.map((l) => l.eventId),
+        late.map((l) => iso(l.eventTime)), late.map((l) => l.key), late.map((l) => iso(l.start)), late.map((l) => iso(l.end)),
+        late.map((l) => iso(l.watermark)), late.map((l) => l.value ?? null),
+      ],
+    );
+  }
+
+  /** Re-merges the touched windows over all partitions (in partition order) and upserts them; closes passed ones. */
+  async function writeResults(tx: TransactionSql, task: AggregateTask, plan: ReturnType<typeof planBatch>): Promise<WindowResult[]> {
+    const states = await tx.unsafe<Array<{ maxEventTime: number | null; lastOffset: string }>>(
+      `select max_event_time::float8 as "maxEventTime", last_offset::text as "lastOffset" from ${t('window_partitions')} where pipeline_id = $1 and step = $2`,
+      [task.pipelineId, task.step],
+    );
+    const watermark = globalWatermark(states.map((s) => ({ maxEventTime: s.maxEventTime, lastOffset: BigInt(s.lastOffset) })), timingOf(task.spec.window).latenessMs);
+    const touched = [...plan.touched.values()];
+    const out: WindowResult[] = [];
+    if (touched.length > 0) {
+      const partials = await tx.unsafe<PartialRow[]>(
+        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[]) as x(s, e, k)
+         on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k where p.pipeline_id = $1 and p.step = $2 order by p.partition`,
+        [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key)],
+      );
+      const merged = new Map<string, { row: PartialRow; acc: Accumulator }>();
+      for (const r of partials) {
+        const id = resultId(r);
+        const prev = merged.get(id);
+        merged.set(id, { row: r, acc: prev ? mergeAccumulators(prev.acc, accOf(r)) : accOf(r) });
+      }
+      const rows = [...merged.values()].map(({ row, acc }) => ({ row, s: statsOf(acc), closed: watermark !== null && watermark >= row.end }));
+      if (rows.length > 0) {
+        const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+        out.push(
+          ...(await tx.unsafe<WindowResult[]>(
+            `insert into ${t('window_results')} (pipeline_id, step, window_start, window_end, group_key, count, sum, avg, min, max, p50, p95, p99, closed)
+             select $1, $2, * from unnest($3::timestamptz[], $4::timestamptz[], $5::text[], $6::int8[], $7::float8[], $8::float8[], $9::float8[],
+               $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[]::bool[])
+             on conflict (pipeline_id, step, window_start, window_end, group_key) do update set count = excluded.count, sum = excluded.sum,
+               avg = excluded.avg, min = excluded.min, max = excluded.max, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
+               closed = excluded.closed, updated_at = now()
+             returning ${WINDOW_RESULT_COLUMNS}`,
+            [
+              task.pipelineId, task.step, col((r) => iso(r.row.start)), col((r) => iso(r.row.end)), col((r) => r.row.key), col((r) => r.s.count),
+              col((r) => r.s.sum), col((r) => r.s.avg), col((r) => r.s.min), col((r) => r.s.max), col((r) => r.s.p50), col((r) => r.s.p95),
+              col((r) => r.s.p99), col((r) => String(r.closed)),
+            ],
+          )),
+        );
+      }
+    }
+    if (watermark !== null) {
+      out.push(
+        ...(await tx.unsafe<WindowResult[]>(
+          `update ${t('window_results')} set closed = true, updated_at = now()
+           where pipeline_id = $1 and step = $2 and not closed and window_end <= $3 returning ${WINDOW_RESULT_COLUMNS}`,
+          [task.pipelineId, task.step, iso(watermark)],
+        )),
+      );
+    }
+    return out;
+  }
+
+  async function apply(task: AggregateTask, items: readonly WindowItem[]): Promise<Applied> {
+    if (migrate) ready ??= migrateWindows(sql, schema).catch((e: unknown) => ((ready = undefined), Promise.reject(e)));
+    await ready;
+    if (items.length === 0) return { results: [], late: [], skipped: 0, withoutTime: 0 };
+    return sql.begin(async (tx) => {
+      const states = await loadStates(tx, task, [...new Set(items.map((i) => i.partition))]);
+      const plan = planBatch(task.spec, items, states);
+      await writePartials(tx, task, plan);
+      await writeStates(tx, task, plan.partitions);
+      await writeLate(tx, task, plan.late);
+      const results = await writeResults(tx, task, plan);
+      return { results, late: plan.late, skipped: plan.skipped, withoutTime: plan.withoutTime };
+    });
+  }
+
+  return { apply };
+}
+
+export type WindowOperator = ReturnType<typeof createWindowOperator>;
