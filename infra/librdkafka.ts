@@ -1,19 +1,10 @@
 import { existsSync } from 'node:fs';
+import { LIBRDKAFKA_CANDIDATES } from '../shared/kafka/library.ts';
 import { aptInstall, canApt, type StackContext } from './service.ts';
-
-/** Where librdkafka is usually found; the Kafka client (shared/kafka) looks in the same places after RDKAFKA_LIB. */
-const CANDIDATES = [
-  '/usr/lib/x86_64-linux-gnu/librdkafka.so.1',
-  '/usr/lib/aarch64-linux-gnu/librdkafka.so.1',
-  '/usr/lib/librdkafka.so.1',
-  '/usr/local/lib/librdkafka.so.1',
-  '/opt/homebrew/lib/librdkafka.dylib',
-  '/usr/local/lib/librdkafka.dylib',
-];
 
 export function findLibrdkafka(env: Record<string, string | undefined> = process.env): string | undefined {
   if (env.RDKAFKA_LIB) return existsSync(env.RDKAFKA_LIB) ? env.RDKAFKA_LIB : undefined;
-  return CANDIDATES.find((p) => existsSync(p));
+  return LIBRDKAFKA_CANDIDATES.find((p) => existsSync(p));
 }
 
 /** The Kafka client binds librdkafka through bun:ffi, so the shared library must be on the machine. */

@@ -83,3 +83,34 @@ export async function aptInstall(ctx: StackContext, packages: string[]): Promise
   }
   await run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
 }
+
+/**
+ * Sends `hello` over a raw TCP socket and resolves with `accept(firstReply)`, false on any error, close or after
+ * 1 s: a readiness probe that needs no client library (the stack runs before the services' packages matter).
+ */
+export async function probeSocket(port: number, hello: string | Uint8Array, accept: (reply: Uint8Array) => boolean, host = '127.0.0.1'): Promise<boolean> {
+  const { promise, resolve } = Promise.withResolvers<boolean>();
+  const timer = setTimeout(() => resolve(false), 1000);
+  try {
+    await Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        open(s) {
+          s.write(hello);
+        },
+        data(s, chunk) {
+          resolve(accept(chunk));
+          s.end();
+        },
+        error: () => resolve(false),
+        close: () => resolve(false),
+      },
+    });
+  } catch {
+    resolve(false);
+  }
+  const ok = await promise;
+  clearTimeout(timer);
+  return ok;
+}

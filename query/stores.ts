@@ -2,6 +2,7 @@ import { Client, HttpConnection } from '@elastic/elasticsearch';
 import Redis from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import type { StoreName } from './errors.ts';
+import { whenRedisConnected } from '../shared/stores/redis-connection.ts';
 
 /** The three clients the gateway reads through; one of each per gateway process, shared by all requests. */
 export interface Stores {
@@ -67,29 +68,8 @@ export function createStores({ urls, timeoutMs = 5_000, pgMaxConnections = 10, o
   return { stores: { ...created, ...given } as Stores, created };
 }
 
-/**
- * Resolves once Redis is connected, or false as soon as it is clear it will not be soon (mirrors the sink's check):
- * with the offline queue off, a command sent while connecting would fail although Redis is fine.
- */
-export function redisConnected(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return Promise.resolve(true);
-  if (redis.status === 'end' || redis.status === 'reconnecting') return Promise.resolve(false);
-  if (redis.status === 'wait') redis.connect().catch(ignore);
-  return new Promise((resolve) => {
-    const settle = (connected: boolean) => () => {
-      clearTimeout(timer);
-      for (const [event, listener] of listeners) redis.off(event, listener);
-      resolve(connected);
-    };
-    const listeners: Array<[string, () => void]> = [
-      ['ready', settle(true)],
-      ['error', settle(false)],
-      ['end', settle(false)],
-    ];
-    for (const [event, listener] of listeners) redis.once(event, listener);
-    const timer = setTimeout(settle(false), timeoutMs);
-  });
-}
+/** Mirrors the workers' Redis sink: wait for a connection in progress, fail fast in reconnect backoff. */
+export const redisConnected = whenRedisConnected;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstall, run, type ManagedService, type StackContext } from '../service.ts';
+import { aptInstall, probeSocket, run, type ManagedService, type StackContext } from '../service.ts';
 
 /** The newest Debian PostgreSQL server binaries on this machine, if any. */
 function pgBin(): string | undefined {
@@ -21,33 +21,10 @@ export async function postgresAnswers(port: number, host = '127.0.0.1'): Promise
     const proc = Bun.spawn(['pg_isready', '-q', '-h', host, '-p', String(port), '-t', '1'], { stdout: 'ignore', stderr: 'ignore' });
     return (await proc.exited) === 0;
   }
-  const { promise, resolve } = Promise.withResolvers<boolean>();
-  const timer = setTimeout(() => resolve(false), 1000);
-  try {
-    await Bun.connect({
-      hostname: host,
-      port,
-      socket: {
-        open(s) {
-          const msg = Buffer.alloc(8);
-          msg.writeInt32BE(8, 0);
-          msg.writeInt32BE(80877103, 4);
-          s.write(msg);
-        },
-        data(s, chunk) {
-          resolve(chunk[0] === 0x53 || chunk[0] === 0x4e);
-          s.end();
-        },
-        error: () => resolve(false),
-        close: () => resolve(false),
-      },
-    });
-  } catch {
-    resolve(false);
-  }
-  const ok = await promise;
-  clearTimeout(timer);
-  return ok;
+  const sslRequest = Buffer.alloc(8);
+  sslRequest.writeInt32BE(8, 0);
+  sslRequest.writeInt32BE(80877103, 4);
+  return probeSocket(port, sslRequest, (reply) => reply[0] === 0x53 || reply[0] === 0x4e, host);
 }
 
 /** Used only when nothing answers on the Postgres port: a private cluster under .stack/ with trust auth. */

@@ -1,37 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstall, type ManagedService } from '../service.ts';
+import { aptInstall, probeSocket, type ManagedService } from '../service.ts';
 
 /** Sends PING over a raw socket: no client library needed before `npm install` of the services has run. */
-export async function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
-  const { promise, resolve } = Promise.withResolvers<boolean>();
-  const timer = setTimeout(() => resolve(false), 1000);
-  try {
-    await Bun.connect({
-      hostname: host,
-      port,
-      socket: {
-        open(s) {
-          s.write('PING\r\n');
-        },
-        data(s, chunk) {
-          resolve(Buffer.from(chunk).toString().startsWith('+PONG'));
-          s.end();
-        },
-        error() {
-          resolve(false);
-        },
-        close() {
-          resolve(false);
-        },
-      },
-    });
-  } catch {
-    resolve(false);
-  }
-  const ok = await promise;
-  clearTimeout(timer);
-  return ok;
+export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return probeSocket(port, 'PING\r\n', (reply) => Buffer.from(reply).toString().startsWith('+PONG'), host);
 }
 
 /** Used only when nothing answers on the Redis port: starts Debian's redis-server with the machine's defaults. */

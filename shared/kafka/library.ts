@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 
-/** Same search order as infra/librdkafka.ts; duplicated on purpose because shared/ must not import infra/. */
+/** Where librdkafka is usually installed, searched after RDKAFKA_LIB; infra/librdkafka.ts installs into the first. */
 export const LIBRDKAFKA_CANDIDATES = [
   '/usr/lib/x86_64-linux-gnu/librdkafka.so.1',
   '/usr/lib/aarch64-linux-gnu/librdkafka.so.1',

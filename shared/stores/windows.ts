@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import type { WindowStats } from '../pipelines/windows.ts';
 
 /**
  * Windowed aggregation state and results: written by the workers' window operator (workers/windows), read by the
@@ -88,21 +89,13 @@ export async function migrateWindows(sql: Sql, schema: string): Promise<number[]
   });
 }
 
-export interface WindowResult {
+export interface WindowResult extends WindowStats {
   readonly pipelineId: string;
   /** Index of the aggregate step in the pipeline's definition (a pipeline may aggregate more than once). */
   readonly step: number;
   readonly key: string;
   readonly windowStart: Date;
   readonly windowEnd: Date;
-  readonly count: number;
-  readonly sum: number | null;
-  readonly avg: number | null;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly p50: number | null;
-  readonly p95: number | null;
-  readonly p99: number | null;
   /** The watermark (min over the pipeline's partitions) passed the window's end: later events are `late`. */
   readonly closed: boolean;
   readonly updatedAt: Date;

@@ -19,17 +19,11 @@ export interface Applied {
   readonly withoutTime: number;
 }
 
-interface PartialRow {
+interface PartialRow extends Accumulator {
   start: number;
   end: number;
   key: string;
   partition: number;
-  count: number;
-  n: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-  buckets: Record<string, number>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

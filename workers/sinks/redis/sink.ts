@@ -8,6 +8,7 @@ import type { Sink } from '../types.ts';
 import { redisSinkConfig, type RedisSinkConfig } from './config.ts';
 import { outcomeOfRedisError, unavailable } from './retry.ts';
 import { eventArgs, headerArgs, RECORD_LUA, type RecordSettings, type ScriptArg } from './script.ts';
+import { whenRedisConnected } from '../../../shared/stores/redis-connection.ts';
 
 export interface RedisSinkOptions {
   /** Environment the settings are read from. */
@@ -27,31 +28,6 @@ type RecordingPipeline = ChainableCommander & { [COMMAND](...args: ScriptArg[]):
 
 function ignore(): void {}
 
-/**
- * Resolves true once the client is connected, false as soon as it is clear it will not be soon. A client in
- * reconnect backoff answers false at once: with the offline queue off a write would fail anyway, and the worker's
- * own backoff is the place to wait, not this call.
- */
-function whenConnected(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return Promise.resolve(true);
-  if (redis.status === 'end' || redis.status === 'reconnecting') return Promise.resolve(false);
-  if (redis.status === 'wait') redis.connect().catch(ignore);
-  return new Promise((resolve) => {
-    const settle = (connected: boolean) => () => {
-      clearTimeout(timer);
-      for (const [event, listener] of listeners) redis.off(event, listener);
-      resolve(connected);
-    };
-    const listeners: Array<[string, () => void]> = [
-      ['ready', settle(true)],
-      ['error', settle(false)],
-      ['reconnecting', settle(false)],
-      ['end', settle(false)],
-    ];
-    for (const [event, listener] of listeners) redis.once(event, listener);
-    const timer = setTimeout(settle(false), timeoutMs);
-  });
-}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -121,7 +97,7 @@ export function createRedisSink({
     });
     if (pending.length === 0) return outcomes;
     try {
-      if (!(await whenConnected(redis, settings.connectTimeoutMs))) {
+      if (!(await whenRedisConnected(redis, settings.connectTimeoutMs))) {
         const reason = redis.status === 'end' ? 'Redis sink is closed' : `Redis is not connected (${redis.status})`;
         for (const p of pending) outcomes[p.index] = unavailable(reason);
         return outcomes;
@@ -135,7 +111,7 @@ export function createRedisSink({
   }
 
   async function ready(): Promise<boolean> {
-    if (!(await whenConnected(redis, settings.connectTimeoutMs))) return false;
+    if (!(await whenRedisConnected(redis, settings.connectTimeoutMs))) return false;
     return redis.ping().then((reply) => reply === 'PONG', () => false);
   }
 
