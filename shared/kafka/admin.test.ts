@@ -17,7 +17,9 @@ describe('Admin', () => {
     const name = uniqueName('admin');
     created.push(name);
     await admin.createTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }]);
-    const md = await admin.metadata();
+    // Creation, like deletion, reaches the broker's metadata cache asynchronously (seen on a freshly started broker).
+    let md = await admin.metadata();
+    for (let i = 0; i < 100 && !md.topics.some((t) => t.name === name && t.partitions.length > 0); i++) md = await Bun.sleep(100).then(() => admin.metadata());
     expect(md.brokers.length).toBeGreaterThan(0);
     expect(md.topics.find((t) => t.name === name)?.partitions.length).toBe(4);
     expect(await admin.listTopics()).toContain(name);
