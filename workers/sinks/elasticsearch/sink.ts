@@ -54,7 +54,9 @@ function chunk(prepared: readonly Prepared[], maxBytes: number): Prepared[][] {
 async function send(client: Client, items: readonly Prepared[]): Promise<BulkAttempt> {
   try {
     // Pre-serialised lines go through the client's NDJSON serializer untouched, so each event is stringified once.
-    const response = await client.bulk<string>({ operations: items.flatMap((item) => item.lines) });
+    // filter_path keeps only what retry.ts reads (status and error per item): the full answer repeats index, id,
+    // version, shards and seq_no for every event, and both the search node and the worker pay to write and parse it.
+    const response = await client.bulk<string>({ operations: items.flatMap((item) => item.lines), filter_path: 'errors,items.*.status,items.*.error' });
     return { items: response.items as BulkItem[] };
   } catch (error) {
     return { error };
