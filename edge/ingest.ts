@@ -86,7 +86,7 @@ async function parseRequest(req: Request, limits: Limits): Promise<ParsedBody> {
     throw new EdgeError(415, 'unsupported_media_type', `Content-Type "${type}" is not supported; send application/json or application/x-ndjson`);
   }
   const text = await readBody(req, limits);
-  return ndjson ? parseNdjsonBody(text) : parseJsonBody(text);
+  return ndjson ? parseNdjsonBody(text) : parseJsonBody(text, limits);
 }
 
 const eventTooLarge = (limit: number) => new EdgeError(413, 'event_too_large', `event is larger than ${limit} bytes`, { limit_bytes: limit });
