@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import type { JsonObject } from '../contracts/json.ts';
 import type { PipelineDefinition } from '../contracts/pipeline.ts';
 import { uuidv7 } from '../contracts/uuid.ts';
-import { checked } from './pipelines-schema.ts';
+import { checkedSchema as checked } from './migrate.ts';
 
 /**
  * Pipeline definitions (versioned) and the lookup tables enrich steps read. Written by the gateway's API, read by

@@ -1,5 +1,6 @@
-import type { Sql, TransactionSql } from 'postgres';
+import type { Sql } from 'postgres';
 import type { WindowStats } from '../pipelines/windows.ts';
+import { checkedSchema, runMigrations, type Migration } from './migrate.ts';
 
 /**
  * Windowed aggregation state and results: written by the workers' window operator (workers/windows), read by the
@@ -30,14 +31,9 @@ import type { WindowStats } from '../pipelines/windows.ts';
  * |                                            |      | of windows that started within liveTtl (older trimmed)    |
  */
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function checked(schema: string): string {
-  if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
-  return schema;
-}
 
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: (s: string) => string[] }> = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'create_windows',
@@ -70,23 +66,9 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: (s:
   },
 ];
 
-/** Versioned and idempotent; the advisory lock lets every worker call it at start. Returns the versions applied. */
-export async function migrateWindows(sql: Sql, schema: string): Promise<number[]> {
-  const s = checked(schema);
-  return sql.begin(async (tx: TransactionSql) => {
-    await tx`select pg_advisory_xact_lock(hashtext(${`event_lens.windows.${s}`}))`;
-    await tx.unsafe(`create schema if not exists ${s}`);
-    await tx.unsafe(`create table if not exists ${s}.window_migrations (
-      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
-    const done = new Set((await tx.unsafe<Array<{ version: number }>>(`select version from ${s}.window_migrations`)).map((r) => r.version));
-    const applied: number[] = [];
-    for (const migration of MIGRATIONS.filter((m) => !done.has(m.version))) {
-      for (const statement of migration.statements(s)) await tx.unsafe(statement);
-      await tx.unsafe(`insert into ${s}.window_migrations (version, name) values ($1, $2)`, [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    return applied;
-  });
+/** Versioned and idempotent (shared/stores/migrate.ts); every worker calls it at start. Returns the versions applied. */
+export function migrateWindows(sql: Sql, schema: string): Promise<number[]> {
+  return runMigrations(sql, { schema, table: 'window_migrations', lockName: 'windows', migrations: MIGRATIONS });
 }
 
 export interface WindowResult extends WindowStats {
@@ -118,7 +100,7 @@ export const WINDOW_RESULT_COLUMNS = `pipeline_id as "pipelineId", step, group_k
 /** Window results of a pipeline, oldest window first (then key and step); at most `limit` (default 1000) rows. */
 export async function readWindows(sql: Sql, schema: string, { pipelineId, key, from, to, limit = 1000 }: WindowQuery): Promise<WindowResult[]> {
   return sql.unsafe<WindowResult[]>(
-    `select ${WINDOW_RESULT_COLUMNS} from ${checked(schema)}.window_results
+    `select ${WINDOW_RESULT_COLUMNS} from ${checkedSchema(schema)}.window_results
      where pipeline_id = $1 and ($2::text is null or group_key = $2)
        and ($3::timestamptz is null or window_start >= $3) and ($4::timestamptz is null or window_start < $4)
      order by window_start, group_key, step limit $5`,

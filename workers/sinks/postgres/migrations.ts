@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { checkedSchema, runMigrations, type Migration } from '../../../shared/stores/migrate.ts';
 
 /**
  * Schema management: versioned migrations, and the daily partitions of `events`.
@@ -10,13 +11,7 @@ import type { Sql, TransactionSql } from 'postgres';
  * conflicts there, so ON CONFLICT DO NOTHING still dedupes by event id alone.
  */
 
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  /** One statement per entry: DDL goes through the extended protocol, which runs a single statement per query. */
-  readonly statements: (schema: string) => string[];
-}
-
+// One statement per entry: DDL goes through the extended protocol, which runs a single statement per query.
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -56,43 +51,16 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** The schema is spliced into DDL (which takes no parameters), so it is checked here as well as in config. */
-function checkedSchema(schema: string): string {
-  if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
-  return schema;
-}
 
 /** Serialises DDL across workers per schema; xact locks free themselves at commit or when the connection dies. */
 async function lock(tx: TransactionSql, purpose: string, schema: string): Promise<void> {
   await tx`select pg_advisory_xact_lock(hashtext(${`event_lens.${purpose}.${schema}`}))`;
 }
 
-/**
- * Applies pending migrations in one transaction and returns the versions it applied. Safe to run from every worker at
- * start: the advisory lock makes the others wait, after which they find nothing left to do.
- */
-export async function migrate(sql: Sql, { schema = 'public' }: { schema?: string } = {}): Promise<number[]> {
-  const s = checkedSchema(schema);
-  return sql.begin(async (tx) => {
-    await lock(tx, 'migrations', s);
-    await tx.unsafe(`create schema if not exists ${s}`);
-    await tx.unsafe(`create table if not exists ${s}.schema_migrations (
-      version integer primary key,
-      name text not null,
-      applied_at timestamptz not null default now()
-    )`);
-    const rows = await tx.unsafe<Array<{ version: number }>>(`select version from ${s}.schema_migrations`);
-    const done = new Set(rows.map((row) => row.version));
-    const applied: number[] = [];
-    for (const migration of MIGRATIONS.filter((m) => !done.has(m.version))) {
-      for (const statement of migration.statements(s)) await tx.unsafe(statement);
-      await tx.unsafe(`insert into ${s}.schema_migrations (version, name) values ($1, $2)`, [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    return applied;
-  });
+/** Versioned and idempotent (shared/stores/migrate.ts): safe to run from every worker at start. */
+export function migrate(sql: Sql, { schema = 'public' }: { schema?: string } = {}): Promise<number[]> {
+  return runMigrations(sql, { schema, table: 'schema_migrations', lockName: 'migrations', migrations: MIGRATIONS });
 }
 
 const DAY_MS = 86_400_000;
