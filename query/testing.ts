@@ -114,7 +114,8 @@ export function createRun(): Run {
     pgSchema,
     redisPrefix,
     dlqTopic,
-    config: { esAlias: esPrefix, pgSchema, redisPrefix, dlqTopic },
+    // No result cache: tests read right after they write (the cache has its own tests in cache.test.ts).
+    config: { esAlias: esPrefix, pgSchema, redisPrefix, dlqTopic, cacheTtlMs: 0 },
     sinks,
     write,
     deadLetter,
