@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import type { EdgeConfig } from './config.ts';
 import { EdgeError } from './errors.ts';
 import { ingest, type Limits, type RouteKind } from './ingest.ts';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
@@ -23,8 +22,6 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [path: string, kind: RouteKin
   ['/api/events/ingest', 'ingest'],
   ['/data', 'sensor'],
 ];
-
-export type EdgeConfigLimits = Pick<EdgeConfig, keyof Limits>;
 
 export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false }: AppOptions) {
   const app = new Hono();

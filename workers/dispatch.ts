@@ -3,7 +3,8 @@ import { deadLetterRecord, type Stage } from './dlq.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outcome } from './outcomes.ts';
 import type { SinkName } from './sinks/types.ts';
-import { backoffMs, sleep, type Backoff } from './steps/sinks.ts';
+import { sleep } from '../shared/sleep.ts';
+import { backoffMs, type Backoff } from './steps/sinks.ts';
 
 /** One event's final word from one stage: what the dispatcher turns into a DLQ record and metrics. */
 export interface Settled {

@@ -89,7 +89,7 @@ export function createWorker({
   });
 
   const hooks: DispatchHooks = {
-    onRetrying(target: Target, attempt: number, pending: number, reason: string) {
+    onRetrying(target: Target, _attempt: number, pending: number, reason: string) {
       if (!retrying.has(target)) log(`${target}: ${pending} events to retry (${reason}); consumption paused, not ready`);
       retrying.set(target, reason);
     },

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 
 /** Installs a Debian package when its command is missing (root only), else stops with the command to run. */
 export async function ensureTool(command: string, aptPackage: string): Promise<void> {

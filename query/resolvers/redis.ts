@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { summarize, type LiveSummary } from '../live.ts';
 import { pageSize } from './paging.ts';
+import { sleep } from '../../shared/sleep.ts';
 
 /** Resolvers answered by the counters the Redis sink keeps (shared/stores/redis-keys.ts). */
 
@@ -36,24 +37,12 @@ async function recentEvents(_: unknown, { limit }: { limit?: number | null }, ct
 
 const MAX_INTERVAL_MS = 3_600_000;
 
-/** Resolves after `ms`, or at once when the subscriber goes away. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Ticks; each tick is turned into a fresh read by `resolve`, so a Redis outage fails one message, not the stream. */
 async function* ticks(intervalMs: number, signal: AbortSignal | undefined): AsyncGenerator<number> {
   for (let n = 0; !signal?.aborted; n++) {
     yield n;
-    await pause(intervalMs, signal);
+    await sleep(intervalMs, signal);
   }
 }
 

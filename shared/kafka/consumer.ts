@@ -4,7 +4,7 @@ import { Emitter } from './emitter.ts';
 import { errorFromCode, takeError, type KafkaError } from './errors.ts';
 import { DESTROY_F_NO_CONSUMER_CLOSE, ERR, EVENT, loadRdkafka, RD_KAFKA_CONSUMER, type Rdkafka } from './ffi.ts';
 import { MessageReader, type ConsumedMessage } from './messages.ts';
-import { asPtr, fromTpList, mustPtr, tpKey, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
+import { asPtr, mustPtr, tpKey, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
 import { EventPump } from './pump.ts';
 import { clientEvent, type ClientEvents } from './slots.ts';
 import { CommitTracker } from './commits.ts';

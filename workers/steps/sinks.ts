@@ -1,3 +1,4 @@
+import { sleep } from '../../shared/sleep.ts';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
 import { retry, type Outcome } from '../outcomes.ts';
 import type { Sink, SinkName } from '../sinks/types.ts';
@@ -19,19 +20,6 @@ export function backoffMs(attempt: number, { initialMs, maxMs }: Backoff, random
   return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts (shutdown must not wait out a 10 s backoff). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** How the runner learns what the step is doing, without the step knowing about consumers or metrics. */
 export interface SinkHooks {
