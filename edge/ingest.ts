@@ -17,7 +17,7 @@ export async function ingest(
   kind: RouteKind,
   { publisher, limits, metrics, now = Date.now }: { publisher: Publisher; limits: Limits; metrics: EdgeMetrics; now?: () => number },
 ): Promise<Receipt> {
-  const ack: AckMode = new URL(req.url).searchParams.get('ack') === 'queued' ? 'queued' : 'kafka';
+  const ack = ackMode(req.url);
   const body = await parseRequest(req, limits);
   if (kind === 'ingest' && body.wrapper !== 'events') {
     throw new EdgeError(400, 'invalid_body', 'expected a body of the form {"events": [{"event_type", "source", "data"}, ...]}', { path: 'events' });
@@ -31,19 +31,23 @@ export async function ingest(
   const stamped: StampedEvent[] = [];
   const slots: number[] = [];
   const at = now();
-  const validated = validate(kind, body);
-  validated.forEach((r, index) => {
+  const itemKind = kind === 'ingest' ? 'ingest_item' : kind;
+  for (let index = 0; index < body.items.length; index++) {
+    const item = body.items[index]!;
+    if (!item.ok) {
+      results[index] = { index, status: 'rejected', code: 'malformed_json', path: '', message: item.message };
+      continue;
+    }
+    const r = parseEvent(itemKind, item.value);
     if (!r.ok) {
       results[index] = { index, status: 'rejected', code: r.code, path: r.path, message: r.message };
-      return;
-    }
-    if (r.bytes > limits.maxEventBytes) {
+    } else if (item.bytes > limits.maxEventBytes) {
       results[index] = { index, status: 'rejected', code: 'event_too_large', path: '', message: `event is larger than ${limits.maxEventBytes} bytes` };
-      return;
+    } else {
+      stamped.push(stampEvent(r.event, { now: at, newId: uuidv7 }));
+      slots.push(index);
     }
-    stamped.push(stampEvent(r.event, { now: at, newId: uuidv7 }));
-    slots.push(index);
-  });
+  }
 
   if (stamped.length > 0) {
     if (!publisher.ready()) {
@@ -55,13 +59,11 @@ export async function ingest(
     const started = performance.now();
     const outcomes = await publisher.publish(stamped, ack);
     metrics.produceLatency.observe({ ack }, (performance.now() - started) / 1000);
-    outcomes.forEach((o, i) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
       const index = slots[i]!;
-      const id = stamped[i]!.id;
-      results[index] = o.ok
-        ? { index, status: 'accepted', id, ...(o.partition !== undefined && { partition: o.partition }), ...(o.offset !== undefined && { offset: String(o.offset) }) }
-        : { index, status: 'rejected', code: o.code, path: '', message: o.message, retriable: o.retriable };
-    });
+      results[index] = o.ok ? acceptedItem(index, stamped[i]!.id, o) : { index, status: 'rejected', code: o.code, path: '', message: o.message, retriable: o.retriable };
+    }
   }
   const receipt = buildReceipt(results, ack);
   if (receipt.accepted) metrics.events.inc({ outcome: 'accepted', code: 'ok' }, receipt.accepted);
@@ -69,14 +71,15 @@ export async function ingest(
   return receipt;
 }
 
-type Validated = ({ ok: true; bytes: number } & { event: Parameters<typeof stampEvent>[0] }) | { ok: false; code: string; path: string; message: string };
+function acceptedItem(index: number, id: string, { partition, offset }: { partition?: number; offset?: bigint }): ReceiptItem {
+  // With ?ack=queued there is no partition or offset yet; the receipt then leaves both out.
+  return partition === undefined || offset === undefined ? { index, status: 'accepted', id } : { index, status: 'accepted', id, partition, offset: String(offset) };
+}
 
-function validate(kind: RouteKind, body: ParsedBody): Validated[] {
-  return body.items.map((item) => {
-    if (!item.ok) return { ok: false, code: 'malformed_json', path: '', message: item.message };
-    const r = kind === 'ingest' ? parseEvent('ingest_item', item.value) : parseEvent(kind, item.value);
-    return r.ok ? { ok: true, bytes: item.bytes, event: r.event } : { ok: false, code: r.code, path: r.path, message: r.message };
-  });
+/** `?ack=queued` answers once the event is in the producer's queue; anything else waits for Kafka. */
+function ackMode(url: string): AckMode {
+  const q = url.indexOf('?');
+  return q >= 0 && new URLSearchParams(url.slice(q + 1)).get('ack') === 'queued' ? 'queued' : 'kafka';
 }
 
 async function parseRequest(req: Request, limits: Limits): Promise<ParsedBody> {

@@ -23,7 +23,8 @@ function randomBytes(): Uint8Array {
     crypto.getRandomValues(POOL);
     poolAt = 0;
   }
-  bytes.set(POOL.subarray(poolAt, poolAt + 16));
+  // copyWithin-style copy by hand: a subarray view per id was an allocation per event on the edge's hot path.
+  for (let i = 0; i < 16; i++) bytes[i] = POOL[poolAt + i]!;
   poolAt += 16;
   return bytes;
 }
@@ -32,31 +33,23 @@ export function uuidv7(nowMs: number = Date.now()): string {
   if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > MAX_MS) {
     throw new RangeError(`uuidv7: timestamp must be an integer between 0 and 2^48-1 ms, got ${nowMs}`);
   }
-  const bytes = randomBytes();
+  const b = randomBytes();
   if (nowMs === lastMs && counter < 0xfff) {
     counter += 1;
   } else {
     lastMs = nowMs;
-    counter = ((bytes[6] ?? 0) << 8 | (bytes[7] ?? 0)) & 0x7ff;
+    counter = ((b[6]! << 8) | b[7]!) & 0x7ff;
   }
   // 48-bit big-endian timestamp; split because JS bitwise operators only cover 32 bits.
   const high = Math.floor(nowMs / 2 ** 16);
   const low = nowMs % 2 ** 16;
-  bytes[0] = (high >>> 24) & 0xff;
-  bytes[1] = (high >>> 16) & 0xff;
-  bytes[2] = (high >>> 8) & 0xff;
-  bytes[3] = high & 0xff;
-  bytes[4] = (low >>> 8) & 0xff;
-  bytes[5] = low & 0xff;
-  bytes[6] = 0x70 | (counter >>> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
-    out += HEX[bytes[i] ?? 0];
-  }
-  return out;
+  return (
+    HEX[(high >>> 24) & 0xff]! + HEX[(high >>> 16) & 0xff]! + HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + '-' +
+    HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-' +
+    HEX[0x70 | (counter >>> 8)]! + HEX[counter & 0xff]! + '-' +
+    HEX[0x80 | (b[8]! & 0x3f)]! + HEX[b[9]!]! + '-' +
+    HEX[b[10]!]! + HEX[b[11]!]! + HEX[b[12]!]! + HEX[b[13]!]! + HEX[b[14]!]! + HEX[b[15]!]!
+  );
 }
 
 /** The millisecond timestamp a UUIDv7 was made at, or undefined if the string is not a UUIDv7. */

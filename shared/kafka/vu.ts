@@ -18,6 +18,8 @@ export interface OutgoingMessage {
 const ARENA_SIZE = 1 << 20;
 const MAX_VUS = 64;
 const TWO32 = 2 ** 32;
+/** Strings up to this many UTF-16 units are copied by hand when ASCII; longer ones go through encodeInto. */
+const SHORT = 64;
 const encoder = new TextEncoder();
 
 /**
@@ -34,6 +36,7 @@ export class VuWriter {
   readonly #keep: Uint8Array[] = [];
   #n = 0;
   #off = 0;
+  #len = 0;
 
   begin(rkt: number, opaque: number, partition: number | undefined): void {
     this.#n = 0;
@@ -68,12 +71,12 @@ export class VuWriter {
     for (const [name, val] of pairs) {
       if (this.#n + 1 >= MAX_VUS) throw new RangeError(`at most ${MAX_VUS - 8} headers per message`);
       // Header names are `const char *`: librdkafka reads them up to the NUL.
-      const [namePtr] = this.#bytes(name, true);
-      const [valPtr, size] = this.#bytes(val, false);
+      const namePtr = this.#bytes(name, true);
+      const valPtr = this.#bytes(val, false);
       const at = this.#next(VTYPE.HEADER);
       this.#setPtr(at, namePtr);
       this.#setPtr(at + 8, valPtr);
-      this.#setPtr(at + 16, size);
+      this.#setPtr(at + 16, this.#len);
     }
   }
 
@@ -98,19 +101,23 @@ export class VuWriter {
 
   #mem(vtype: number, v: Bytes | null): void {
     const at = this.#next(vtype);
-    const [p, size] = v === null ? [0, 0] : this.#bytes(v, false);
-    this.#setPtr(at, p);
-    this.#setPtr(at + 8, size);
+    if (v === null) {
+      this.#setPtr(at, 0);
+      this.#setPtr(at + 8, 0);
+      return;
+    }
+    this.#setPtr(at, this.#bytes(v, false));
+    this.#setPtr(at + 8, this.#len);
   }
 
-  /** Returns [address, byteLength]; a non-null address even for empty values (empty is not null in Kafka). */
-  #bytes(v: Bytes, nul: boolean): [number, number] {
+  /**
+   * Returns the address and leaves the byteLength in #len (no tuple per call: the edge writes four or five of these
+   * per event). The address is non-null even for empty values (empty is not null in Kafka).
+   */
+  #bytes(v: Bytes, nul: boolean): number {
     const room = ARENA_SIZE - this.#off;
     if (typeof v === 'string') {
-      if (v.length * 3 + 1 <= room) {
-        const { written } = encoder.encodeInto(v, this.#arena.subarray(this.#off, ARENA_SIZE - 1));
-        return this.#claim(written, nul);
-      }
+      if (v.length * 3 + 1 <= room) return this.#claim(v.length <= SHORT && this.#ascii(v) ? v.length : this.#utf8(v), nul);
       v = encoder.encode(v);
     }
     if (v.byteLength + 1 <= room) {
@@ -120,13 +127,31 @@ export class VuWriter {
     const copy = nul ? new Uint8Array(v.byteLength + 1) : v.byteLength === 0 ? new Uint8Array(1) : v;
     if (copy !== v) copy.set(v);
     this.#keep.push(copy);
-    return [ptr(copy), v.byteLength];
+    this.#len = v.byteLength;
+    return ptr(copy);
   }
 
-  #claim(len: number, nul: boolean): [number, number] {
+  /** Copies a short string if it is all ASCII (keys, ids, header names and values); false leaves it to #utf8. */
+  #ascii(v: string): boolean {
+    const arena = this.#arena;
+    const off = this.#off;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c > 0x7f) return false;
+      arena[off + i] = c;
+    }
+    return true;
+  }
+
+  #utf8(v: string): number {
+    return encoder.encodeInto(v, this.#arena.subarray(this.#off, ARENA_SIZE - 1)).written;
+  }
+
+  #claim(len: number, nul: boolean): number {
     const start = this.#off;
     if (nul) this.#arena[start + len] = 0;
     this.#off += len + 1;
-    return [this.#arenaPtr + start, len];
+    this.#len = len;
+    return this.#arenaPtr + start;
   }
 }

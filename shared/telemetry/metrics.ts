@@ -19,7 +19,7 @@ abstract class Metric<L extends string> {
     if (!NAME.test(name)) throw new Error(`metric name "${name}" must be snake_case <component>_<what>_<unit>`);
   }
   protected slot(labels: Labels<L>): { labels: Labels<L>; value: number } {
-    let id = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
+    let id = this.key(labels);
     let entry = this.series.get(id);
     if (!entry) {
       if (this.series.size >= MAX_SERIES) {
@@ -33,6 +33,13 @@ abstract class Metric<L extends string> {
       }
     }
     return entry;
+  }
+  /** The series id; a plain loop, since the edge updates several series per request. */
+  protected key(labels: Labels<L>): string {
+    const names = this.labelNames;
+    let id = '';
+    for (let i = 0; i < names.length; i++) id += (i === 0 ? '' : '\u0000') + (labels[names[i]!] ?? '');
+    return id;
   }
   abstract readonly type: string;
   render(): string[] {
@@ -69,12 +76,15 @@ export class Histogram<L extends string = never> extends Metric<L> {
     super(name, help, labelNames);
   }
   observe(labels: Labels<L>, value: number): void {
-    const key = this.slot(labels);
-    const id = this.labelNames.map((n) => key.labels[n] ?? '').join('\u0000');
-    let h = this.buckets.get(id);
+    let h = this.buckets.get(this.key(labels));
     if (!h) {
-      h = { labels: key.labels, counts: this.bounds.map(() => 0), sum: 0, count: 0 };
-      this.buckets.set(id, h);
+      const key = this.slot(labels);
+      const id = this.key(key.labels);
+      h = this.buckets.get(id);
+      if (!h) {
+        h = { labels: key.labels, counts: this.bounds.map(() => 0), sum: 0, count: 0 };
+        this.buckets.set(id, h);
+      }
     }
     for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) h.counts[i]!++;
     h.sum += value;
