@@ -1,4 +1,4 @@
-import type { StampedEvent } from '../shared/contracts/index.ts';
+import { keepEventText, type StampedEvent } from '../shared/contracts/index.ts';
 import type { ConsumedMessage } from '../shared/kafka/index.ts';
 import type { Settled } from './dispatch.ts';
 import { decode } from './steps/decode.ts';
@@ -41,6 +41,7 @@ export async function processBatch(messages: readonly ConsumedMessage[], sinkSte
       settled.push({ message, stage: 'validate', outcome: checked.outcome, attempts: 1, ...(eventId !== undefined && { eventId }) });
       continue;
     }
+    if (json.text !== undefined) keepEventText(checked.value, json.value, json.text);
     valid.push({ message, event: checked.value });
   }
   const [{ aborted, results }, alongsideDone] = await Promise.all([

@@ -21,7 +21,7 @@ export {
   type UserEventBody,
 } from './legacy.ts';
 export { EVENT_KINDS, parseBatch, parseEvent, parseIngest, type BatchResult, type EventKind } from './parse.ts';
-export { decodeEvent, encodeEvent, eventText, stampEvent, stampedSchema, type StampedEvent, type StampOptions } from './stamped.ts';
+export { decodeEvent, encodeEvent, eventText, keepEventText, stampEvent, stampedSchema, type StampedEvent, type StampOptions } from './stamped.ts';
 export { MAX_TIME_MS, MIN_TIME_MS, timestamp, toIsoTimestamp } from './timestamp.ts';
 export { uuidv7, uuidv7Time } from './uuid.ts';
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, mock, test } from 'bun:test';
 import type { EventEnvelope } from './envelope.ts';
-import { decodeEvent, encodeEvent, stampEvent, type StampedEvent } from './stamped.ts';
+import { decodeEvent, encodeEvent, eventText, keepEventText, stampEvent, type StampedEvent } from './stamped.ts';
 import { uuidv7 } from './uuid.ts';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0, 250);
@@ -72,5 +72,24 @@ describe('events on the wire', () => {
     ['an event with array data', bytes(JSON.stringify({ ...valid, data: [] })), 'invalid_type', 'data'],
   ])('decoding %s fails with a code instead of throwing', (_, input, code, path) => {
     expect(decodeEvent(input)).toMatchObject({ ok: false, code, path });
+  });
+});
+
+describe('an event read back keeps its text', () => {
+  const stamped = stampEvent({ type: 'page.view', data: { n: 1 } }, { now: NOW, newId: fixedId });
+
+  test('text whose timestamps validation left alone is sent on as it came, key order included', () => {
+    const text = `{"data":{"n":1},"id":"generated-id","type":"page.view","timestamp":"${NOW_ISO}","key":"generated-id","receivedAt":"${NOW_ISO}"}`;
+    const event = { ...stamped };
+    keepEventText(event, JSON.parse(text), text);
+    expect(eventText(event)).toBe(text);
+  });
+
+  test('text whose timestamp validation normalised is not reused: the event is serialised afresh', () => {
+    const text = `{"id":"generated-id","type":"page.view","timestamp":"2024-05-01 12:00:00.250","key":"generated-id","receivedAt":"${NOW_ISO}","data":{"n":1}}`;
+    const event = { ...stamped };
+    keepEventText(event, JSON.parse(text), text);
+    expect(eventText(event)).toBe(JSON.stringify(event));
+    expect(JSON.parse(eventText(event)).timestamp).toBe(NOW_ISO);
   });
 });

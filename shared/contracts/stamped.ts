@@ -60,9 +60,25 @@ const encoder = new TextEncoder();
 // fatal: bytes that are not UTF-8 are an error rather than being quietly turned into U+FFFD.
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The record value as text; a producer that encodes into its own buffer takes this and skips a copy. */
+// Texts events were decoded from, when decoding changed nothing in them; weak, so they go with their events.
+const texts = new WeakMap<StampedEvent, string>();
+
+/**
+ * The event as JSON text: the text it was read from if `keepEventText` recorded one, else freshly serialised. A
+ * worker sends each event to the search node as text, and re-serialising what it had just parsed was a tenth of its
+ * CPU in bench:workers.
+ */
 export function eventText(event: StampedEvent): string {
-  return JSON.stringify(event);
+  return texts.get(event) ?? JSON.stringify(event);
+}
+
+/**
+ * Records `text` as `event`'s JSON when `parsed` (JSON.parse of text) and the validated event agree on the fields
+ * validation may rewrite (timestamps are normalised); otherwise the event is serialised afresh when needed.
+ */
+export function keepEventText(event: StampedEvent, parsed: unknown, text: string): void {
+  const p = parsed as Partial<Record<'timestamp' | 'receivedAt', unknown>>;
+  if (p.timestamp === event.timestamp && p.receivedAt === event.receivedAt) texts.set(event, text);
 }
 
 export function encodeEvent(event: StampedEvent): Uint8Array {

@@ -114,7 +114,12 @@ const SYMBOLS = {
 
 export type Rdkafka = Library<typeof SYMBOLS>['symbols'];
 
-const libc = { pipe: { args: ['ptr'], returns: 'i32' }, fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, close: { args: ['i32'], returns: 'i32' } } as const;
+const libc = {
+  pipe: { args: ['ptr'], returns: 'i32' },
+  fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' },
+  close: { args: ['i32'], returns: 'i32' },
+  memcpy: { args: ['ptr', 'ptr', 'u64'], returns: 'ptr' },
+} as const;
 export type Libc = Library<typeof libc>['symbols'];
 
 const loaded = new Map<string, Rdkafka>();

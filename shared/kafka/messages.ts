@@ -1,5 +1,5 @@
-import { ptr, read, toArrayBuffer, type Pointer } from 'bun:ffi';
-import { MSG, type Rdkafka } from './ffi.ts';
+import { ptr, read, type Pointer } from 'bun:ffi';
+import { loadLibc, MSG, type Rdkafka } from './ffi.ts';
 import { readCString } from './native.ts';
 
 export type TimestampType = 'create' | 'log-append' | 'none';
@@ -69,8 +69,15 @@ export class MessageReader {
   }
 }
 
+const libc = loadLibc();
+
+/**
+ * A fresh array filled by libc's memcpy: ~50 ns for a 260-byte value, where toArrayBuffer(...).slice() took ~300 ns
+ * (an external ArrayBuffer per message, then the copy) and was an eighth of a worker's CPU in bench:workers.
+ */
 function copy(p: number, len: number): Uint8Array | null {
   if (!p) return null;
-  if (len === 0) return new Uint8Array(0);
-  return new Uint8Array(toArrayBuffer(p as Pointer, 0, len).slice(0));
+  const out = new Uint8Array(len);
+  if (len > 0) libc.memcpy(ptr(out), p as Pointer, len);
+  return out;
 }

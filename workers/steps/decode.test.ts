@@ -5,7 +5,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('the decode step', () => {
   test('JSON bytes become the parsed value', () => {
-    expect(decode(bytes('{"id":"a","n":[1,2]}'))).toEqual({ ok: true, value: { id: 'a', n: [1, 2] } });
+    expect(decode(bytes('{"id":"a","n":[1,2]}'))).toEqual({ ok: true, value: { id: 'a', n: [1, 2] }, text: '{"id":"a","n":[1,2]}' });
   });
 
   test('bytes that are not JSON are dead-lettered as invalid_json with the parser message', () => {

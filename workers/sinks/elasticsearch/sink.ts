@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import { eventText, type StampedEvent } from '../../../shared/contracts/index.ts';
 import { dlq, retry, type Outcome } from '../../outcomes.ts';
 import type { ElasticsearchConfig } from './config.ts';
 import { decideBulk, type BulkAttempt, type BulkItem } from './retry.ts';
@@ -27,7 +27,7 @@ function prepare(event: StampedEvent, position: number, indexPrefix: string): Pr
   const index = indexNameFor(indexPrefix, event.timestamp);
   if (index === undefined) return dlq('invalid_document', `timestamp ${JSON.stringify(event.timestamp)} is not an ISO date`);
   const action = JSON.stringify({ create: { _index: index, _id: event.id } });
-  const source = JSON.stringify(event);
+  const source = eventText(event);
   // +2 for the newline after each line, as the client joins them.
   const bytes = Buffer.byteLength(action) + Buffer.byteLength(source) + 2;
   return { position, lines: [action, source], bytes };

@@ -44,7 +44,7 @@ function outcomeOfReply(entry: unknown): Outcome {
 
 interface Pending {
   readonly index: number;
-  readonly args: ScriptArg[];
+  readonly args: string[];
 }
 
 /**
@@ -76,7 +76,7 @@ export function createRedisSink({
     // ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a restart); all calls share one round trip.
     const pipeline = redis.pipeline() as RecordingPipeline;
     const header = headerArgs(record, nowMs);
-    for (const part of chunks) pipeline[COMMAND](...header, ...part.flatMap((p) => p.args));
+    for (const part of chunks) pipeline[COMMAND](...header, JSON.stringify(part.map((p) => p.args)));
     const results = (await pipeline.exec()) ?? [];
     chunks.forEach((part, c) => {
       const [error, reply] = results[c] ?? [new Error('Connection is closed (no reply)'), null];
