@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { encodeEvent, stampEvent, uuidv7, type StampedEvent } from '../../shared/contracts/index.ts';
 import { createAdmin, createProducer } from '../../shared/kafka/index.ts';
 import { sampleRss } from './proc.ts';
-import { freePort } from './run.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 
@@ -49,7 +48,8 @@ export function workerBench({ brokers = '127.0.0.1:9092', esUrl = 'http://127.0.
       WORKERS_GROUP_ID: prefix,
       WORKERS_DLQ_TOPIC: `${topic}.dlq`,
       WORKERS_BATCH_SIZE: process.env.WORKERS_BATCH_SIZE ?? '2000',
-      WORKERS_METRICS_PORT: String(freePort()),
+      // Any free port per worker: a free base port says nothing about base + 1, which the second worker takes.
+      WORKERS_METRICS_PORT: '0',
       SINK_ES_INDEX_PREFIX: prefix.replace(/_/g, '-'),
       SINK_ES_ALIAS: prefix.replace(/_/g, '-'),
       SINK_PG_SCHEMA: prefix,

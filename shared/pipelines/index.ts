@@ -12,6 +12,7 @@ export {
   GAMMA,
   mergeAccumulators,
   quantileOf,
+  quantilesOf,
   statsOf,
   timingOf,
   windowsFor,

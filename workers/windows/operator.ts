@@ -2,7 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
 import { addValue, emptyAccumulator, mergeAccumulators, statsOf, timingOf, type Accumulator } from '../../shared/pipelines/index.ts';
 import { migrateWindows, WINDOW_RESULT_COLUMNS, type WindowResult } from '../../shared/stores/windows.ts';
-import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Target, type WindowItem } from './plan.ts';
+import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Plan, type WindowItem } from './plan.ts';
 
 export interface AggregateTask {
   readonly pipelineId: string;
@@ -52,26 +52,32 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     return new Map(rows.map((r) => [r.partition, { maxEventTime: r.maxEventTime, lastOffset: BigInt(r.lastOffset) }]));
   }
 
-  async function writePartials(tx: TransactionSql, task: AggregateTask, plan: ReturnType<typeof planBatch>): Promise<void> {
-    const targets = new Map<string, Target>();
-    for (const a of plan.applications) targets.set(targetId(a.target), a.target);
-    if (targets.size === 0) return;
-    const list = [...targets.values()];
-    const existing = await tx.unsafe<PartialRow[]>(
-      `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[], $6::int[]) as x(s, e, k, pa)
-       on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k and p.partition = x.pa
-       where p.pipeline_id = $1 and p.step = $2 for update of p`,
-      [task.pipelineId, task.step, list.map((x) => x.start), list.map((x) => x.end), list.map((x) => x.key), list.map((x) => x.partition)],
-    );
-    const accs = new Map<string, { acc: Accumulator; last: bigint }>(existing.map((r) => [targetId(r), { acc: accOf(r), last: -1n }]));
+  /**
+   * Folds the batch into the partials of its partitions and upserts the changed ones. Returns every partial of the
+   * batch's partitions for the touched windows (changed or not), so writeResults only has to read other partitions'.
+   */
+  async function writePartials(tx: TransactionSql, task: AggregateTask, plan: Plan, partitions: readonly number[]): Promise<Map<string, PartialRow>> {
+    const touched = [...plan.touched.values()];
+    const existing =
+      touched.length === 0
+        ? []
+        : await tx.unsafe<PartialRow[]>(
+            `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[]) as x(s, e, k)
+             on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k
+             where p.pipeline_id = $1 and p.step = $2 and p.partition = any($6::int[]) for update of p`,
+            [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key), partitions],
+          );
+    const partials = new Map<string, PartialRow>(existing.map((r) => [targetId(r), r]));
+    const changed = new Map<string, { row: PartialRow; last: bigint }>();
     for (const a of plan.applications) {
       const id = targetId(a.target);
-      const entry = accs.get(id) ?? { acc: emptyAccumulator(), last: -1n };
-      addValue(entry.acc, a.value);
-      entry.last = a.offset;
-      accs.set(id, entry);
+      let row = partials.get(id);
+      if (!row) partials.set(id, (row = { ...a.target, ...emptyAccumulator() }));
+      addValue(row, a.value);
+      changed.set(id, { row, last: a.offset });
     }
-    const rows = list.map((x) => ({ x, ...accs.get(targetId(x))! }));
+    if (changed.size === 0) return partials;
+    const rows = [...changed.values()];
     await tx.unsafe(
       `insert into ${t('window_partials')} (pipeline_id, step, window_start, window_end, group_key, partition, count, n, sum, min, max, buckets, last_offset)
        select $1, $2, s, e, k, pa, c, n, su, mi, ma, b::jsonb, lo::int8
@@ -81,11 +87,12 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
          sum = excluded.sum, min = excluded.min, max = excluded.max, buckets = excluded.buckets, last_offset = excluded.last_offset, updated_at = now()`,
       [
         task.pipelineId, task.step,
-        rows.map((r) => r.x.start), rows.map((r) => r.x.end), rows.map((r) => r.x.key), rows.map((r) => r.x.partition),
-        rows.map((r) => r.acc.count), rows.map((r) => r.acc.n), rows.map((r) => r.acc.sum), rows.map((r) => r.acc.min), rows.map((r) => r.acc.max),
-        rows.map((r) => JSON.stringify(r.acc.buckets)), rows.map((r) => String(r.last)),
+        rows.map((r) => r.row.start), rows.map((r) => r.row.end), rows.map((r) => r.row.key), rows.map((r) => r.row.partition),
+        rows.map((r) => r.row.count), rows.map((r) => r.row.n), rows.map((r) => r.row.sum), rows.map((r) => r.row.min), rows.map((r) => r.row.max),
+        rows.map((r) => JSON.stringify(r.row.buckets)), rows.map((r) => String(r.last)),
       ],
     );
+    return partials;
   }
 
   async function writeStates(tx: TransactionSql, task: AggregateTask, states: ReadonlyMap<number, PartitionState>): Promise<void> {
@@ -113,8 +120,11 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     );
   }
 
-  /** Re-merges the touched windows over all partitions (in partition order) and upserts them; closes passed ones. */
-  async function writeResults(tx: TransactionSql, task: AggregateTask, plan: ReturnType<typeof planBatch>): Promise<WindowResult[]> {
+  /**
+   * Re-merges the touched windows over all partitions (in partition order) and upserts them; closes passed ones. The
+   * batch's own partitions come from `mine` (just written); only other partitions' partials are read back.
+   */
+  async function writeResults(tx: TransactionSql, task: AggregateTask, plan: Plan, partitions: readonly number[], mine: ReadonlyMap<string, PartialRow>): Promise<WindowResult[]> {
     const states = await tx.unsafe<Array<{ maxEventTime: number | null; lastOffset: string }>>(
       `select max_event_time::float8 as "maxEventTime", last_offset::text as "lastOffset" from ${t('window_partitions')} where pipeline_id = $1 and step = $2`,
       [task.pipelineId, task.step],
@@ -123,13 +133,15 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     const touched = [...plan.touched.values()];
     const out: WindowResult[] = [];
     if (touched.length > 0) {
-      const partials = await tx.unsafe<PartialRow[]>(
+      const others = await tx.unsafe<PartialRow[]>(
         `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[]) as x(s, e, k)
-         on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k where p.pipeline_id = $1 and p.step = $2 order by p.partition`,
-        [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key)],
+         on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k
+         where p.pipeline_id = $1 and p.step = $2 and p.partition <> all($6::int[])`,
+        [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key), partitions],
       );
+      const byPartition = [...mine.values(), ...others].sort((a, b) => a.partition - b.partition);
       const merged = new Map<string, { row: PartialRow; acc: Accumulator }>();
-      for (const r of partials) {
+      for (const r of byPartition) {
         const id = resultId(r);
         const prev = merged.get(id);
         merged.set(id, { row: r, acc: prev ? mergeAccumulators(prev.acc, accOf(r)) : accOf(r) });
@@ -172,12 +184,13 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     await ready;
     if (items.length === 0) return { results: [], late: [], skipped: 0, withoutTime: 0 };
     return sql.begin(async (tx) => {
-      const states = await loadStates(tx, task, [...new Set(items.map((i) => i.partition))]);
+      const partitions = [...new Set(items.map((i) => i.partition))];
+      const states = await loadStates(tx, task, partitions);
       const plan = planBatch(task.spec, items, states);
-      await writePartials(tx, task, plan);
+      const mine = await writePartials(tx, task, plan, partitions);
       await writeStates(tx, task, plan.partitions);
       await writeLate(tx, task, plan.late);
-      const results = await writeResults(tx, task, plan);
+      const results = await writeResults(tx, task, plan, partitions, mine);
       return { results, late: plan.late, skipped: plan.skipped, withoutTime: plan.withoutTime };
     });
   }
