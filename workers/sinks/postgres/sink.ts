@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { eventText, type StampedEvent } from '../../../shared/contracts/index.ts';
 import { dlq, ok, type Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
@@ -77,7 +77,9 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
   async function insert(rows: readonly Row[]): Promise<void> {
     const sensors = rows.flatMap(({ event, sensor }) => (sensor ? [{ event, ...sensor }] : []));
     const column = <R>(list: readonly R[], pick: (row: R) => string | number | null) => sql.array(list.map(pick));
-    await sql.begin(async (tx) => {
+    // One statement is atomic on its own; the transaction (two more round trips) only when sensor rows go with it.
+    const run = <T>(body: (tx: Sql | TransactionSql) => Promise<T>) => (sensors.length === 0 ? body(sql) : sql.begin(body));
+    await run(async (tx) => {
       // Timestamps and data travel as text and are cast in SQL: typed as jsonb[], postgres.js would JSON-encode the
       // already-encoded strings a second time.
       // The batch travels as one JSON array of the events as they came from Kafka (eventText) and Postgres splits it

@@ -15,7 +15,7 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
  *
  * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, then one JSON
  * array with an array of strings per event: seen key, id, type, source, second key, its EXPIREAT, minute key, its
- * EXPIREAT, latency field, recent JSON, latest key ('' = no latest update), timestamp ms, value, unit ('' = none),
+ * EXPIREAT, latency field, recent JSON ('' = not among the write's newest), latest key ('' = no latest update), timestamp ms, value, unit ('' = none),
  * timestamp. One JSON argument rather than 15 per event: encoding 30,000 arguments per batch was a fifth of a
  * worker's CPU in ioredis, and cjson decodes the one string in C. All strings, so a value reaches HSET as JS wrote it.
  * Expiry uses EXPIREAT from the bucket's own time, so a late event does not keep an old bucket alive.
@@ -81,12 +81,13 @@ local function flush()
   for k, n in pairs(lats) do redis.call('HINCRBY', latKey, k, n) end
   redis.call('EXPIREAT', latKey, latExp)
   -- Only the newest recentLen entries can survive the LTRIM; pushed oldest first, so the newest ends up at the head.
-  -- In slices, since unpack is bounded by Lua's C stack.
-  local from = math.max(1, #applied - recentLen + 1)
-  while from <= #applied do
-    local slice = {}
-    for j = from, math.min(#applied, from + 999) do slice[#slice + 1] = applied[j][10] end
-    redis.call('LPUSH', recent, unpack(slice))
+  -- Only the write's last recentLen events carry an entry (the rest would be trimmed away). In slices, since unpack
+  -- is bounded by Lua's C stack.
+  local entries = {}
+  for j = 1, #applied do if applied[j][10] ~= '' then entries[#entries + 1] = applied[j][10] end end
+  local from = math.max(1, #entries - recentLen + 1)
+  while from <= #entries do
+    redis.call('LPUSH', recent, unpack(entries, from, math.min(#entries, from + 999)))
     from = from + 1000
   end
   redis.call('LTRIM', recent, 0, recentLen - 1)
@@ -132,7 +133,7 @@ export function recentEntry({ id, type, source, key, timestamp }: StampedEvent):
  * The event's entry in the script's JSON argument, or undefined when its times cannot be read (the stamped schema
  * rules that out, so this guards against producers that skipped it).
  */
-export function eventArgs(event: StampedEvent, settings: RecordSettings, nowMs: number): string[] | undefined {
+export function eventArgs(event: StampedEvent, settings: RecordSettings, nowMs: number, recent = true): string[] | undefined {
   const { keys: k } = settings;
   const receivedMs = Date.parse(event.receivedAt);
   const timestampMs = Date.parse(event.timestamp);
@@ -152,7 +153,7 @@ export function eventArgs(event: StampedEvent, settings: RecordSettings, nowMs: 
     k.perMinute(minute),
     String((minute + 1) * 60 + settings.perMinuteTtlSeconds),
     latencyField(nowMs - receivedMs),
-    recentEntry(event),
+    recent ? recentEntry(event) : '',
     keepsLatest ? k.latest(event.key) : '',
     keepsLatest ? String(timestampMs) : '',
     keepsLatest ? String(value) : '',

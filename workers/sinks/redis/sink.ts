@@ -90,8 +90,10 @@ export function createRedisSink({
     const outcomes: Outcome[] = events.map(() => ok);
     const nowMs = now();
     const pending: Pending[] = [];
+    // Only the newest recentLength events can stay in the recent list; the others skip building its entry.
+    const recentFrom = events.length - record.recentLength;
     events.forEach((event, index) => {
-      const args = eventArgs(event, record, nowMs);
+      const args = eventArgs(event, record, nowMs, index >= recentFrom);
       if (args) pending.push({ index, args });
       else outcomes[index] = dlq('invalid_event', 'receivedAt or timestamp is not a date');
     });
