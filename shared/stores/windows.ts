@@ -64,6 +64,18 @@ const MIGRATIONS: readonly Migration[] = [
         primary key (pipeline_id, step, partition, "offset", window_start))`,
     ],
   },
+  {
+    version: 2,
+    name: 'room_for_hot_updates',
+    // Every batch rewrites its partials, results and partition rows. With full pages each update is a new tuple on
+    // another page plus an entry in every index; room on the page lets Postgres update in place (HOT, no index
+    // writes). Applies to pages written from now on.
+    statements: (s) => [
+      `alter table ${s}.window_partials set (fillfactor = 60)`,
+      `alter table ${s}.window_results set (fillfactor = 60)`,
+      `alter table ${s}.window_partitions set (fillfactor = 50)`,
+    ],
+  },
 ];
 
 /** Versioned and idempotent (shared/stores/migrate.ts); every worker calls it at start. Returns the versions applied. */

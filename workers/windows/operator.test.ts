@@ -96,6 +96,17 @@ describe('the window operator', () => {
     ]);
   });
 
+  test('a partition that moves to another worker and back is counted exactly, not from the first worker\'s memory', async () => {
+    offsets = new Map();
+    const task: AggregateTask = { pipelineId: `${run.id}-moved`, step: 0, spec: spec() };
+    const a = createWindowOperator({ sql, schema: run.pgSchema });
+    const b = createWindowOperator({ sql, schema: run.pgSchema });
+    await a.apply(task, [item(0, 'k', 1, 1), item(0, 'k', 2, 2)]);
+    await b.apply(task, [item(0, 'k', 3, 4)]); // a rebalance gave partition 0 to b for one batch
+    await a.apply(task, [item(0, 'k', 4, 8)]); // and back to a, whose remembered partial is now stale
+    expect(await summary(task.pipelineId)).toEqual([{ key: 'k', start: at(0), count: 4, sum: 15, min: 1, max: 8, closed: false }]);
+  });
+
   test('hopping windows count an event in every window it falls in', async () => {
     offsets = new Map();
     const hopping: AggregateStep = { ...spec(), window: { kind: 'hopping', size: '1m', hop: '30s', allowedLateness: '0s' } };

@@ -2,7 +2,8 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
 import { addValue, emptyAccumulator, mergeAccumulators, statsOf, timingOf, type Accumulator } from '../../shared/pipelines/index.ts';
 import { migrateWindows, WINDOW_RESULT_COLUMNS, type WindowResult } from '../../shared/stores/windows.ts';
-import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Plan, type WindowItem } from './plan.ts';
+import { PartialsCache, type PartialRow } from './partials-cache.ts';
+import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Plan, type Target, type WindowItem } from './plan.ts';
 
 export interface AggregateTask {
   readonly pipelineId: string;
@@ -19,13 +20,6 @@ export interface Applied {
   readonly withoutTime: number;
 }
 
-interface PartialRow extends Accumulator {
-  start: number;
-  end: number;
-  key: string;
-  partition: number;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 const PARTIAL_COLUMNS = `p.window_start::float8 as start, p.window_end::float8 as "end", p.group_key as key, p.partition,
   p.count::float8 as count, p.n::float8 as n, p.sum, p.min, p.max, p.buckets`;
@@ -40,6 +34,13 @@ const accOf = (r: PartialRow): Accumulator => ({ count: r.count, n: r.n, sum: r.
 export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql; schema: string; migrate?: boolean }) {
   const t = (name: string) => `${schema}.${name}`;
   let ready: Promise<unknown> | undefined;
+  const caches = new Map<string, PartialsCache>();
+  const cacheOf = (task: AggregateTask) => {
+    const key = `${task.pipelineId}|${task.step}`;
+    let cache = caches.get(key);
+    if (!cache) caches.set(key, (cache = new PartialsCache()));
+    return cache;
+  };
 
   async function loadStates(tx: TransactionSql, task: AggregateTask, partitions: number[]): Promise<Map<number, PartitionState>> {
     const params = [task.pipelineId, task.step, partitions];
@@ -54,20 +55,35 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
 
   /**
    * Folds the batch into the partials of its partitions and upserts the changed ones. Returns every partial of the
-   * batch's partitions for the touched windows (changed or not), so writeResults only has to read other partitions'.
+   * batch's partitions for the touched windows (changed or not), so writeResults only has to read other partitions',
+   * and what it learned for the cache. Only partials the cache does not know are read; the partition rows locked in
+   * loadStates keep any other worker from writing these partials meanwhile.
    */
-  async function writePartials(tx: TransactionSql, task: AggregateTask, plan: Plan, partitions: readonly number[]): Promise<Map<string, PartialRow>> {
-    const touched = [...plan.touched.values()];
-    const existing =
-      touched.length === 0
-        ? []
-        : await tx.unsafe<PartialRow[]>(
-            `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[]) as x(s, e, k)
-             on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k
-             where p.pipeline_id = $1 and p.step = $2 and p.partition = any($6::int[]) for update of p`,
-            [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key), partitions],
-          );
-    const partials = new Map<string, PartialRow>(existing.map((r) => [targetId(r), r]));
+  async function writePartials(tx: TransactionSql, task: AggregateTask, plan: Plan, partitions: readonly number[], cache: PartialsCache) {
+    const partials = new Map<string, PartialRow>();
+    const learned = new Map<string, readonly [Target, PartialRow | null]>();
+    const missing: Target[] = [];
+    for (const w of plan.touched.values()) {
+      for (const partition of partitions) {
+        const target: Target = { start: w.start, end: w.end, key: w.key, partition };
+        const hit = cache.lookup(target);
+        if (hit === undefined) missing.push(target);
+        else if (hit !== null) partials.set(targetId(target), hit);
+      }
+    }
+    if (missing.length > 0) {
+      const rows = await tx.unsafe<PartialRow[]>(
+        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[], $6::int[]) as x(s, e, k, pa)
+         on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k and p.partition = x.pa
+         where p.pipeline_id = $1 and p.step = $2`,
+        [task.pipelineId, task.step, missing.map((x) => x.start), missing.map((x) => x.end), missing.map((x) => x.key), missing.map((x) => x.partition)],
+      );
+      for (const r of rows) partials.set(targetId(r), r);
+      for (const target of missing) {
+        const id = targetId(target);
+        learned.set(id, [target, partials.get(id) ?? null]);
+      }
+    }
     const changed = new Map<string, { row: PartialRow; last: bigint }>();
     for (const a of plan.applications) {
       const id = targetId(a.target);
@@ -75,8 +91,9 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
       if (!row) partials.set(id, (row = { ...a.target, ...emptyAccumulator() }));
       addValue(row, a.value);
       changed.set(id, { row, last: a.offset });
+      learned.set(id, [a.target, row]);
     }
-    if (changed.size === 0) return partials;
+    if (changed.size === 0) return { partials, learned: learned.values() };
     const rows = [...changed.values()];
     await tx.unsafe(
       `insert into ${t('window_partials')} (pipeline_id, step, window_start, window_end, group_key, partition, count, n, sum, min, max, buckets, last_offset)
@@ -92,7 +109,7 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
         rows.map((r) => JSON.stringify(r.row.buckets)), rows.map((r) => String(r.last)),
       ],
     );
-    return partials;
+    return { partials, learned: learned.values() };
   }
 
   async function writeStates(tx: TransactionSql, task: AggregateTask, states: ReadonlyMap<number, PartitionState>): Promise<void> {
@@ -183,16 +200,26 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     if (migrate) ready ??= migrateWindows(sql, schema).catch((e: unknown) => ((ready = undefined), Promise.reject(e)));
     await ready;
     if (items.length === 0) return { results: [], late: [], skipped: 0, withoutTime: 0 };
-    return sql.begin(async (tx) => {
-      const partitions = [...new Set(items.map((i) => i.partition))];
-      const states = await loadStates(tx, task, partitions);
-      const plan = planBatch(task.spec, items, states);
-      const mine = await writePartials(tx, task, plan, partitions);
-      await writeStates(tx, task, plan.partitions);
-      await writeLate(tx, task, plan.late);
-      const results = await writeResults(tx, task, plan, partitions, mine);
-      return { results, late: plan.late, skipped: plan.skipped, withoutTime: plan.withoutTime };
-    });
+    const partitions = [...new Set(items.map((i) => i.partition))];
+    const cache = cacheOf(task);
+    try {
+      const { applied, learned, states } = await sql.begin(async (tx) => {
+        const before = await loadStates(tx, task, partitions);
+        cache.validate(before);
+        const plan = planBatch(task.spec, items, before);
+        const mine = await writePartials(tx, task, plan, partitions, cache);
+        await writeStates(tx, task, plan.partitions);
+        await writeLate(tx, task, plan.late);
+        const results = await writeResults(tx, task, plan, partitions, mine.partials);
+        const applied: Applied = { results, late: plan.late, skipped: plan.skipped, withoutTime: plan.withoutTime };
+        return { applied, learned: [...mine.learned], states: plan.partitions };
+      });
+      cache.remember(learned, states, timingOf(task.spec.window).latenessMs);
+      return applied;
+    } catch (error) {
+      cache.forget(partitions);
+      throw error;
+    }
   }
 
   return { apply };
