@@ -12,7 +12,6 @@ export {
   GAMMA,
   mergeAccumulators,
   quantileOf,
-  quantilesOf,
   statsOf,
   timingOf,
   windowsFor,

@@ -94,7 +94,6 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
       learned.set(id, [a.target, row]);
     }
     if (changed.size === 0) return { partials, learned: learned.values() };
-    const rows = [...changed.values()];
     // One JSON parameter rather than eleven arrays: postgres.js serialises arrays element by element, which (with the
     // results below) was a sixth of a windowed worker's CPU.
     const json = JSON.stringify(

@@ -7,8 +7,8 @@ export interface PartialRow extends Accumulator, Target {}
 interface Known {
   /** The partition's last applied offset this knowledge is true at. */
   lastOffset: bigint;
-  /** By targetId: the row, or null when Postgres has none. */
-  rows: Map<string, PartialRow | null>;
+  /** By targetId: the row (null when Postgres has none) and its window's end, which decides when it is forgotten. */
+  rows: Map<string, { end: number; row: PartialRow | null }>;
 }
 
 /**
@@ -35,7 +35,7 @@ export class PartialsCache {
 
   /** The row, null when Postgres is known to have none, undefined when unknown. */
   lookup(target: Target): PartialRow | null | undefined {
-    return this.#partitions.get(target.partition)?.rows.get(targetId(target));
+    return this.#partitions.get(target.partition)?.rows.get(targetId(target))?.row;
   }
 
   /**
@@ -53,14 +53,13 @@ export class PartialsCache {
       if (!known) continue;
       const id = targetId(target);
       if (!known.rows.has(id)) this.#size++;
-      known.rows.set(id, row);
+      known.rows.set(id, { end: target.end, row });
     }
     for (const [partition, state] of states) {
       if (state.maxEventTime === null) continue;
       const watermark = state.maxEventTime - latenessMs;
       const known = this.#partitions.get(partition)!;
-      for (const [id, row] of known.rows) {
-        const end = row ? row.end : Number(id.split('|')[1]);
+      for (const [id, { end }] of known.rows) {
         if (end <= watermark) {
           known.rows.delete(id);
           this.#size--;

@@ -80,8 +80,6 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
     // One statement is atomic on its own; the transaction (two more round trips) only when sensor rows go with it.
     const run = <T>(body: (tx: Sql | TransactionSql) => Promise<T>) => (sensors.length === 0 ? body(sql) : sql.begin(body));
     await run(async (tx) => {
-      // Timestamps and data travel as text and are cast in SQL: typed as jsonb[], postgres.js would JSON-encode the
-      // already-encoded strings a second time.
       // The batch travels as one JSON array of the events as they came from Kafka (eventText) and Postgres splits it
       // into rows: escaping seven text arrays field by field in postgres.js was a tenth of a worker's CPU. Bound as
       // text and cast, because a json-typed parameter would make postgres.js JSON-encode the string once more.

@@ -15,8 +15,8 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
  *
  * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, then one JSON
  * array with an array of strings per event: seen key, id, type, source, second key, its EXPIREAT, minute key, its
- * EXPIREAT, latency field, recent JSON ('' = not among the write's newest), latest key ('' = no latest update), timestamp ms, value, unit ('' = none),
- * timestamp. One JSON argument rather than 15 per event: encoding 30,000 arguments per batch was a fifth of a
+ * EXPIREAT, latency field, recent JSON ('' = not among the write's newest), latest key ('' = no latest update),
+ * timestamp ms, value, unit ('' = none), timestamp. One JSON argument rather than 15 per event: encoding 30,000 arguments per batch was a fifth of a
  * worker's CPU in ioredis, and cjson decodes the one string in C. All strings, so a value reaches HSET as JS wrote it.
  * Expiry uses EXPIREAT from the bucket's own time, so a late event does not keep an old bucket alive.
  */
