@@ -71,10 +71,12 @@ describe('Producer faults', () => {
   test('transient broker errors are retried by librdkafka and the delivery still succeeds', async () => {
     const p = mockProducer();
     const topic = uniqueName('mock');
-    await p.produce({ topic, value: 'warm-up' });
+    // One key, so both land in one partition: unkeyed, the sticky partitioner may pick another for the second.
+    const first = await p.produce({ topic, key: 'k', value: 'warm-up' });
     mockClusterOf(p.handle).pushRequestErrors(0, [19, 19, 19]); // Produce: NOT_ENOUGH_REPLICAS x3
-    const report = await p.produce({ topic, value: 'retried' });
-    expect(report.offset).toBe(1n);
+    const report = await p.produce({ topic, key: 'k', value: 'retried' });
+    expect(report.partition).toBe(first.partition);
+    expect(report.offset).toBe(first.offset + 1n);
   });
 
   test('a non-retriable broker error rejects the delivery with the broker error name', async () => {
