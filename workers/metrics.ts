@@ -35,6 +35,7 @@ export function createWorkerMetrics() {
       'outcome',
     ]),
     windowLate: registry.counter('workers_window_late_events_total', 'Events that reached a window after it closed (recorded in window_late).', ['pipeline']),
+    windowFlush: registry.histogram('workers_window_flush_seconds', 'Duration of one flush of buffered window items (state, results, live copy), retries included.', [], LATENCY_BUCKETS),
   };
 }
 

@@ -92,9 +92,11 @@ export async function replay({ topic, brokers = loadConfig(connectionsConfig).ka
       if (applied.length > 0) {
         const { settled } = await processBatch(applied, { sinks: [sink], backoff, signal }, (valid) => runner.process(valid, signal));
         invalid += settled.filter((s) => s.stage === 'decode' || s.stage === 'validate').length;
+        if (runner.due()) await runner.flush(signal);
       }
       progress(`\r${bar(done, total, started)}`);
     }
+    await runner.flush(signal);
   } finally {
     await consumer.close();
     await runner.close();

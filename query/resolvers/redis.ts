@@ -37,7 +37,6 @@ async function recentEvents(_: unknown, { limit }: { limit?: number | null }, ct
 
 const MAX_INTERVAL_MS = 3_600_000;
 
-
 /** Ticks; each tick is turned into a fresh read by `resolve`, so a Redis outage fails one message, not the stream. */
 async function* ticks(intervalMs: number, signal: AbortSignal | undefined): AsyncGenerator<number> {
   for (let n = 0; !signal?.aborted; n++) {

@@ -20,6 +20,8 @@ export interface AggregateInput {
   readonly step: number;
   readonly spec: AggregateStep;
   readonly event: PipelineEvent;
+  /** Event time in epoch ms; undefined when the event has no readable time (then `windows` is empty). */
+  readonly time: number | undefined;
   readonly windows: readonly TimeWindow[];
 }
 
@@ -70,7 +72,9 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
   const current: Array<PipelineEvent | null> = events.map((e) => ({ ...e }) as PipelineEvent);
   const traces: TraceEntry[][] = events.map(() => []);
   const aggregated: AggregateInput[][] = events.map(() => []);
-  const record = (i: number, entry: TraceEntry) => trace && traces[i]!.push(entry);
+  // A thunk, so with tracing off no entry is built: the aggregate step's note formats two ISO dates per event, which
+  // showed in the windowed worker's profile (bench:windows) although the worker never reads traces.
+  const record = (i: number, entry: () => TraceEntry) => trace && traces[i]!.push(entry());
 
   for (const [index, step] of definition.steps.entries()) {
     const alive = current.flatMap((e, i) => (e ? [i] : []));
@@ -78,7 +82,7 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
     if (step.type === 'enrich') {
       const results = await enricher.enrich(pipelineId, step, alive.map((i) => current[i]!));
       alive.forEach((i, k) => {
-        record(i, { step: index, type: step.type, before: current[i]!, after: results[k]!.event, note: results[k]!.note });
+        record(i, () => ({ step: index, type: step.type, before: current[i]!, after: results[k]!.event, note: results[k]!.note }));
         current[i] = results[k]!.event;
       });
       continue;
@@ -88,17 +92,17 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
       const before = current[i]!;
       if (step.type === 'filter') {
         const kept = matches(step.where, before);
-        record(i, { step: index, type: step.type, before, after: kept ? before : null, note: kept ? 'passed' : 'filtered out' });
+        record(i, () => ({ step: index, type: step.type, before, after: kept ? before : null, note: kept ? 'passed' : 'filtered out' }));
         if (!kept) current[i] = null;
       } else if (step.type === 'map') {
         const after = applyMap(step, before);
-        record(i, { step: index, type: step.type, before, after, note: 'mapped' });
+        record(i, () => ({ step: index, type: step.type, before, after, note: 'mapped' }));
         current[i] = after;
       } else {
         const time = eventTimeOf(before);
         const windows = time === undefined ? [] : windowsFor(time, timing!);
-        aggregated[i]!.push({ step: index, spec: step, event: before, windows });
-        record(i, { step: index, type: step.type, before, after: before, note: time === undefined ? 'no event time: not aggregated' : describe(windows) });
+        aggregated[i]!.push({ step: index, spec: step, event: before, time, windows });
+        record(i, () => ({ step: index, type: step.type, before, after: before, note: time === undefined ? 'no event time: not aggregated' : describe(windows) }));
       }
     }
   }

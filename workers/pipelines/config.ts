@@ -12,6 +12,12 @@ export const pipelinesConfig = defineConfig('workers.pipelines', 'PIPELINES', {
   ),
   refreshMs: setting(positiveInt, 2_000, 'How often each worker re-reads the running pipelines: starting or stopping one takes effect within about this long.'),
   liveTtlSeconds: setting(positiveInt, 2 * 86_400, 'Window results in Redis expire this long after their last update (Postgres keeps them).'),
+  flushMs: setting(
+    positiveInt,
+    1_000,
+    'While a worker is behind, window state and results are written at most this often, each write covering every batch since the last; once it has caught up, at once. Batches are committed to Kafka only after the write that covers them.',
+  ),
+  flushMaxItems: setting(positiveInt, 50_000, 'Window items buffered before a write is forced sooner than PIPELINES_FLUSH_MS (bounds worker memory).'),
   maxPipelineLabels: setting(positiveInt, 50, 'Distinct pipeline ids used as metric labels; further pipelines are counted under `other`.'),
 });
 

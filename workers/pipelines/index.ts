@@ -18,7 +18,7 @@ export type { ValidEvent } from './runner.ts';
 
 export interface PipelinesOptions {
   readonly producer: Pick<Producer, 'produceBatch'>;
-  readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate'>;
+  readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate' | 'windowFlush'>;
   readonly backoff: Backoff;
   readonly config?: PipelinesConfig;
   readonly env?: Record<string, string | undefined>;
@@ -30,8 +30,14 @@ export interface PipelinesOptions {
 }
 
 export interface Pipelines {
-  /** Resolves true when every running pipeline's effects of the batch are durable (see runner.ts). */
+  /** Resolves true when every running pipeline's output of the batch is durable and its window items buffered (runner.ts). */
   process(valid: readonly ValidEvent[], signal: AbortSignal): Promise<boolean>;
+  /** Applies the buffered window items; resolves true when they are durable, false when shutdown cut retries short. */
+  flush(signal: AbortSignal): Promise<boolean>;
+  /** Window items buffered since the last flush: while there are any, the batches they came from stay uncommitted. */
+  pending(): number;
+  /** Whether the buffer must be flushed now even under a backlog (PIPELINES_FLUSH_MS passed, or PIPELINES_FLUSH_MAX_ITEMS reached). */
+  due(): boolean;
   close(): Promise<void>;
 }
 
@@ -67,6 +73,8 @@ export function createPipelines({ producer, metrics, backoff, env = process.env,
     producer,
     metrics,
     backoff,
+    flushMs: config.flushMs,
+    flushMaxItems: config.flushMaxItems,
     maxPipelineLabels: config.maxPipelineLabels,
     log,
   });
@@ -74,6 +82,9 @@ export function createPipelines({ producer, metrics, backoff, env = process.env,
 
   return {
     process: runner.process,
+    flush: runner.flush,
+    pending: runner.pending,
+    due: runner.due,
     async close() {
       registry.stop();
       await sql.end({ timeout: 5 }).catch(() => undefined);

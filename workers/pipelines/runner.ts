@@ -3,10 +3,11 @@ import { KafkaError, type ConsumedMessage, type OutgoingMessage, type Producer }
 import { createEnricher, runSteps, sourceMatches, type EventRun, type Lookup } from '../../shared/pipelines/index.ts';
 import type { WorkerMetrics } from '../metrics.ts';
 import { sleep } from '../../shared/sleep.ts';
-import { backoffMs, type Backoff } from '../steps/sinks.ts';
+import { backoffMs, retryUntilDone, type Backoff } from '../steps/sinks.ts';
 import type { WindowMirror } from '../windows/live.ts';
 import type { WindowOperator } from '../windows/operator.ts';
-import type { WindowItem } from '../windows/plan.ts';
+import { createPendingWindows } from '../windows/pending.ts';
+import { factsOf, type WindowItem } from '../windows/plan.ts';
 import type { ActivePipeline, PipelineRegistry } from './registry.ts';
 
 export interface ValidEvent {
@@ -20,8 +21,11 @@ export interface PipelineRunnerOptions {
   readonly mirror: WindowMirror;
   readonly lookup: Lookup;
   readonly producer: Pick<Producer, 'produceBatch'>;
-  readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate'>;
+  readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate' | 'windowFlush'>;
   readonly backoff: Backoff;
+  /** Window items are applied at most this often (and when `flushMaxItems` are waiting): see windows/pending.ts. */
+  readonly flushMs?: number;
+  readonly flushMaxItems?: number;
   readonly maxPipelineLabels?: number;
   readonly log?: (line: string) => void;
 }
@@ -29,29 +33,41 @@ export interface PipelineRunnerOptions {
 const encoder = new TextEncoder();
 
 /**
- * Runs every running pipeline over a batch's valid events. Resolves true once each pipeline's window state and
- * results are committed in Postgres, mirrored to Redis, and its output acknowledged by Kafka (acks=all): only then
- * may the worker commit the batch's offsets. Failures (a store down) are retried with backoff, each part until it
- * succeeded once; resolves false when shutdown cut that short (the batch is then left uncommitted).
+ * Runs every running pipeline over a batch's valid events. process() resolves true once each pipeline's output is
+ * acknowledged by Kafka (acks=all) and its window items are buffered; flush() resolves true once the buffered items'
+ * state and results are committed in Postgres and mirrored to Redis. Only after both may the worker commit the
+ * batches' offsets. Failures (a store down) are retried with backoff, each part until it succeeded once; false means
+ * shutdown cut that short (the batches are then left uncommitted).
  */
-export function createPipelineRunner({ registry, operator, mirror, lookup, producer, metrics, backoff, maxPipelineLabels = 50, log = console.log }: PipelineRunnerOptions) {
+export function createPipelineRunner({ registry, operator, mirror, lookup, producer, metrics, backoff, flushMs, flushMaxItems, maxPipelineLabels = 50, log = console.log }: PipelineRunnerOptions) {
   const enricher = createEnricher({ lookup });
   const labels = new Set<string>();
   const labelOf = (id: string) => (labels.has(id) || (labels.size < maxPipelineLabels && labels.add(id)) ? id : 'other');
+  const windows = createPendingWindows({
+    operator,
+    mirror,
+    backoff,
+    log,
+    ...(flushMs !== undefined && { flushMs }),
+    ...(flushMaxItems !== undefined && { maxItems: flushMaxItems }),
+    onFlushed({ pipelineId, late, withoutTime }) {
+      const label = labelOf(pipelineId);
+      if (withoutTime > 0) metrics.pipelineEvents.inc({ pipeline: label, outcome: 'no_event_time' }, withoutTime);
+      if (late > 0) {
+        metrics.pipelineEvents.inc({ pipeline: label, outcome: 'late' }, late);
+        metrics.windowLate.inc({ pipeline: label }, late);
+      }
+    },
+  });
 
-  async function aggregate(p: ActivePipeline, inputs: readonly ValidEvent[], runs: readonly EventRun[]): Promise<number> {
-    let late = 0;
+  function aggregate(p: ActivePipeline, inputs: readonly ValidEvent[], runs: readonly EventRun[]): void {
     for (const [step, spec] of p.definition.steps.entries()) {
       if (spec.type !== 'aggregate') continue;
       const items: WindowItem[] = runs.flatMap((r, i) =>
-        r.aggregated.filter((a) => a.step === step).map((a) => ({ partition: inputs[i]!.message.partition, offset: inputs[i]!.message.offset, eventId: inputs[i]!.event.id, event: a.event })),
+        r.aggregated.filter((a) => a.step === step).map((a) => ({ partition: inputs[i]!.message.partition, offset: inputs[i]!.message.offset, eventId: inputs[i]!.event.id, ...factsOf(spec, a.event, a.time, a.windows) })),
       );
-      const applied = await operator.apply({ pipelineId: p.id, step, spec }, items);
-      await mirror.publish(applied.results);
-      late += new Set(applied.late.map((l) => `${l.partition}:${l.offset}`)).size;
-      if (applied.withoutTime > 0) metrics.pipelineEvents.inc({ pipeline: labelOf(p.id), outcome: 'no_event_time' }, applied.withoutTime);
+      windows.add(p.revision, { pipelineId: p.id, step, spec }, items);
     }
-    return late;
   }
 
   /** Produces the records still pending; returns those Kafka refused (to retry). */
@@ -64,12 +80,13 @@ export function createPipelineRunner({ registry, operator, mirror, lookup, produ
     const inputs = valid.filter((v) => sourceMatches(p.definition, v.message.topic, v.event.type));
     if (inputs.length === 0) return true;
     let runs: EventRun[] | undefined;
-    let late: number | undefined;
     let pending: OutgoingMessage[] | undefined;
-    for (let round = 1; ; round++) {
-      try {
-        runs ??= await runSteps(p.definition, inputs.map((i) => i.event), { lookup, enricher, pipelineId: p.revision, trace: false });
-        late ??= await aggregate(p, inputs, runs);
+    return retryUntilDone(
+      async () => {
+        if (!runs) {
+          runs = await runSteps(p.definition, inputs.map((i) => i.event), { lookup, enricher, pipelineId: p.revision, trace: false });
+          aggregate(p, inputs, runs);
+        }
         const sinkTopic = p.definition.sinkTopic;
         pending ??= sinkTopic
           ? runs.flatMap((r, i) => {
@@ -84,18 +101,9 @@ export function createPipelineRunner({ registry, operator, mirror, lookup, produ
         const output = runs.filter((r) => r.output).length;
         metrics.pipelineEvents.inc({ pipeline: label, outcome: 'output' }, output);
         metrics.pipelineEvents.inc({ pipeline: label, outcome: 'filtered' }, runs.length - output);
-        if (late > 0) {
-          metrics.pipelineEvents.inc({ pipeline: label, outcome: 'late' }, late);
-          metrics.windowLate.inc({ pipeline: label }, late);
-        }
-        return true;
-      } catch (error) {
-        if (round === 1 || round % 10 === 0) log(`pipeline ${p.revision}: ${error instanceof Error ? error.message : String(error)}; retrying (attempt ${round})`);
-        if (signal.aborted) return false;
-        await sleep(backoffMs(round, backoff), signal);
-        if (signal.aborted) return false;
-      }
-    }
+      },
+      { what: `pipeline ${p.revision}`, backoff, signal, log },
+    );
   }
 
   /** Runs the batch through every running pipeline (in parallel; each keeps the batch's order). */
@@ -111,7 +119,23 @@ export function createPipelineRunner({ registry, operator, mirror, lookup, produ
     return done.every(Boolean);
   }
 
-  return { process, forget: (revisions: readonly string[]) => revisions.forEach((r) => enricher.forget(r)) };
+  async function flush(signal: AbortSignal): Promise<boolean> {
+    if (windows.size() === 0) return true;
+    const started = performance.now();
+    const flushed = await windows.flush(signal);
+    metrics.windowFlush.observe({}, (performance.now() - started) / 1000);
+    return flushed;
+  }
+
+  return {
+    process,
+    flush,
+    /** Window items buffered, waiting for a flush. */
+    pending: windows.size,
+    /** Whether the buffered window items should be flushed now (see windows/pending.ts). */
+    due: windows.due,
+    forget: (revisions: readonly string[]) => revisions.forEach((r) => enricher.forget(r)),
+  };
 }
 
 export type PipelineRunner = ReturnType<typeof createPipelineRunner>;

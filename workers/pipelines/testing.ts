@@ -5,14 +5,15 @@ import { createPipeline, migratePipelines, setPipelineState } from '../../shared
 import { readWindows } from '../../shared/stores/windows.ts';
 import type { Run, StoreReaders } from '../testing.ts';
 import { runConfig, runSinks } from '../testing.ts';
+import type { WorkersConfig } from '../config.ts';
 import { createWorker, type Worker } from '../worker.ts';
-import { createPipelines, pipelinesConfig } from './index.ts';
+import { createPipelines, pipelinesConfig, type PipelinesConfig } from './index.ts';
 
 /** A worker for `topic` whose pipelines live in the run's schema and whose live windows use the run's prefix. */
-export function pipelineWorker(run: Run, topic: string, log: (line: string) => void): Worker {
-  const config = loadConfig(pipelinesConfig, {}, { schema: run.pgSchema, refreshMs: 200 });
+export function pipelineWorker(run: Run, topic: string, log: (line: string) => void, overrides: Partial<PipelinesConfig> = {}, workerOverrides: Partial<WorkersConfig> = {}): Worker {
+  const config = loadConfig(pipelinesConfig, {}, { schema: run.pgSchema, refreshMs: 200, ...overrides });
   return createWorker({
-    config: runConfig(run, topic, { batchSize: 200 }),
+    config: runConfig(run, topic, { batchSize: 200, ...workerOverrides }),
     sinks: runSinks(run),
     log,
     pipelines: ({ producer, metrics }) => createPipelines({ producer, metrics, backoff: { initialMs: 50, maxMs: 1000 }, config, redisPrefix: run.redisPrefix, log }),

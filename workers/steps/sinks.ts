@@ -20,6 +20,26 @@ export function backoffMs(attempt: number, { initialMs, maxMs }: Backoff, random
   return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
+/**
+ * Runs `attempt` until it resolves, with backoff between failures, logging the first failure and every tenth as
+ * `<what>: <message>; retrying (attempt n)`. Resolves false if `signal` aborted (shutdown) before it succeeded.
+ */
+export async function retryUntilDone(
+  attempt: () => Promise<void>,
+  { what, backoff, signal, log }: { what: string; backoff: Backoff; signal: AbortSignal; log: (line: string) => void },
+): Promise<boolean> {
+  for (let round = 1; ; round++) {
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      if (round === 1 || round % 10 === 0) log(`${what}: ${error instanceof Error ? error.message : String(error)}; retrying (attempt ${round})`);
+      if (signal.aborted) return false;
+      await sleep(backoffMs(round, backoff), signal);
+      if (signal.aborted) return false;
+    }
+  }
+}
 
 /** How the runner learns what the step is doing, without the step knowing about consumers or metrics. */
 export interface SinkHooks {

@@ -3,7 +3,7 @@ import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
 import { addValue, emptyAccumulator, mergeAccumulators, statsOf, timingOf, type Accumulator } from '../../shared/pipelines/index.ts';
 import { migrateWindows, WINDOW_RESULT_COLUMNS, type WindowResult } from '../../shared/stores/windows.ts';
 import { PartialsCache, type PartialRow } from './partials-cache.ts';
-import { globalWatermark, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Plan, type Target, type WindowItem } from './plan.ts';
+import { globalWatermark, isoText as iso, planBatch, resultId, targetId, type LateEvent, type PartitionState, type Plan, type Target, type WindowItem } from './plan.ts';
 
 export interface AggregateTask {
   readonly pipelineId: string;
@@ -20,7 +20,6 @@ export interface Applied {
   readonly withoutTime: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const PARTIAL_COLUMNS = `p.window_start::float8 as start, p.window_end::float8 as "end", p.group_key as key, p.partition,
   p.count::float8 as count, p.n::float8 as n, p.sum, p.min, p.max, p.buckets`;
 const accOf = (r: PartialRow): Accumulator => ({ count: r.count, n: r.n, sum: r.sum, min: r.min, max: r.max, buckets: r.buckets });
@@ -63,20 +62,22 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     const partials = new Map<string, PartialRow>();
     const learned = new Map<string, readonly [Target, PartialRow | null]>();
     const missing: Target[] = [];
-    for (const w of plan.touched.values()) {
-      for (const partition of partitions) {
+    // Partition outermost: consecutive targets then share their id prefix (targetId keeps the last one).
+    for (const partition of partitions) {
+      for (const w of plan.touched.values()) {
         const target: Target = { start: w.start, end: w.end, key: w.key, partition };
-        const hit = cache.lookup(target);
+        const id = targetId(target);
+        const hit = cache.lookup(target, id);
         if (hit === undefined) missing.push(target);
-        else if (hit !== null) partials.set(targetId(target), hit);
+        else if (hit !== null) partials.set(id, hit);
       }
     }
     if (missing.length > 0) {
       const rows = await tx.unsafe<PartialRow[]>(
-        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[], $6::int[]) as x(s, e, k, pa)
+        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join json_to_recordset($3::text::json) as x(s int8, e int8, k text, pa int)
          on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k and p.partition = x.pa
          where p.pipeline_id = $1 and p.step = $2`,
-        [task.pipelineId, task.step, missing.map((x) => x.start), missing.map((x) => x.end), missing.map((x) => x.key), missing.map((x) => x.partition)],
+        [task.pipelineId, task.step, JSON.stringify(missing.map((x) => ({ s: x.start, e: x.end, k: x.key, pa: x.partition })))],
       );
       for (const r of rows) partials.set(targetId(r), r);
       for (const target of missing) {
@@ -87,11 +88,15 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     const changed = new Map<string, { row: PartialRow; last: bigint }>();
     for (const a of plan.applications) {
       const id = targetId(a.target);
-      let row = partials.get(id);
-      if (!row) partials.set(id, (row = { ...a.target, ...emptyAccumulator() }));
-      addValue(row, a.value);
-      changed.set(id, { row, last: a.offset });
-      learned.set(id, [a.target, row]);
+      let entry = changed.get(id);
+      if (!entry) {
+        let row = partials.get(id);
+        if (!row) partials.set(id, (row = { ...a.target, ...emptyAccumulator() }));
+        changed.set(id, (entry = { row, last: a.offset }));
+        learned.set(id, [a.target, row]);
+      }
+      addValue(entry.row, a.value);
+      entry.last = a.offset;
     }
     if (changed.size === 0) return { partials, learned: learned.values() };
     // One JSON parameter rather than eleven arrays: postgres.js serialises arrays element by element, which (with the
@@ -103,7 +108,7 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
       `insert into ${t('window_partials')} (pipeline_id, step, window_start, window_end, group_key, partition, count, n, sum, min, max, buckets, last_offset)
        select $1, $2, s, e, k, pa, c, n, su, mi, ma, b, lo
        from json_to_recordset($3::text::json)
-         as x(s int8, e int8, k text, pa int, c int8, n int8, su float8, mi float8, ma float8, b jsonb, lo int8)
+         as x(s int8, e int8, k text, pa int, c int8, n int8, su float8, mi float8, ma float8, b json, lo int8)
        on conflict (pipeline_id, step, window_start, window_end, group_key, partition) do update set count = excluded.count, n = excluded.n,
          sum = excluded.sum, min = excluded.min, max = excluded.max, buckets = excluded.buckets, last_offset = excluded.last_offset, updated_at = now()`,
       [task.pipelineId, task.step, json],
@@ -150,10 +155,10 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
     const out: WindowResult[] = [];
     if (touched.length > 0) {
       const others = await tx.unsafe<PartialRow[]>(
-        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join unnest($3::int8[], $4::int8[], $5::text[]) as x(s, e, k)
+        `select ${PARTIAL_COLUMNS} from ${t('window_partials')} p join json_to_recordset($3::text::json) as x(s int8, e int8, k text)
          on p.window_start = x.s and p.window_end = x.e and p.group_key = x.k
-         where p.pipeline_id = $1 and p.step = $2 and p.partition <> all($6::int[])`,
-        [task.pipelineId, task.step, touched.map((x) => x.start), touched.map((x) => x.end), touched.map((x) => x.key), partitions],
+         where p.pipeline_id = $1 and p.step = $2 and p.partition <> all($4::int[])`,
+        [task.pipelineId, task.step, JSON.stringify(touched.map((x) => ({ s: x.start, e: x.end, k: x.key }))), partitions],
       );
       const byPartition = [...mine.values(), ...others].sort((a, b) => a.partition - b.partition);
       const merged = new Map<string, { row: PartialRow; acc: Accumulator }>();
@@ -167,18 +172,20 @@ export function createWindowOperator({ sql, schema, migrate = true }: { sql: Sql
         const json = JSON.stringify(
           rows.map(({ row, s: x, closed }) => ({ s: iso(row.start), e: iso(row.end), k: row.key, c: x.count, su: x.sum, av: x.avg, mi: x.min, ma: x.max, p50: x.p50, p95: x.p95, p99: x.p99, cl: closed })),
         );
-        out.push(
-          ...(await tx.unsafe<WindowResult[]>(
-            `insert into ${t('window_results')} (pipeline_id, step, window_start, window_end, group_key, count, sum, avg, min, max, p50, p95, p99, closed)
-             select $1, $2, s, e, k, c, su, av, mi, ma, p50, p95, p99, cl from json_to_recordset($3::text::json)
-               as x(s timestamptz, e timestamptz, k text, c int8, su float8, av float8, mi float8, ma float8, p50 float8, p95 float8, p99 float8, cl bool)
-             on conflict (pipeline_id, step, window_start, window_end, group_key) do update set count = excluded.count, sum = excluded.sum,
-               avg = excluded.avg, min = excluded.min, max = excluded.max, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
-               closed = excluded.closed, updated_at = now()
-             returning ${WINDOW_RESULT_COLUMNS}`,
-            [task.pipelineId, task.step, json],
-          )),
+        // No RETURNING: the rows are exactly what was just computed, so reading them back would only add work.
+        await tx.unsafe(
+          `insert into ${t('window_results')} (pipeline_id, step, window_start, window_end, group_key, count, sum, avg, min, max, p50, p95, p99, closed)
+           select $1, $2, s, e, k, c, su, av, mi, ma, p50, p95, p99, cl from json_to_recordset($3::text::json)
+             as x(s timestamptz, e timestamptz, k text, c int8, su float8, av float8, mi float8, ma float8, p50 float8, p95 float8, p99 float8, cl bool)
+           on conflict (pipeline_id, step, window_start, window_end, group_key) do update set count = excluded.count, sum = excluded.sum,
+             avg = excluded.avg, min = excluded.min, max = excluded.max, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
+             closed = excluded.closed, updated_at = now()`,
+          [task.pipelineId, task.step, json],
         );
+        const updatedAt = new Date();
+        for (const { row, s: x, closed } of rows) {
+          out.push({ pipelineId: task.pipelineId, step: task.step, key: row.key, windowStart: new Date(row.start), windowEnd: new Date(row.end), ...x, closed, updatedAt });
+        }
       }
     }
     if (watermark !== null) {

@@ -33,9 +33,9 @@ export class PartialsCache {
     }
   }
 
-  /** The row, null when Postgres is known to have none, undefined when unknown. */
-  lookup(target: Target): PartialRow | null | undefined {
-    return this.#partitions.get(target.partition)?.rows.get(targetId(target))?.row;
+  /** The row, null when Postgres is known to have none, undefined when unknown; `id` is the target's targetId. */
+  lookup(target: Target, id = targetId(target)): PartialRow | null | undefined {
+    return this.#partitions.get(target.partition)?.rows.get(id)?.row;
   }
 
   /**

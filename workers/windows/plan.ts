@@ -1,12 +1,42 @@
 import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
-import { eventTimeOf, getPath, timingOf, windowsFor, type PipelineEvent } from '../../shared/pipelines/index.ts';
+import { eventTimeOf, getPath, timingOf, windowsFor, type PipelineEvent, type TimeWindow } from '../../shared/pipelines/index.ts';
 
 /** One event reaching an aggregate step, with where it came from (the offset is what makes replays idempotent). */
-export interface WindowItem {
+export type WindowItem = ItemOrigin & (EventItem | ItemFacts);
+
+interface ItemOrigin {
   readonly partition: number;
   readonly offset: bigint;
   readonly eventId: string;
+}
+
+/** The event itself; the step's facts are read from it. */
+interface EventItem {
   readonly event: PipelineEvent;
+}
+
+/**
+ * Only what the step needs, worked out when the event was seen (factsOf). The worker buffers up to
+ * PIPELINES_FLUSH_MAX_ITEMS items until a flush (pending.ts), and these few fields are all it needs to hold.
+ */
+export interface ItemFacts {
+  /** Event time in epoch ms; undefined when the event has none (then `windows` is empty). */
+  readonly time: number | undefined;
+  readonly windows: readonly TimeWindow[];
+  readonly key: string;
+  /** The numeric value of the step's field, if the event has one. */
+  readonly value: number | undefined;
+}
+
+/** The facts of an event for an aggregate step; `time` and `windows` may come from runSteps, which has them. */
+export function factsOf(spec: AggregateStep, event: PipelineEvent, time = eventTimeOf(event), windows?: readonly TimeWindow[]): ItemFacts {
+  const raw = spec.field === undefined ? undefined : getPath(event, spec.field);
+  return {
+    time,
+    windows: windows ?? (time === undefined ? [] : windowsFor(time, timingOf(spec.window))),
+    key: groupKeyOf(event, spec.groupBy),
+    value: typeof raw === 'number' ? raw : undefined,
+  };
 }
 
 export interface PartitionState {
@@ -59,8 +89,49 @@ export function groupKeyOf(event: PipelineEvent, path: string): string {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '(none)';
 }
 
-export const targetId = (t: Target) => `${t.start}|${t.end}|${t.partition}|${t.key}`;
-export const resultId = (t: Omit<Target, 'partition'>) => `${t.start}|${t.end}|${t.key}`;
+// Ids are built per event and per partial. Consecutive calls nearly always share the window (and partition), so the
+// numeric prefix is kept from the last call: formatting two epoch-ms numbers each time showed in bench:windows' profile.
+let lastTarget = { start: Number.NaN, end: Number.NaN, partition: Number.NaN, prefix: '' };
+let lastResult = { start: Number.NaN, end: Number.NaN, prefix: '' };
+
+export function targetId({ start, end, partition, key }: Target): string {
+  if (start !== lastTarget.start || end !== lastTarget.end || partition !== lastTarget.partition) lastTarget = { start, end, partition, prefix: `${start}|${end}|${partition}|` };
+  return lastTarget.prefix + key;
+}
+
+export function resultId({ start, end, key }: Omit<Target, 'partition'>): string {
+  if (start !== lastResult.start || end !== lastResult.end) lastResult = { start, end, prefix: `${start}|${end}|` };
+  return lastResult.prefix + key;
+}
+
+/** ISO text of an epoch ms. Window bounds repeat across every key of a window, so each is formatted once (bounded). */
+const isoTexts = new Map<number, string>();
+export function isoText(ms: number): string {
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size >= 10_000) isoTexts.clear();
+    isoTexts.set(ms, (text = new Date(ms).toISOString()));
+  }
+  return text;
+}
+
+const byOffset = (a: WindowItem, b: WindowItem) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0);
+
+/**
+ * Items by partition, then offset. A flush holds several batches, each in offset order per partition, so grouping by
+ * partition is usually enough (linear, rather than a sort with bigint comparisons over ~20,000 items per flush);
+ * anything out of order falls back to the sort.
+ */
+function inPartitionOrder(items: readonly WindowItem[]): WindowItem[] {
+  const groups = new Map<number, WindowItem[]>();
+  for (const item of items) {
+    const group = groups.get(item.partition);
+    if (!group) groups.set(item.partition, [item]);
+    else if (group.at(-1)!.offset < item.offset) group.push(item);
+    else return [...items].sort(byOffset);
+  }
+  return [...groups.keys()].sort((a, b) => a - b).flatMap((p) => groups.get(p)!);
+}
 
 /**
  * Decides, without I/O, what a batch does to one aggregate step's state: which (window, key, partition) each new event
@@ -71,7 +142,7 @@ export const resultId = (t: Omit<Target, 'partition'>) => `${t.start}|${t.end}|$
  */
 export function planBatch(spec: AggregateStep, items: readonly WindowItem[], states: ReadonlyMap<number, PartitionState>): Plan {
   const timing = timingOf(spec.window);
-  const sorted = [...items].sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const sorted = inPartitionOrder(items);
   const partitions = new Map(states);
   const applications: Application[] = [];
   const late: LateEvent[] = [];
@@ -80,16 +151,15 @@ export function planBatch(spec: AggregateStep, items: readonly WindowItem[], sta
   let withoutTime = 0;
   for (const item of sorted) {
     const state = partitions.get(item.partition) ?? { maxEventTime: null, lastOffset: -1n };
-    const time = eventTimeOf(item.event);
-    const key = groupKeyOf(item.event, spec.groupBy);
-    const windows = time === undefined ? [] : windowsFor(time, timing);
-    for (const w of windows) touched.set(resultId({ ...w, key }), { ...w, key });
+    const { time, windows, key, value } = 'event' in item ? factsOf(spec, item.event) : item;
+    for (const { start, end } of windows) {
+      const id = resultId({ start, end, key });
+      if (!touched.has(id)) touched.set(id, { start, end, key });
+    }
     if (item.offset <= state.lastOffset) {
       skipped++;
       continue;
     }
-    const raw = spec.field === undefined ? undefined : getPath(item.event, spec.field);
-    const value = typeof raw === 'number' ? raw : undefined;
     if (time === undefined) {
       withoutTime++;
       partitions.set(item.partition, { ...state, lastOffset: item.offset });
@@ -97,8 +167,8 @@ export function planBatch(spec: AggregateStep, items: readonly WindowItem[], sta
     }
     const watermark = state.maxEventTime === null ? Number.NEGATIVE_INFINITY : state.maxEventTime - timing.latenessMs;
     for (const w of windows) {
-      if (w.end <= watermark) late.push({ partition: item.partition, offset: item.offset, eventId: item.eventId, eventTime: time, key, ...w, watermark, value });
-      else applications.push({ target: { ...w, key, partition: item.partition }, value, offset: item.offset });
+      if (w.end <= watermark) late.push({ partition: item.partition, offset: item.offset, eventId: item.eventId, eventTime: time, key, start: w.start, end: w.end, watermark, value });
+      else applications.push({ target: { start: w.start, end: w.end, key, partition: item.partition }, value, offset: item.offset });
     }
     partitions.set(item.partition, { maxEventTime: Math.max(state.maxEventTime ?? time, time), lastOffset: item.offset });
   }

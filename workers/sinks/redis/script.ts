@@ -16,8 +16,9 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
  * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, then one JSON
  * array with an array of strings per event: seen key, id, type, source, second key, its EXPIREAT, minute key, its
  * EXPIREAT, latency field, recent JSON ('' = not among the write's newest), latest key ('' = no latest update),
- * timestamp ms, value, unit ('' = none), timestamp. One JSON argument rather than 15 per event: encoding 30,000 arguments per batch was a fifth of a
- * worker's CPU in ioredis, and cjson decodes the one string in C. All strings, so a value reaches HSET as JS wrote it.
+ * timestamp ms, value, unit ('' = none), timestamp. One JSON argument rather than 15 per event: encoding 30,000
+ * arguments per batch was a fifth of a worker's CPU in ioredis, and cjson decodes the one string in C. All strings, so
+ * a value reaches HSET as JS wrote it.
  * Expiry uses EXPIREAT from the bucket's own time, so a late event does not keep an old bucket alive.
  */
 export const RECORD_LUA = `
@@ -80,9 +81,8 @@ local function flush()
   end
   for k, n in pairs(lats) do redis.call('HINCRBY', latKey, k, n) end
   redis.call('EXPIREAT', latKey, latExp)
-  -- Only the newest recentLen entries can survive the LTRIM; pushed oldest first, so the newest ends up at the head.
-  -- Only the write's last recentLen events carry an entry (the rest would be trimmed away). In slices, since unpack
-  -- is bounded by Lua's C stack.
+  -- Only the newest recentLen entries survive the LTRIM (the sink builds entries for the write's last recentLen
+  -- events only); pushed oldest first, so the newest ends up at the head. In slices: unpack is bounded by Lua's C stack.
   local entries = {}
   for j = 1, #applied do if applied[j][10] ~= '' then entries[#entries + 1] = applied[j][10] end end
   local from = math.max(1, #entries - recentLen + 1)
@@ -103,7 +103,6 @@ if #applied > 0 then
 end
 return out
 `;
-
 
 export interface RecordSettings {
   readonly keys: KeyLayout;

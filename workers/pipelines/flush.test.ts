@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
+import { eventually, newRun, storeReaders } from '../testing.ts';
+import type { Worker } from '../worker.ts';
+import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
+
+// Real Kafka, Postgres, Redis and Elasticsearch; everything lives under this run's unique names.
+const run = newRun('flush');
+const stores = storeReaders();
+const pipelineId = `flush-${run.id}`;
+let edge: EdgeFixture;
+let worker: Worker | undefined;
+
+const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 1000).toISOString();
+const order = (key: string, second: number, amount: number) => ({ type: 'order.created', key, timestamp: at(second), data: { amount } });
+
+beforeAll(async () => {
+  edge = await edgeFixture({ what: 'flush' });
+  await createTopic(edge.admin, run.dlqTopic, 1);
+  await startPipeline(stores, run, pipelineId, {
+    name: `flush ${run.id}`,
+    source: { topic: edge.topic },
+    steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '10s' }, field: 'data.amount', functions: ['count', 'sum'], groupBy: 'key' }],
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await edge?.close();
+  await stores.cleanup(run);
+  await stores.close();
+});
+
+/** Sum of the group's committed offsets on the edge's topic: how many events the group will not see again. */
+async function committed(): Promise<number> {
+  const offsets = await edge.admin.committed(run.groupId);
+  return offsets.filter((o) => o.topic === edge.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
+}
+
+const metric = (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(worker!.metrics.registry.render())?.[1] ?? 0);
+
+describe('window flushes', () => {
+  test('a backlog is windowed a flush at a time, not a write per batch, and nothing is committed before its flush', async () => {
+    // 40 events wait in Kafka before the worker starts; it takes them 4 per batch, so it is behind for ~10 batches.
+    const events = Array.from({ length: 40 }, (_, i) => order(i % 2 ? 'a' : 'b', i, i));
+    const reply = await post(edge.app, '/v1/events', events);
+    expect(acceptedIds(reply.body)).toHaveLength(40);
+    worker = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4 });
+    await waitFor(eventually(async () => (await committed()) === 40), 45_000, 'every event committed');
+    const batches = metric('workers_batch_size_events_count');
+    const flushes = metric('workers_window_flush_seconds_count');
+    expect(batches).toBeGreaterThanOrEqual(10);
+    // Every batch came full until the backlog was gone, so the one flush came when it was: not one per batch, and
+    // not even one at the first batch (a worker that flushed whenever none was in flight made two here).
+    expect(flushes).toBe(1);
+    // Committed means flushed: the windows already hold every committed event.
+    const rows = await windowRows(stores, run, pipelineId);
+    expect(rows.map(({ key, start, count, sum, max }) => ({ key, start, count, sum, max }))).toEqual([
+      { key: 'a', start: at(0), count: 20, sum: 400, max: 39 },
+      { key: 'b', start: at(0), count: 20, sum: 380, max: 38 },
+    ]);
+    // p95 by nearest rank is 37 and 36; the log-bucket histogram reports it within 2%.
+    expect(Math.abs(rows[0]!.p95! / 37 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(rows[1]!.p95! / 36 - 1)).toBeLessThan(0.02);
+  });
+
+  test('once caught up, new events are windowed at once rather than at the flush interval', async () => {
+    const reply = await post(edge.app, '/v1/events', [order('a', 50, 1000)]);
+    expect(acceptedIds(reply.body)).toHaveLength(1);
+    await waitFor(eventually(async () => (await windowRows(stores, run, pipelineId))[0]?.count === 21), 30_000, 'the new event windowed');
+    expect(await committed()).toBe(41);
+    await worker!.stop();
+    worker = undefined;
+  });
+});
