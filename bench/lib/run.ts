@@ -1,4 +1,3 @@
-
 /** Installs a Debian package when its command is missing (root only), else stops with the command to run. */
 export async function ensureTool(command: string, aptPackage: string): Promise<void> {
   if (Bun.which(command)) return;

@@ -11,6 +11,7 @@ const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
 const N = quick ? 40_000 : 200_000;
 const workers = Number(process.env.WORKERS_COUNT ?? 2);
+const rounds = Number(process.env.BENCH_WORKERS_ROUNDS ?? (quick ? 1 : 2));
 const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 const pgUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // With --json, progress goes to stderr so stdout stays the one result line.
@@ -21,20 +22,40 @@ try {
   await bench.admin.createTopics([{ name: bench.topic, partitions: 6 }]);
   log(`bench:workers — ${N.toLocaleString()} events, ${workers} worker processes, topic ${bench.topic}`);
   const events = bench.makeEvents(N);
-  log('  raw references: plain _bulk loader and plain batched insert, same documents ...');
   // Untimed first: a search node that has just started indexes its first documents far slower (the JIT is cold), and
   // a cold reference made the ratio swing from 0.72× to 0.99× between runs of the same code.
   await rawBulkLoad(esUrl, events.slice(0, Math.min(events.length, 50_000)));
-  const esRaw = await rawBulkLoad(esUrl, events);
-  const pgRaw = await rawBatchInsert(pgUrl, events);
   log(`  producing ${N.toLocaleString()} events to Kafka ...`);
   await bench.produce(events);
-  log(`  running ${workers} workers until the group's lag is zero ...`);
-  const env = bench.workerEnv('plain');
-  const run = await bench.runUntilDrained(env, workers);
+  // Reference and workers alternate (A B A B) and each side is the mean of its rounds: this box's speed drifts within a
+  // minute, and single pairs of the same code read 0.77×, 0.79× and 0.84×.
+  const esRates: number[] = [];
+  const pgRates: number[] = [];
+  const workerRates: number[] = [];
+  let run: Awaited<ReturnType<typeof bench.runUntilDrained>> | undefined;
+  let env: Record<string, string | undefined> = {};
+  for (let round = 1; round <= rounds; round++) {
+    if (run) {
+      await run.stop();
+      await bench.dropRun(env.WORKERS_GROUP_ID!);
+    }
+    log(`  round ${round}/${rounds}: raw references (plain _bulk loader, plain batched insert, same documents) ...`);
+    esRates.push(await rawBulkLoad(esUrl, events));
+    pgRates.push(await rawBatchInsert(pgUrl, events));
+    log(`  round ${round}/${rounds}: ${workers} workers until the group's lag is zero ...`);
+    env = bench.workerEnv(`plain${round}`);
+    run = await bench.runUntilDrained(env, workers);
+    workerRates.push(run.eventsPerSec);
+    log(`    raw _bulk ${esRates.at(-1)!.toFixed(0)} docs/s, workers ${run.eventsPerSec.toFixed(0)} events/s`);
+  }
+  if (!run) throw new Error('no rounds ran (BENCH_WORKERS_ROUNDS must be at least 1)');
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const esRaw = mean(esRates);
+  const pgRaw = mean(pgRates);
+  const workersRate = mean(workerRates);
 
   log('  steady load at half that rate for 10 s, then measuring how long the lag takes to drain ...');
-  const perTick = Math.max(1, Math.round(run.eventsPerSec / 2 / 10));
+  const perTick = Math.max(1, Math.round(workersRate / 2 / 10));
   for (let t = 0; t < 100; t++) {
     const tick = performance.now();
     await bench.produce(bench.makeEvents(perTick));
@@ -46,15 +67,15 @@ try {
   const rss = await run.stop();
 
   const slowest = Math.min(esRaw, pgRaw);
-  const result = { events: N, workers, workersEventsPerSec: run.eventsPerSec, esRawDocsPerSec: esRaw, pgRawRowsPerSec: pgRaw, ratioVsSlowestStore: run.eventsPerSec / slowest, drainSeconds, workerPeakRssBytes: rss.peakProcessBytes, workersPeakRssTotalBytes: rss.peakTotalBytes };
+  const result = { events: N, workers, rounds, workersRounds: workerRates, esRawRounds: esRates, workersEventsPerSec: workersRate, esRawDocsPerSec: esRaw, pgRawRowsPerSec: pgRaw, ratioVsSlowestStore: workersRate / slowest, drainSeconds, workerPeakRssBytes: rss.peakProcessBytes, workersPeakRssTotalBytes: rss.peakTotalBytes };
   if (json) console.log(JSON.stringify(result));
   else {
     printTable(
       ['what', 'events/s'],
       [
-        [`workers → Elasticsearch + Postgres + Redis (${workers} processes)`, run.eventsPerSec.toFixed(0)],
-        ['raw _bulk loader → Elasticsearch', esRaw.toFixed(0)],
-        ['raw batched insert → Postgres', pgRaw.toFixed(0)],
+        [`workers → Elasticsearch + Postgres + Redis (${workers} processes, mean of ${rounds})`, workersRate.toFixed(0)],
+        [`raw _bulk loader → Elasticsearch (mean of ${rounds})`, esRaw.toFixed(0)],
+        [`raw batched insert → Postgres (mean of ${rounds})`, pgRaw.toFixed(0)],
       ],
     );
     console.log(`
