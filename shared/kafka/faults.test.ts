@@ -79,6 +79,20 @@ describe('Producer faults', () => {
     expect(report.offset).toBe(first.offset + 1n);
   });
 
+  test('a message the broker acknowledges without an offset is reported as uncertain and retriable, never as stored', async () => {
+    const p = mockProducer();
+    const topic = uniqueName('mock');
+    const first = await p.produce({ topic, key: 'k', value: 'warm-up' });
+    // DUPLICATE_SEQUENCE_NUMBER: librdkafka 2.0 takes it as success, though this message was never written.
+    mockClusterOf(p.handle).pushRequestErrors(0, [46]);
+    const err = (await p.produce({ topic, key: 'k', value: 'claimed' }).catch((e: unknown) => e)) as KafkaError;
+    expect(err).toBeInstanceOf(KafkaError);
+    expect(err.rdName).toBe('_DELIVERY_UNCERTAIN');
+    expect(err.retriable).toBe(true);
+    const again = await p.produce({ topic, key: 'k', value: 'claimed' });
+    expect(again.offset).toBe(first.offset + 1n);
+  });
+
   test('a non-retriable broker error rejects the delivery with the broker error name', async () => {
     const p = mockProducer({ 'enable.idempotence': false });
     const topic = uniqueName('mock');

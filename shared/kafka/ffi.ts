@@ -176,6 +176,8 @@ export const ERR = {
   ASSIGN_PARTITIONS: -175,
   REVOKE_PARTITIONS: -174,
   STATE: -172,
+  /** RD_KAFKA_RESP_ERR__FAIL: librdkafka's generic failure; used for a delivery reported without an offset. */
+  FAIL: -196,
   NO_OFFSET: -168,
   PURGE_QUEUE: -152,
   PURGE_INFLIGHT: -151,

@@ -24,6 +24,9 @@ export interface ProducerOptions {
  * Durable by default: acks=all with idempotence keeps per-partition order without duplicates across retries.
  * linger 5 ms / 256 KiB batches are what Kafka's own ProducerPerformance is run with in bench/kafka, and lz4 costs
  * little CPU. message.timeout.ms is 30 s rather than librdkafka's 5 min so an unreachable cluster surfaces quickly.
+ * One request in flight: with five, librdkafka 2.0 let a later batch succeed past one that failed NOT_LEADER on a
+ * fresh topic and then reported the failed one as delivered ("implicitly acked"); acknowledged messages were missing
+ * in about one run of consumer.test.ts in eight. bench:kafka showed no cost: batches grow while one request is out.
  */
 export const PRODUCER_DEFAULTS: KafkaConfig = {
   acks: 'all',
@@ -32,6 +35,7 @@ export const PRODUCER_DEFAULTS: KafkaConfig = {
   'batch.size': 262144,
   'compression.type': 'lz4',
   'message.timeout.ms': 30000,
+  'max.in.flight.requests.per.connection': 1,
 };
 
 const DR_BATCH = 4096;
@@ -49,6 +53,8 @@ export class Producer extends Emitter<ClientEvents> {
   readonly #msgsPtr: Pointer;
   #lastError: KafkaError | undefined;
   #brokersDown = false;
+  /** acks is not 0, so every stored message has an offset in its delivery report. */
+  readonly #acked: boolean;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -57,6 +63,7 @@ export class Producer extends Emitter<ClientEvents> {
     this.#lib = loadRdkafka(libraryPath);
     const merged: KafkaConfig = { ...PRODUCER_DEFAULTS, 'bootstrap.servers': brokers, ...config };
     if (statsIntervalMs > 0) merged['statistics.interval.ms'] = statsIntervalMs;
+    this.#acked = String(merged.acks ?? merged['request.required.acks'] ?? 'all') !== '0';
     const conf = buildConf(this.#lib, merged, EVENT.DR | EVENT.ERROR | EVENT.STATS);
     this.#rk = createHandle(this.#lib, RD_KAFKA_PRODUCER, conf);
     this.#queue = mustPtr(this.#lib.rd_kafka_queue_get_main(this.#rk), 'rd_kafka_queue_get_main');
@@ -162,9 +169,15 @@ export class Producer extends Emitter<ClientEvents> {
   #settle(m: Pointer): void {
     const slot = (read.ptr(m, MSG.opaque) as number) - 1;
     const err = read.i32(m, MSG.err);
-    if (err === 0) {
+    const offset = err === 0 ? BigInt(read.i64(m, MSG.offset)) : 0n;
+    if (err === 0 && offset < 0n && this.#acked) {
+      // With acks set, a stored message always comes back with its offset. librdkafka 2.0 reports success without
+      // one when it treats a batch as "implicitly acked" by a later one, or takes DUPLICATE_SEQUENCE_NUMBER as
+      // success: acknowledged messages went missing from a fresh topic (see PRODUCER_DEFAULTS, confluent-kafka-go#921).
+      this.#slots.reject(slot, uncertainDelivery());
+    } else if (err === 0) {
       this.#brokersDown = false;
-      this.#slots.resolve(slot, read.i32(m, MSG.partition), BigInt(read.i64(m, MSG.offset)));
+      this.#slots.resolve(slot, read.i32(m, MSG.partition), offset);
     } else {
       this.#slots.reject(slot, errorFromCode(this.#lib, err));
     }
@@ -231,4 +244,14 @@ export class Producer extends Emitter<ClientEvents> {
 
 export function createProducer(options: ProducerOptions = {}): Producer {
   return new Producer(options);
+}
+
+/** Retriable: the message may or may not be stored, so the caller produces it again (consumers dedupe by id). */
+function uncertainDelivery(): KafkaError {
+  return new KafkaError({
+    code: ERR.FAIL,
+    rdName: '_DELIVERY_UNCERTAIN',
+    message: 'the broker acknowledged the message without an offset, so it may not be stored; produce it again',
+    retriable: true,
+  });
 }
