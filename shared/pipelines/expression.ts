@@ -1,4 +1,5 @@
 import type { JsonValue } from '../contracts/json.ts';
+import { memoize } from '../memo.ts';
 import { getPath, type PipelineEvent } from './paths.ts';
 
 /**
@@ -121,15 +122,7 @@ export function evaluate(expr: Expr, event: PipelineEvent): JsonValue {
   }
 }
 
-const cache = new Map<string, Expr>();
-
 /** Parses once per distinct text (definitions are few and reused for every event). */
-export function compileExpression(source: string): Expr {
-  let expr = cache.get(source);
-  if (!expr) {
-    expr = parseExpression(source);
-    if (cache.size >= 1000) cache.clear();
-    cache.set(source, expr);
-  }
-  return expr;
-}
+export const compileExpression = memoize(function compileExpression(source: string): Expr {
+  return parseExpression(source);
+}, 1000);

@@ -1,23 +1,16 @@
 import type { Condition } from '../contracts/pipeline.ts';
 import type { JsonValue } from '../contracts/json.ts';
+import { memoize } from '../memo.ts';
 import { getPath, type PipelineEvent } from './paths.ts';
 
 /** Regexes compiled once per pattern; a pattern that does not compile matches nothing rather than failing the event. */
-const compiled = new Map<string, RegExp | null>();
-const MAX_CACHED = 1000;
-
-function regexOf(pattern: string): RegExp | null {
-  let re = compiled.get(pattern);
-  if (re !== undefined) return re;
+const regexOf = memoize(function regexOf(pattern: string): RegExp | null {
   try {
-    re = new RegExp(pattern);
+    return new RegExp(pattern);
   } catch {
-    re = null;
+    return null;
   }
-  if (compiled.size >= MAX_CACHED) compiled.clear();
-  compiled.set(pattern, re);
-  return re;
-}
+}, 1000);
 
 /** Equality of JSON scalars (and, for completeness, of arrays/objects by their JSON text). */
 function same(a: JsonValue | undefined, b: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../contracts/json.ts';
+import { memoize } from '../memo.ts';
 
 /**
  * A pipeline works on the event as a plain JSON object: the stamped fields (`id`, `type`, `key`, `source`,
@@ -10,17 +11,12 @@ export type PipelineEvent = JsonObject;
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Paths come from pipeline definitions, so there are few: each is split once, not once per event and step. */
-const segmentsOf = new Map<string, readonly string[]>();
+const segmentsOf = memoize((path: string): readonly string[] => path.split('.'), 10_000);
 
 /** The value at a dotted path, or undefined when any segment is missing or not an object. */
 export function getPath(event: PipelineEvent, path: string): JsonValue | undefined {
-  let segments = segmentsOf.get(path);
-  if (!segments) {
-    if (segmentsOf.size > 10_000) segmentsOf.clear();
-    segmentsOf.set(path, (segments = path.split('.')));
-  }
   let node: JsonValue | undefined = event;
-  for (const segment of segments) {
+  for (const segment of segmentsOf(path)) {
     if (!isObject(node) || !Object.hasOwn(node, segment)) return undefined;
     node = node[segment];
   }

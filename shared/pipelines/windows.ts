@@ -1,4 +1,5 @@
 import { durationMs, type WindowSpec } from '../contracts/pipeline.ts';
+import { memoize } from '../memo.ts';
 
 /** A window by event time: [start, end) in epoch ms. */
 export interface TimeWindow {
@@ -53,34 +54,21 @@ const ZERO = 1e-9;
 
 export const emptyAccumulator = (): Accumulator => ({ count: 0, n: 0, sum: 0, min: null, max: null, buckets: {} });
 
-/** Measured values repeat (prices, durations, counts), so recent ones keep their bucket id; bounded, then reset. */
-const bucketIds = new Map<number, string>();
-
-export function bucketOf(value: number): string {
-  let id = bucketIds.get(value);
-  if (id !== undefined) return id;
+/** Measured values repeat (prices, durations, counts), so recent ones keep their bucket id. */
+export const bucketOf = memoize(function bucketOf(value: number): string {
   const magnitude = Math.abs(value);
-  id = magnitude < ZERO ? '0' : `${value < 0 ? '-' : '+'}${Math.ceil(Math.log(magnitude) / LOG_GAMMA)}`;
-  if (bucketIds.size >= 50_000) bucketIds.clear();
-  bucketIds.set(value, id);
-  return id;
-}
+  return magnitude < ZERO ? '0' : `${value < 0 ? '-' : '+'}${Math.ceil(Math.log(magnitude) / LOG_GAMMA)}`;
+}, 50_000);
 
-/** Bucket ids are few (about 1,200 cover 1e-9 to 1e12), so each one's value is computed once per process. */
-const bucketValues = new Map<string, number>();
-
-/** The value a bucket stands for: the point with equal relative distance to both of its edges. */
-export function bucketValue(bucket: string): number {
-  let value = bucketValues.get(bucket);
-  if (value !== undefined) return value;
-  if (bucket === '0') value = 0;
-  else {
-    const magnitude = (2 * GAMMA ** Number(bucket.slice(1))) / (GAMMA + 1);
-    value = bucket.startsWith('-') ? -magnitude : magnitude;
-  }
-  if (bucketValues.size < 10_000) bucketValues.set(bucket, value);
-  return value;
-}
+/**
+ * The value a bucket stands for: the point with equal relative distance to both of its edges. Bucket ids are few
+ * (about 1,200 cover 1e-9 to 1e12), so each one's value is computed once per process.
+ */
+export const bucketValue = memoize(function bucketValue(bucket: string): number {
+  if (bucket === '0') return 0;
+  const magnitude = (2 * GAMMA ** Number(bucket.slice(1))) / (GAMMA + 1);
+  return bucket.startsWith('-') ? -magnitude : magnitude;
+}, 10_000);
 
 /** Adds one event (with its value, or undefined for a count-only event) in place; returns the accumulator. */
 export function addValue(acc: Accumulator, value: number | undefined): Accumulator {

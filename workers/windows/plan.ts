@@ -1,5 +1,6 @@
 import type { AggregateStep } from '../../shared/contracts/pipeline.ts';
 import { eventTimeOf, getPath, timingOf, windowsFor, type PipelineEvent, type TimeWindow } from '../../shared/pipelines/index.ts';
+import { memoize } from '../../shared/memo.ts';
 
 /** One event reaching an aggregate step, with where it came from (the offset is what makes replays idempotent). */
 export type WindowItem = ItemOrigin & (EventItem | ItemFacts);
@@ -104,16 +105,8 @@ export function resultId({ start, end, key }: Omit<Target, 'partition'>): string
   return lastResult.prefix + key;
 }
 
-/** ISO text of an epoch ms. Window bounds repeat across every key of a window, so each is formatted once (bounded). */
-const isoTexts = new Map<number, string>();
-export function isoText(ms: number): string {
-  let text = isoTexts.get(ms);
-  if (text === undefined) {
-    if (isoTexts.size >= 10_000) isoTexts.clear();
-    isoTexts.set(ms, (text = new Date(ms).toISOString()));
-  }
-  return text;
-}
+/** ISO text of an epoch ms. Window bounds repeat across every key of a window, so each is formatted once. */
+export const isoText = memoize((ms: number) => new Date(ms).toISOString(), 10_000);
 
 const byOffset = (a: WindowItem, b: WindowItem) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0);
 
