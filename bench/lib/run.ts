@@ -43,3 +43,6 @@ export function freePort(): number {
   s.stop(true);
   return port;
 }
+
+/** The mean of a bench's rounds (bench:workers, bench:windows alternate their runs and report each side's mean). */
+export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { parsePipeline } from '../../shared/contracts/index.ts';
 import { createPipeline, migratePipelines, setPipelineState } from '../../shared/stores/pipelines.ts';
 import { peerFigure } from '../report/ratios.ts';
-import { printTable } from '../lib/run.ts';
+import { mean, printTable } from '../lib/run.ts';
 import { workerBench } from '../lib/workers.ts';
 
 /**
@@ -64,7 +64,6 @@ try {
     windows = windowedRound.windows;
     log(`    plain ${plainRates.at(-1)!.toFixed(0)} events/s, windowed ${windowedRates.at(-1)!.toFixed(0)} events/s`);
   }
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const plain = { eventsPerSec: mean(plainRates) };
   const windowed = { eventsPerSec: mean(windowedRates) };
   const ratio = windowed.eventsPerSec / plain.eventsPerSec;

@@ -1,4 +1,4 @@
-import { printTable } from '../lib/run.ts';
+import { mean, printTable } from '../lib/run.ts';
 import { workerBench } from '../lib/workers.ts';
 import { rawBatchInsert, rawBulkLoad } from './raw.ts';
 
@@ -49,7 +49,6 @@ try {
     log(`    raw _bulk ${esRates.at(-1)!.toFixed(0)} docs/s, workers ${run.eventsPerSec.toFixed(0)} events/s`);
   }
   if (!run) throw new Error('no rounds ran (BENCH_WORKERS_ROUNDS must be at least 1)');
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const esRaw = mean(esRates);
   const pgRaw = mean(pgRates);
   const workersRate = mean(workerRates);

@@ -166,6 +166,8 @@ export const EVENT = {
 export const ERR = {
   NO_ERROR: 0,
   DESTROY: -197,
+  /** RD_KAFKA_RESP_ERR__FAIL: librdkafka's generic failure; used for a delivery reported without an offset. */
+  FAIL: -196,
   TRANSPORT: -195,
   MSG_TIMED_OUT: -192,
   PARTITION_EOF: -191,
@@ -176,8 +178,6 @@ export const ERR = {
   ASSIGN_PARTITIONS: -175,
   REVOKE_PARTITIONS: -174,
   STATE: -172,
-  /** RD_KAFKA_RESP_ERR__FAIL: librdkafka's generic failure; used for a delivery reported without an offset. */
-  FAIL: -196,
   NO_OFFSET: -168,
   PURGE_QUEUE: -152,
   PURGE_INFLIGHT: -151,
