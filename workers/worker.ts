@@ -154,7 +154,16 @@ export function createWorker({
     // The buffer is due (interval passed or full) while the previous flush still runs: wait for it, which is also
     // the backpressure while Postgres is slow or being retried.
     if (flushing && pipelines.due()) await keepAlive(flushing.done);
-    startFlush(messages.length < config.batchSize);
+    startFlush(messages.length < config.batchSize || atEndOfPartitions());
+  }
+
+  /**
+   * Whether this batch reached the end of every assigned partition, by the high watermarks of the last fetch. Without
+   * it a full last batch waited for an empty poll (PIPELINES_FLUSH_MS, then pollTimeoutMs) before its windows were
+   * written and committed: 0.3–1.7 s of a 5 s bench:windows run. A stale watermark only makes one flush smaller.
+   */
+  function atEndOfPartitions(): boolean {
+    return consumer.lag().every((p) => p.lag !== undefined && p.lag <= 0n);
   }
 
   /**
@@ -172,6 +181,9 @@ export function createWorker({
         if (flushed) await commitOffsets([...current.offsets.values()]);
         else log(`shutdown while retrying the window flush: ${current.offsets.size} partition(s) left uncommitted; they are re-delivered`);
         flushing = undefined;
+        // Batches that finished during this flush wait for the next one; once caught up, nothing else would start it
+        // until the next poll came back empty.
+        startFlush(atEndOfPartitions());
       }),
     };
     deferred = new Map();

@@ -15,7 +15,8 @@ const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 
 const order = (key: string, second: number, amount: number) => ({ type: 'order.created', key, timestamp: at(second), data: { amount } });
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'flush' });
+  // One partition: the worker knows it has caught up when every partition it owns is at its high watermark.
+  edge = await edgeFixture({ what: 'flush', partitions: 1 });
   await createTopic(edge.admin, run.dlqTopic, 1);
   await startPipeline(stores, run, pipelineId, {
     name: `flush ${run.id}`,
@@ -73,4 +74,19 @@ describe('window flushes', () => {
     await worker!.stop();
     worker = undefined;
   });
+
+  test('a backlog that ends on a full batch is windowed and committed without waiting for a poll to come back empty', async () => {
+    // 8 events, 4 per batch: both batches are full, so only the partition's high watermark says the worker is at the
+    // end. Without that check the flush (and the commit) would wait for the next poll to find nothing: 10 s here.
+    const reply = await post(edge.app, '/v1/events', Array.from({ length: 8 }, (_, i) => order('c', 55, i)));
+    expect(acceptedIds(reply.body)).toHaveLength(8);
+    worker = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4, pollTimeoutMs: 10_000 });
+    await waitFor(eventually(async () => metric('workers_batch_size_events_count') >= 2), 45_000, 'both batches processed');
+    await waitFor(eventually(async () => (await committed()) === 49), 8_000, 'committed before the next poll came back empty');
+    expect(metric('workers_window_flush_seconds_count')).toBe(1);
+    const rows = await windowRows(stores, run, pipelineId);
+    expect(rows.find((r) => r.key === 'c')).toMatchObject({ start: at(0), count: 8, sum: 28, max: 7 });
+    await worker!.stop(); // waits for the poll under way (up to pollTimeoutMs)
+    worker = undefined;
+  }, 90_000);
 });
