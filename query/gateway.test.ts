@@ -89,12 +89,15 @@ describe('aggregations', () => {
     expect(counts.reduce((sum, b) => sum + b.count, 0)).toBe(20);
   });
 
-  test('eventCounts by type, and a range with too many buckets is refused', async () => {
+  test('eventCounts by type counts the buckets a range starts inside, and a range with too many buckets is refused', async () => {
     const { data } = await ask(`{ eventCounts(from: "${iso(start)}", to: "${iso(start + 3_600_000)}", interval: HOUR, types: ["user.signup"]) { start count } }`);
     const counts = data?.eventCounts as Array<{ start: string; count: number }>;
     // Buckets are aligned to whole hours (UTC), so an hour from an arbitrary minute touches two of them.
     for (const bucket of counts) expect(Date.parse(bucket.start) % 3_600_000).toBe(0);
     expect(counts.reduce((sum, b) => sum + b.count, 0)).toBe(4);
+    // From inside a day: the day's bucket starts before `from` and must still come back, with the events from `from` on.
+    const inside = await ask(`{ eventCounts(from: "${iso(start + 30_000)}", to: "${iso(start + 3_600_000)}", interval: DAY, types: ["user.signup"]) { start count } }`);
+    expect((inside.data?.eventCounts as Array<{ count: number }>).reduce((sum, b) => sum + b.count, 0)).toBe(4);
     const tooMany = await ask(`{ eventCounts(from: "2000-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z", interval: SECOND) { count } }`);
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

@@ -111,7 +111,11 @@ export function bucketsOf(from: number, to: number, interval: Interval): number 
   return Math.ceil((to - from) / INTERVALS[interval].minMs);
 }
 
-/** Zero-filled from `from` to `to` (extended_bounds), and nothing outside it (hard_bounds), so charts get every bucket. */
+/**
+ * Zero-filled from `from` to `to` (extended_bounds), so charts get every bucket. The query's time filter keeps
+ * documents outside the range out; hard_bounds would also drop the first bucket whenever `from` is not on a bucket
+ * boundary (an hour from 05:58 lost its 05:00 bucket and the events of 05:58–05:59 with it).
+ */
 export function histogramBody(from: number, to: number, interval: Interval, types?: readonly string[] | null): estypes.SearchRequest {
   const bounds = { min: from, max: to - 1 };
   return {
@@ -120,7 +124,7 @@ export function histogramBody(from: number, to: number, interval: Interval, type
     track_total_hits: false,
     aggs: {
       over_time: {
-        date_histogram: { field: 'timestamp', ...INTERVALS[interval].histogram, min_doc_count: 0, extended_bounds: bounds, hard_bounds: bounds },
+        date_histogram: { field: 'timestamp', ...INTERVALS[interval].histogram, min_doc_count: 0, extended_bounds: bounds },
       },
     },
   };
