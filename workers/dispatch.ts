@@ -15,6 +15,18 @@ export interface Settled {
   readonly eventId?: string;
 }
 
+/** How many events of a batch ended ok at one stage. */
+export interface OkCount {
+  readonly stage: Stage;
+  readonly n: number;
+}
+
+/** A batch's outcomes as the dispatcher takes them: each non-ok one, and the ok ones counted per stage. */
+export interface BatchOutcomes {
+  readonly settled: readonly Settled[];
+  readonly ok: readonly OkCount[];
+}
+
 /** What may be retrying while a batch is in flight: a sink, or the dead-letter producer. */
 export type Target = SinkName | 'dlq';
 
@@ -38,9 +50,10 @@ export interface Dispatcher {
   attempt(sink: SinkName, seconds: number, outcomes: readonly Outcome[]): void;
   /**
    * Writes a DLQ record for every dlq outcome and waits for Kafka to acknowledge each (acks=all), then counts every
-   * outcome. Resolves false when shutdown cut the DLQ retries short: the batch must then not be committed.
+   * outcome, the ok ones from `ok`. Resolves false when shutdown cut the DLQ retries short: the batch must then not be
+   * committed.
    */
-  settle(records: readonly Settled[], signal?: AbortSignal): Promise<boolean>;
+  settle(batch: BatchOutcomes, signal?: AbortSignal): Promise<boolean>;
 }
 
 const where = (m: ConsumedMessage) => `${m.topic}[${m.partition}]@${m.offset}`;
@@ -92,7 +105,7 @@ export function createDispatcher({ producer, dlqTopic, metrics, backoff, hooks =
     }
   }
 
-  async function settle(records: readonly Settled[], signal?: AbortSignal): Promise<boolean> {
+  async function settle({ settled: records, ok }: BatchOutcomes, signal?: AbortSignal): Promise<boolean> {
     // Only a caller that ignored an aborted sinks step could pass these; committing after them would lose events.
     const stuck = records.find((s) => s.outcome.type === 'retry');
     if (stuck) throw new Error(`${where(stuck.message)} reached dispatch still pending at ${stuck.stage}`);
@@ -110,6 +123,7 @@ export function createDispatcher({ producer, dlqTopic, metrics, backoff, hooks =
       if (outcome.type === 'drop') log(`dropped ${where(message)} at ${stage}: ${reason}`);
     }
     for (const { outcome, stage, reason, n } of counts.values()) metrics.events.inc({ outcome, stage, reason }, n);
+    for (const { stage, n } of ok) if (n > 0) metrics.events.inc({ outcome: 'ok', stage, reason: '' }, n);
     return true;
   }
 

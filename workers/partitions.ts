@@ -2,12 +2,20 @@ import type { ConsumedMessage, Consumer, TopicPartition, TopicPartitionOffset } 
 
 export const keyOf = (p: TopicPartition): string => `${p.topic}\u0000${p.partition}`;
 
-/** Offsets to commit for a batch: per partition, one past its last message (Kafka commits the NEXT offset to read). */
+/**
+ * Offsets to commit for a batch: per partition, one past its last message (Kafka commits the NEXT offset to read).
+ * A fetch hands over each partition's messages as a run, so the key is built once per run rather than per message.
+ */
 export function nextOffsets(messages: readonly ConsumedMessage[]): Map<string, TopicPartitionOffset> {
   const next = new Map<string, TopicPartitionOffset>();
+  let current: TopicPartitionOffset | undefined;
   for (const { topic, partition, offset } of messages) {
-    const k = keyOf({ topic, partition });
-    if ((next.get(k)?.offset ?? -1n) <= offset) next.set(k, { topic, partition, offset: offset + 1n });
+    if (current?.partition !== partition || current.topic !== topic) {
+      const k = keyOf({ topic, partition });
+      current = next.get(k);
+      if (!current) next.set(k, (current = { topic, partition, offset: offset + 1n }));
+    }
+    if (current.offset <= offset) current.offset = offset + 1n;
   }
   return next;
 }

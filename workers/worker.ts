@@ -206,8 +206,8 @@ export function createWorker({
     revoked.clear();
     const complete = await keepAlive(
       (async () => {
-        const { aborted, settled } = await processBatch(messages, sinkStep, pipelines ? (valid) => pipelines.process(valid, controller.signal) : undefined);
-        return !aborted && (await dispatcher.settle(settled, controller.signal));
+        const processed = await processBatch(messages, sinkStep, pipelines ? (valid) => pipelines.process(valid, controller.signal) : undefined);
+        return !processed.aborted && (await dispatcher.settle(processed, controller.signal));
       })(),
     );
     if (!complete) {
