@@ -82,11 +82,13 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
     await run(async (tx) => {
       // The batch travels as one JSON array of the events as they came from Kafka (eventText) and Postgres splits it
       // into rows: escaping seven text arrays field by field in postgres.js was a tenth of a worker's CPU. Bound as
-      // text and cast, because a json-typed parameter would make postgres.js JSON-encode the string once more.
+      // text and cast, because a json-typed parameter would make postgres.js JSON-encode the string once more. Parsed
+      // as jsonb, not json: json_to_recordset parsed each `data` a second time to store it as jsonb, 1.5 µs of the
+      // backend's ~13 µs per row.
       await tx`
         insert into ${events} (event_id, type, source, key, event_time, received_at, data)
         select id, type, source, key, "timestamp", "receivedAt", data
-        from json_to_recordset(${`[${rows.map((r) => eventText(r.event)).join(',')}]`}::text::json)
+        from jsonb_to_recordset(${`[${rows.map((r) => eventText(r.event)).join(',')}]`}::text::jsonb)
           as u(id text, type text, source text, key text, "timestamp" timestamptz, "receivedAt" timestamptz, data jsonb)
         on conflict do nothing`;
       if (sensors.length === 0) return;
