@@ -1,4 +1,5 @@
-import { Client, HttpConnection } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
+import { FetchConnection } from '../shared/stores/es-connection.ts';
 import Redis from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import type { StoreName } from './errors.ts';
@@ -28,11 +29,12 @@ export interface StoreOptions {
 function ignore(): void {}
 
 /**
- * HttpConnection because the client's default (undici) connection fails under Bun; no client-side retries, because a
- * query waiting on retries is slower than a partial answer naming the store that is down.
+ * FetchConnection because the client's default (undici) connection fails under Bun (shared/stores/es-connection.ts);
+ * no client-side retries, because a query waiting on retries is slower than a partial answer naming the store that
+ * is down.
  */
 export const createSearchClient = (node: string, timeoutMs: number): Client =>
-  new Client({ node, Connection: HttpConnection, requestTimeout: timeoutMs, maxRetries: 0 });
+  new Client({ node, Connection: FetchConnection, requestTimeout: timeoutMs, maxRetries: 0 });
 
 export function createSql(url: string, timeoutMs: number, maxConnections: number): Sql {
   return postgres(url, {

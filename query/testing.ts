@@ -2,7 +2,8 @@
  * Test helpers: a run with its own search-node prefix/alias, Postgres schema, Redis key prefix and dead-letter topic,
  * seeded with the real sinks (what the workers write), and removed afterwards. Never touches other runs' data.
  */
-import { Client, HttpConnection } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
+import { FetchConnection } from '../shared/stores/es-connection.ts';
 import postgres from 'postgres';
 import Redis from 'ioredis';
 import { connectionsConfig } from '../shared/config/connections.ts';
@@ -40,7 +41,7 @@ export function createRun(): Run {
   const pgSchema = `test_query_${id}`;
   const redisPrefix = `test:query:${id}:`;
   const dlqTopic = `query-test-dlq-${id}`;
-  const es = new Client({ node: connections.elasticsearchUrl, Connection: HttpConnection });
+  const es = new Client({ node: connections.elasticsearchUrl, Connection: FetchConnection });
   const sinks = {
     elasticsearch: createElasticsearchSink({ config: loadConfig(elasticsearchConfig, {}, { indexPrefix: esPrefix, alias: esPrefix }) }),
     postgres: createPostgresSink({ config: loadConfig(postgresSinkConfig, {}, { schema: pgSchema, maxConnections: 2, partitionsAhead: 1 }) }),

@@ -12,7 +12,7 @@ export interface ProcessedBatch extends BatchOutcomes {
   readonly settled: readonly Settled[];
   /**
    * Events each sink answered ok, as counts: an ok needs nothing but its metric, and an entry per event and sink was
-   * six objects per event and a tenth of a worker's CPU in bench:workers.
+   * three objects per event and about a tenth of a worker's CPU in a bench:workers profile.
    */
   readonly ok: readonly OkCount[];
 }

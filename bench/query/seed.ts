@@ -1,4 +1,5 @@
-import { Client, HttpConnection } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
+import { FetchConnection } from '../../shared/stores/es-connection.ts';
 import { stampEvent, uuidv7, type StampedEvent } from '../../shared/contracts/index.ts';
 import { createElasticsearchSink, elasticsearchConfig } from '../../workers/sinks/elasticsearch/index.ts';
 import { createRedisSink } from '../../workers/sinks/redis/index.ts';
@@ -13,7 +14,7 @@ const SOURCES = ['web', 'ios', 'android', 'orders', 'sensors'];
  * workers write), spread over the last 24 hours. Kept between runs: only the missing part is written.
  */
 export async function seed({ esUrl, redisUrl, target, log }: { esUrl: string; redisUrl: string; target: number; log: (s: string) => void }) {
-  const client = new Client({ node: esUrl, Connection: HttpConnection });
+  const client = new Client({ node: esUrl, Connection: FetchConnection });
   const count = await client.count({ index: PREFIX, ignore_unavailable: true, allow_no_indices: true }).then((r) => r.count).catch(() => 0);
   await client.close();
   if (count >= target) {

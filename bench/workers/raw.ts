@@ -1,4 +1,5 @@
-import { Client, HttpConnection } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
+import { FetchConnection } from '../../shared/stores/es-connection.ts';
 import postgres from 'postgres';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
 
@@ -7,7 +8,7 @@ import type { StampedEvent } from '../../shared/contracts/index.ts';
  * the workers' guarantees (no idempotence checks, no partitions, no retries) — what a hand-written loader would do.
  */
 export async function rawBulkLoad(url: string, events: readonly StampedEvent[], batch = 2000): Promise<number> {
-  const client = new Client({ node: url, Connection: HttpConnection });
+  const client = new Client({ node: url, Connection: FetchConnection });
   const index = `bench-raw-${Date.now().toString(36)}`;
   try {
     await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } });

@@ -1,6 +1,7 @@
-import { Client, HttpConnection } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 import { loadConfig } from '../../../shared/config/index.ts';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
+import { FetchConnection } from '../../../shared/stores/es-connection.ts';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
@@ -19,12 +20,13 @@ export interface ElasticsearchClientOptions {
 }
 
 /**
- * HttpConnection because the client's default (undici) connection does not work under Bun. No client-side retries:
- * the worker re-submits retry outcomes with capped backoff, and retrying here as well would multiply the load on a
- * cluster that is already struggling.
+ * FetchConnection (shared/stores/es-connection.ts) because the client's default (undici) connection does not work
+ * under Bun and its HttpConnection costs twice the CPU per bulk request. No client-side retries: the worker
+ * re-submits retry outcomes with capped backoff, and retrying here as well would multiply the load on a cluster that
+ * is already struggling.
  */
 export function createElasticsearchClient({ node, requestTimeoutMs }: ElasticsearchClientOptions): Client {
-  return new Client({ node, Connection: HttpConnection, requestTimeout: requestTimeoutMs, maxRetries: 0 });
+  return new Client({ node, Connection: FetchConnection, requestTimeout: requestTimeoutMs, maxRetries: 0 });
 }
 
 export interface ElasticsearchSinkOptions {
