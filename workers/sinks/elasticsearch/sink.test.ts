@@ -84,7 +84,7 @@ describe('the Elasticsearch sink against a real node', () => {
     const index = `${run}-2024.05.01`;
     const properties = (await client.indices.getMapping({ index }))[index]?.mappings.properties ?? {};
     expect(properties).toMatchObject({
-      id: { type: 'keyword' },
+      id: { type: 'keyword', index: false },
       type: { type: 'keyword' },
       source: { type: 'keyword' },
       key: { type: 'keyword' },
@@ -98,6 +98,16 @@ describe('the Elasticsearch sink against a real node', () => {
         },
       },
     });
+  });
+
+  test('events can still be filtered and sorted by their id field, which keeps doc values but no index of its own', async () => {
+    const events = [event('h-2'), event('h-1'), event('h-3')];
+    expect(summary(await sink.write(events))).toEqual(['ok', 'ok', 'ok']);
+    await client.indices.refresh({ index: run });
+    const one = await client.search<StampedEvent>({ index: run, query: { term: { id: 'h-3' } } });
+    expect(one.hits.hits.map((h) => h._id)).toEqual(['h-3']);
+    const sorted = await client.search<StampedEvent>({ index: run, query: { prefix: { key: 'key-h-' } }, sort: [{ id: 'asc' }] });
+    expect(sorted.hits.hits.map((h) => h._id)).toEqual(['h-1', 'h-2', 'h-3']);
   });
 
   test('a batch larger than maxBulkBytes is split into several requests and an event larger than it is dead-lettered', async () => {
