@@ -1,5 +1,5 @@
 import type { Figure } from './ratios.ts';
-import { formatTarget, formatValue } from './report.ts';
+import { figureValue, formatTarget } from './report.ts';
 
 /**
  * A hand-written SVG bar chart: one bar per figure that has a target, its length the figure as a fraction of the
@@ -34,7 +34,7 @@ export function renderChart(figures: readonly Figure[], title = 'Event Lens benc
     const colour = f.status === 'met' ? '#2e7d32' : f.status === 'missed' ? '#c62828' : '#9e9e9e';
     out.push(`<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${esc(f.label)}</text>`);
     if (s !== undefined) out.push(`<rect x="${labelW}" y="${y + 4}" width="${Math.max(1, x(s) - labelW).toFixed(1)}" height="${rowH - 10}" fill="${colour}"/>`);
-    const text = `${formatValue(f.value, f.unit)} (target ${formatTarget(f.target, f.unit)})${f.status === 'n/a' ? ' not measured' : ''}`;
+    const text = `${figureValue(f)} (target ${formatTarget(f.target, f.unit)})${f.status === 'n/a' ? ' not measured' : ''}`;
     out.push(`<text x="${labelW + barW + 8}" y="${y + 16}" fill="${colour}">${esc(text)}</text>`);
   });
   out.push(`<line x1="${x(1).toFixed(1)}" y1="${top - 6}" x2="${x(1).toFixed(1)}" y2="${top + rows.length * rowH + 2}" stroke="#000" stroke-width="1.5" stroke-dasharray="4 3"/>`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.ts';
 import { buildFigures } from './ratios.ts';
-import { formatTarget, formatValue, renderMarkdown, reportStem, writeReport, type Report } from './report.ts';
+import { figureValue, formatTarget, formatValue, renderMarkdown, reportStem, writeReport, type Report } from './report.ts';
 
 const report = (): Report => ({
   title: 'Event Lens benchmarks (quick)',
@@ -35,6 +35,13 @@ describe('report writer', () => {
     expect(formatValue(Number.NaN, '×')).toBe('n/a');
     expect(formatTarget({ op: '>=', value: 4 }, '×')).toBe('≥ 4.00×');
     expect(formatTarget({ op: '<=', value: 20 }, 'ms')).toBe('≤ 20.0 ms');
+  });
+
+  test('a missed ratio that two decimals would round onto its target is printed with a third', () => {
+    const target = { op: '>=', value: 0.8 } as const;
+    expect(figureValue({ value: 0.7992, unit: '×', status: 'missed', target })).toBe('0.799×');
+    expect(figureValue({ value: 0.7412, unit: '×', status: 'missed', target })).toBe('0.74×');
+    expect(figureValue({ value: 0.8004, unit: '×', status: 'met', target })).toBe('0.80×');
   });
 
   test('markdown carries date, machine, commit, command, the figures table, counts and notes', () => {

@@ -53,11 +53,18 @@ export function formatTarget(t: Target | undefined, unit: string): string {
   return `${t.op === '>=' ? '≥' : '≤'} ${formatValue(t.value, unit)}`;
 }
 
+/** A figure's value as printed; a miss that two decimals would round onto its target (0.7992× → "0.80×") gets a third. */
+export function figureValue(f: Pick<Figure, 'value' | 'unit' | 'status' | 'target'>): string {
+  const shown = formatValue(f.value, f.unit);
+  if (f.status !== 'missed' || f.unit !== '×' || f.value === undefined || shown !== formatValue(f.target?.value, f.unit)) return shown;
+  return `${num(f.value, 3)}×`;
+}
+
 const STATUS = { met: 'met', missed: 'MISSED', 'n/a': 'n/a', info: '—' } as const;
 
 /** The rows of the figures table, shared by the terminal and the markdown. */
 export function figureRows(figures: readonly Figure[]): string[][] {
-  return figures.map((f) => [f.label, formatQuantity(f.subject), formatQuantity(f.reference), formatValue(f.value, f.unit), formatTarget(f.target, f.unit), STATUS[f.status]]);
+  return figures.map((f) => [f.label, formatQuantity(f.subject), formatQuantity(f.reference), figureValue(f), formatTarget(f.target, f.unit), STATUS[f.status]]);
 }
 export const FIGURE_HEADER = ['figure', 'measured', 'against', 'value', 'target', 'status'];
 
