@@ -61,10 +61,10 @@ describe('report writer', () => {
     expect(md).toContain('| Gateway peak RSS | gateway 90 MB | — | 90 MB | — | — |');
   });
 
-  test('writes <date>-<sha> and latest as md, json and svg; the JSON round-trips without Infinity or NaN', () => {
+  test('a full run writes <date>-<sha> and latest as md, json and svg; the JSON round-trips without Infinity or NaN', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
-      const r = report();
+      const r = { ...report(), quick: false };
       expect(reportStem(r)).toBe('2026-03-01-abcdef0');
       writeReport(dir, r, renderChart(r.figures));
       expect(readdirSync(dir).sort()).toEqual(['2026-03-01-abcdef0.json', '2026-03-01-abcdef0.md', '2026-03-01-abcdef0.svg', 'latest.json', 'latest.md', 'latest.svg']);
@@ -72,6 +72,28 @@ describe('report writer', () => {
       expect(back.commit.short).toBe('abcdef0');
       expect(back.figures.find((f) => f.id === 'edge.single.vsPeer')?.value).toBe(5);
       expect(readFileSync(join(dir, '2026-03-01-abcdef0.md'), 'utf8')).toContain('](2026-03-01-abcdef0.svg)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('quick and --only runs write files of their own and leave the full report and latest.* as they were', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    try {
+      const full = { ...report(), quick: false };
+      writeReport(dir, full, renderChart(full.figures));
+      const latest = readFileSync(join(dir, 'latest.json'), 'utf8');
+      const partial = { ...full, only: ['workers', 'e2e'], command: 'npm run bench -- --only workers,e2e', seconds: 76 };
+      writeReport(dir, partial, renderChart(partial.figures));
+      writeReport(dir, report(), renderChart(report().figures));
+      expect(readdirSync(dir).filter((f) => f.endsWith('.json')).sort()).toEqual([
+        '2026-03-01-abcdef0-only-workers+e2e.json',
+        '2026-03-01-abcdef0-quick.json',
+        '2026-03-01-abcdef0.json',
+        'latest.json',
+      ]);
+      expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(latest);
+      expect((JSON.parse(readFileSync(join(dir, '2026-03-01-abcdef0.json'), 'utf8')) as Report).seconds).toBe(321);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -21,6 +21,8 @@ export interface Report {
   commit: { sha: string; short: string; dirty: boolean };
   command: string;
   quick: boolean;
+  /** The parts asked for with `--only`; absent when every part ran. */
+  only?: readonly string[];
   seconds: number;
   figures: Figure[];
   counts: CountCheck[];
@@ -106,15 +108,21 @@ export function renderMarkdown(r: Report, chartFile?: string): string {
 }
 
 /** The file stem of a report: <YYYY-MM-DD>-<short sha>. */
-export function reportStem(r: Pick<Report, 'date' | 'commit'>): string {
-  return `${r.date.slice(0, 10)}-${r.commit.short}`;
+/** A full run is the report the README quotes; a quick or `--only` run says so in its name. */
+export const isFullRun = (r: Pick<Report, 'quick' | 'only'>): boolean => !r.quick && r.only === undefined;
+
+export function reportStem(r: Pick<Report, 'date' | 'commit' | 'quick' | 'only'>): string {
+  return `${r.date.slice(0, 10)}-${r.commit.short}${r.quick ? '-quick' : ''}${r.only ? `-only-${r.only.join('+')}` : ''}`;
 }
 
-/** Writes <stem>.{md,json,svg} and latest.{md,json,svg} into dir; returns the paths written. */
+/**
+ * Writes <stem>.{md,json,svg}, and latest.{md,json,svg} for a full run only, into dir; returns the paths written. A
+ * partial run once overwrote the day's full report of the same commit and latest.* with three of its twelve figures.
+ */
 export function writeReport(dir: string, r: Report, svg: string): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  for (const stem of [reportStem(r), 'latest']) {
+  for (const stem of isFullRun(r) ? [reportStem(r), 'latest'] : [reportStem(r)]) {
     const files: Array<[string, string]> = [
       [`${stem}.md`, renderMarkdown(r, `${stem}.svg`)],
       [`${stem}.json`, `${JSON.stringify(r, jsonSafe, 2)}\n`],

@@ -7,7 +7,7 @@ import { renderChart } from './chart.ts';
 import type { CountCheck } from './counts.ts';
 import { runE2E, type E2EResult } from './e2e.ts';
 import { buildFigures, summary, type Measurements } from './ratios.ts';
-import { FIGURE_HEADER, figureRows, machineLine, writeReport, type Machine, type Report } from './report.ts';
+import { FIGURE_HEADER, figureRows, isFullRun, machineLine, writeReport, type Machine, type Report } from './report.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only edge,query]`: every per-part bench as a child process with its --json
@@ -183,6 +183,7 @@ const report: Report = {
   commit: await commit(),
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   quick,
+  ...(only && { only: [...only] }),
   seconds: Math.round((performance.now() - started) / 1000),
   figures,
   counts,
@@ -201,5 +202,6 @@ if (counts.length) {
 const s = summary(figures);
 console.log(`\ntargets: ${s.met} met, ${s.missed} missed${s.na ? `, ${s.na} not measured` : ''}; ${report.seconds} s`);
 for (const n of notes) console.log(`note: ${n}`);
-console.log(`written: ${written.filter((w) => !w.includes('latest')).map((w) => w.slice(root.length + 1)).join(', ')} (and latest.*)`);
+const dated = written.filter((w) => !w.includes('latest')).map((w) => w.slice(root.length + 1));
+console.log(`written: ${dated.join(', ')}${isFullRun(report) ? ' (and latest.*)' : ' (latest.* is kept for full runs)'}`);
 process.exitCode = Object.values(parts).every((p) => p.ok) && (!edge || edge.noLoss) ? 0 : 1;
