@@ -49,6 +49,15 @@ const MIGRATIONS: readonly Migration[] = [
       `create index if not exists sensor_data_sensor_time on ${s}.sensor_data (sensor_id, "timestamp")`,
     ],
   },
+  {
+    version: 3,
+    name: 'events_time_brin',
+    // Reads of `events` go by event id (the primary key) or by a time range (the analytics count while the search node
+    // is down), which the (type, event_time) btree could not serve without a type; it only cost each insert ~1–2 µs
+    // of the backend's ~11–13 µs per row (measured over 200,000 rows in batches of 2,000). Rows arrive in about time
+    // order, so a BRIN index on event_time answers time ranges inside a day's partition for ~0.2 µs per row.
+    statements: (s) => [`drop index if exists ${s}.events_type_time`, `create index if not exists events_time_brin on ${s}.events using brin (event_time)`],
+  },
 ];
 
 

@@ -55,7 +55,7 @@ const plain = <T>(rows: readonly T[]): T[] => [...rows];
 describe('the postgres sink', () => {
   test('migrations create the tables and running them again, even concurrently, changes nothing', async () => {
     const runs = await Promise.all([migrate(admin, { schema }), migrate(admin, { schema }), migrate(admin, { schema })]);
-    expect(runs.flat().sort()).toEqual([1, 2]);
+    expect(runs.flat().sort()).toEqual([1, 2, 3]);
     expect(await migrate(admin, { schema })).toEqual([]);
     const [tables] = await admin`
       select to_regclass(${`${schema}.events`}) is not null as events, to_regclass(${`${schema}.events_default`}) is not null as fallback,
@@ -65,7 +65,19 @@ describe('the postgres sink', () => {
     expect(plain(versions)).toEqual([
       { version: 1, name: 'create_events' },
       { version: 2, name: 'create_sensor_data' },
+      { version: 3, name: 'events_time_brin' },
     ]);
+  });
+
+  test('events are indexed by id and by time (BRIN), on the partitions the sink creates too', async () => {
+    await migrate(admin, { schema });
+    const day = '20250310'; // event(1)'s day
+    expect(await sinkFor().write([event(1)])).toEqual(allOk(1));
+    const indexes = await admin<Array<{ table: string; def: string }>>`
+      select tablename as table, indexdef as def from pg_indexes where schemaname = ${schema} and tablename like 'events%' `;
+    const ofTable = (name: string) => indexes.filter((i) => i.table === name).map((i) => i.def.replace(/^.* USING /, '')).sort();
+    expect(ofTable('events')).toEqual(['brin (event_time)', 'btree (event_id, event_time)']);
+    expect(ofTable(`events_p${day}`)).toEqual(['brin (event_time)', 'btree (event_id, event_time)']);
   });
 
   test('a batch of events is stored with every field intact', async () => {
