@@ -220,8 +220,22 @@ export function createWorker({
     metrics.batchDuration.observe({}, (performance.now() - started) / 1000);
   }
 
+  /**
+   * Flushes the buffered window items and commits what they cover before a pending rebalance is applied (by the next
+   * poll). Without it a revoke dropped the deferred offsets and the next owner re-read everything since the last
+   * flush: in bench:windows the second worker's join made the first re-process up to a second of events.
+   */
+  async function settleBeforeRebalance(): Promise<void> {
+    if (!pipelines || !consumer.rebalancePending()) return;
+    while (!stopping && (deferred.size > 0 || flushing)) {
+      startFlush(true);
+      if (flushing) await keepAlive(flushing.done);
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
+      await settleBeforeRebalance();
       const messages = stash.length > 0 ? stash.splice(0, config.batchSize) : await consumer.poll(config.batchSize, config.pollTimeoutMs);
       updateLag(messages.length > 0);
       // Taken but not processed when shutdown began: uncommitted, so the next owner of the partitions gets them.

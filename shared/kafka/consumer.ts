@@ -86,7 +86,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
       lib,
       queue: this.#consumerQ,
       handle: (ev) => this.#onConsumerEvent(ev),
-      canDrain: () => this.#inPoll || (this.#buffer.length < this.#maxBuffered && this.#pendingRebalances.length === 0),
+      canDrain: () => this.#pendingRebalances.length === 0 && (this.#inPoll || this.#buffer.length < this.#maxBuffered),
     });
     const err = withTpList(lib, topics.map((topic) => ({ topic, partition: -1 })), (list) => lib.rd_kafka_subscribe(this.#rk, list));
     if (err !== 0) {
@@ -117,9 +117,10 @@ export class Consumer extends Emitter<ConsumerEvents> {
   #onConsumerEvent(ev: Pointer): boolean {
     const lib = this.#lib;
     const type = lib.rd_kafka_event_type(ev);
-    if (type === EVENT.REBALANCE && !this.#inPoll) {
-      // Like Java's KafkaConsumer, rebalances are applied inside poll(): by then the application has committed what
-      // it processed, so the next owner starts exactly there (no duplicates across a clean rebalance).
+    if (type === EVENT.REBALANCE) {
+      // Like Java's KafkaConsumer, rebalances are applied inside poll(), at the start of the next call: by then the
+      // application has committed what it processed (rebalancePending() lets it finish deferred work first), so the
+      // next owner starts exactly there. Draining stops here, so no message fetched after it is buffered before it.
       this.#pendingRebalances.push(ev);
       return false;
     }
@@ -128,8 +129,6 @@ export class Consumer extends Emitter<ConsumerEvents> {
       const err = m ? read.i32(m, 0) : 0;
       if (m && err === 0 && !this.#closing) this.#buffer.push(this.#reader.read(m));
       else if (err !== 0 && err !== ERR.PARTITION_EOF) this.#error(errorFromCode(lib, err));
-    } else if (type === EVENT.REBALANCE) {
-      this.#rebalance(ev);
     } else {
       this.#clientEvent(ev, type);
     }
@@ -148,6 +147,13 @@ export class Consumer extends Emitter<ConsumerEvents> {
     this.emit('rebalance', { kind: event.kind, partitions: event.partitions, ...(event.error ? { error: event.error } : {}) });
   }
 
+  #applyPendingRebalances(): void {
+    for (let ev = this.#pendingRebalances.shift(); ev; ev = this.#pendingRebalances.shift()) {
+      this.#rebalance(ev);
+      this.#lib.rd_kafka_event_destroy(ev);
+    }
+  }
+
   /** Drops buffered messages (and positions) of partitions this member no longer owns; all when undefined. */
   #forget(partitions: TopicPartition[] | undefined): void {
     const keys = partitions ? new Set(partitions.map((p) => tpKey(p.topic, p.partition))) : undefined;
@@ -162,15 +168,13 @@ export class Consumer extends Emitter<ConsumerEvents> {
     const deadline = Date.now() + timeoutMs;
     this.#inPoll = true;
     try {
+      this.#applyPendingRebalances();
       for (;;) {
-        for (let ev = this.#pendingRebalances.shift(); ev; ev = this.#pendingRebalances.shift()) {
-          this.#rebalance(ev);
-          this.#lib.rd_kafka_event_destroy(ev);
-        }
         if (this.#buffer.length < maxMessages) this.#fetchPump.drain();
         const out = this.#take(maxMessages);
         const left = deadline - Date.now();
-        if (out.length > 0 || left <= 0 || this.#closing) return out;
+        // A rebalance that arrived during this call is left for the next one, after the caller has seen it.
+        if (out.length > 0 || left <= 0 || this.#closing || this.#pendingRebalances.length > 0) return out;
         await this.#fetchPump.wait(Math.min(left, 250));
       }
     } finally {
@@ -200,6 +204,15 @@ export class Consumer extends Emitter<ConsumerEvents> {
       this.#positions.set(tpKey(m.topic, m.partition), { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
     }
     return out;
+  }
+
+  /**
+   * Whether a rebalance arrived since the last poll(); the next poll() applies it. An application that holds processed
+   * but uncommitted work (buffered windows) commits it first, as Java's onPartitionsRevoked does, so the next owner
+   * starts where it left off instead of re-reading it.
+   */
+  rebalancePending(): boolean {
+    return this.#pendingRebalances.length > 0;
   }
 
   /**
@@ -270,15 +283,14 @@ export class Consumer extends Emitter<ConsumerEvents> {
     const lib = this.#lib;
     while (this.#inPoll) await this.#fetchPump.wait(10);
     this.#inPoll = true;
-    for (const ev of this.#pendingRebalances.splice(0)) {
-      this.#rebalance(ev);
-      lib.rd_kafka_event_destroy(ev);
-    }
+    this.#applyPendingRebalances();
     const e = asPtr(lib.rd_kafka_consumer_close_queue(this.#rk, this.#consumerQ));
     if (e) this.#error(takeError(lib, e));
     const deadline = Date.now() + timeoutMs;
     while (!e && lib.rd_kafka_consumer_closed(this.#rk) === 0 && Date.now() < deadline) {
+      // Leaving the group revokes through the rebalance path, which waits for that revoke to be applied.
       this.#fetchPump.drain();
+      this.#applyPendingRebalances();
       this.#mainPump.drain();
       await this.#fetchPump.wait(Math.min(50, Math.max(0, deadline - Date.now())));
     }

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
+import { eventually, newRun, storeReaders } from '../testing.ts';
+import type { Worker } from '../worker.ts';
+import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
+
+// Real Kafka, Postgres, Redis and Elasticsearch; everything lives under this run's unique names.
+const run = newRun('rejoin');
+const stores = storeReaders();
+const pipelineId = `rejoin-${run.id}`;
+const N = 10_000;
+let edge: EdgeFixture;
+const workers: Worker[] = [];
+
+const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 1000).toISOString();
+
+beforeAll(async () => {
+  edge = await edgeFixture({ what: 'rejoin', partitions: 2 });
+  await createTopic(edge.admin, run.dlqTopic, 1);
+  await startPipeline(stores, run, pipelineId, {
+    name: `rejoin ${run.id}`,
+    source: { topic: edge.topic },
+    steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '10s' }, field: 'data.amount', functions: ['count', 'sum'], groupBy: 'key' }],
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await edge?.close();
+  await stores.cleanup(run);
+  await stores.close();
+});
+
+async function committed(): Promise<number> {
+  const offsets = await edge.admin.committed(run.groupId);
+  return offsets.filter((o) => o.topic === edge.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
+}
+
+/** Messages a worker took in batches, re-deliveries included. */
+const taken = (w: Worker) => Number(/workers_batch_size_events_sum (\d+)/.exec(w.metrics.registry.render())?.[1] ?? 0);
+
+describe('a member joining while window items wait for their flush', () => {
+  test('the first member flushes and commits them before giving up partitions, so no event is processed twice', async () => {
+    const events = Array.from({ length: N }, (_, i) => ({ type: 'order.created', key: `k-${i % 10}`, timestamp: at(i % 50), data: { amount: 1 } }));
+    for (let i = 0; i < N; i += 5_000) expect(acceptedIds((await post(edge.app, '/v1/events', events.slice(i, i + 5_000))).body)).toHaveLength(5_000);
+    // Small batches and no interval flush: the first member is behind for hundreds of batches, all deferred.
+    const first = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 2 });
+    workers.push(first);
+    await waitFor(eventually(async () => taken(first) >= 20), 30_000, 'the first member under way');
+    expect(await committed()).toBe(0);
+    const second = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 2 });
+    workers.push(second);
+    await waitFor(eventually(async () => (await committed()) === N), 90_000, 'every event committed');
+    // Before the fix the revoke dropped the deferred offsets and the partitions' next owner read them all again.
+    expect(taken(first) + taken(second)).toBe(N);
+    expect(taken(second)).toBeGreaterThan(0);
+    const rows = await windowRows(stores, run, pipelineId);
+    expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(N);
+  }, 150_000);
+});
