@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
+import { acceptedIds, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
 import { eventually, newRun, storeReaders } from '../testing.ts';
 import type { Worker } from '../worker.ts';
-import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
+import { pipelineWorker, windowedTopic, windowRows } from './testing.ts';
 
 // Real Kafka, Postgres, Redis and Elasticsearch; everything lives under this run's unique names.
 const run = newRun('flush');
 const stores = storeReaders();
 const pipelineId = `flush-${run.id}`;
 let edge: EdgeFixture;
+let fixture: Awaited<ReturnType<typeof windowedTopic>>;
 let worker: Worker | undefined;
 
 const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 1000).toISOString();
@@ -16,28 +17,16 @@ const order = (key: string, second: number, amount: number) => ({ type: 'order.c
 
 beforeAll(async () => {
   // One partition: the worker knows it has caught up when every partition it owns is at its high watermark.
-  edge = await edgeFixture({ what: 'flush', partitions: 1 });
-  await createTopic(edge.admin, run.dlqTopic, 1);
-  await startPipeline(stores, run, pipelineId, {
-    name: `flush ${run.id}`,
-    source: { topic: edge.topic },
-    steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '10s' }, field: 'data.amount', functions: ['count', 'sum'], groupBy: 'key' }],
-  });
+  fixture = await windowedTopic(stores, run, { what: 'flush', partitions: 1, pipelineId });
+  edge = fixture.edge;
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
-  await stores.cleanup(run);
-  await stores.close();
+  await fixture?.close();
 });
 
-/** Sum of the group's committed offsets on the edge's topic: how many events the group will not see again. */
-async function committed(): Promise<number> {
-  const offsets = await edge.admin.committed(run.groupId);
-  return offsets.filter((o) => o.topic === edge.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
-}
+const committed = () => fixture.committed();
 
 const metric = (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(worker!.metrics.registry.render())?.[1] ?? 0);
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
+import { acceptedIds, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
 import { eventually, newRun, storeReaders } from '../testing.ts';
 import type { Worker } from '../worker.ts';
-import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
+import { pipelineWorker, windowedTopic, windowRows } from './testing.ts';
 
 // Real Kafka, Postgres, Redis and Elasticsearch; everything lives under this run's unique names.
 const run = newRun('rejoin');
@@ -10,32 +10,22 @@ const stores = storeReaders();
 const pipelineId = `rejoin-${run.id}`;
 const N = 10_000;
 let edge: EdgeFixture;
+let fixture: Awaited<ReturnType<typeof windowedTopic>>;
 const workers: Worker[] = [];
 
 const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 1000).toISOString();
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'rejoin', partitions: 2 });
-  await createTopic(edge.admin, run.dlqTopic, 1);
-  await startPipeline(stores, run, pipelineId, {
-    name: `rejoin ${run.id}`,
-    source: { topic: edge.topic },
-    steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '10s' }, field: 'data.amount', functions: ['count', 'sum'], groupBy: 'key' }],
-  });
+  fixture = await windowedTopic(stores, run, { what: 'rejoin', partitions: 2, pipelineId });
+  edge = fixture.edge;
 });
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
-  await stores.cleanup(run);
-  await stores.close();
+  await fixture?.close();
 });
 
-async function committed(): Promise<number> {
-  const offsets = await edge.admin.committed(run.groupId);
-  return offsets.filter((o) => o.topic === edge.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
-}
+const committed = () => fixture.committed();
 
 /** Messages a worker took in batches, re-deliveries included. */
 const taken = (w: Worker) => Number(/workers_batch_size_events_sum (\d+)/.exec(w.metrics.registry.render())?.[1] ?? 0);
