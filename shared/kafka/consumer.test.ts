@@ -108,6 +108,35 @@ describe('Consumer groups', () => {
   }
 });
 
+describe('Consumer rebalances between polls', () => {
+  test('a rebalance that arrives while the application works is reported as pending and applied by the next poll, not before', async () => {
+    const topic = await fixture.create(2);
+    const groupId = uniqueName('group');
+    const a = createConsumer({ brokers: BROKERS, groupId, topics: [topic] });
+    const kinds: string[] = [];
+    a.on('rebalance', (e) => kinds.push(e.kind));
+    try {
+      while (partitionsOf(a).length < 2 || a.rebalancePending()) await a.poll(10, 100);
+      const b = member(groupId, topic, new Map(), 'b');
+      try {
+        // a does not poll: it is "processing". The joiner's rebalance reaches it and waits.
+        await waitFor('the rebalance to reach a', () => a.rebalancePending());
+        expect(partitionsOf(a)).toEqual([0, 1]);
+        expect(kinds).toEqual(['assign']);
+        await a.poll(10, 100);
+        expect(kinds.slice(0, 2)).toEqual(['assign', 'revoke']);
+        const deadline = Date.now() + 40_000;
+        while ((partitionsOf(a).length !== 1 || partitionsOf(b.consumer).length !== 1) && Date.now() < deadline) await a.poll(10, 100);
+        expect([...partitionsOf(a), ...partitionsOf(b.consumer)].sort()).toEqual([0, 1]);
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await a.close();
+    }
+  }, 90_000);
+});
+
 describe('Consumer flow control', () => {
   async function consumerOn(n: number): Promise<{ topic: string; consumer: Consumer }> {
     const topic = await fixture.create(1);
