@@ -107,10 +107,10 @@ export function renderMarkdown(r: Report, chartFile?: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The file stem of a report: <YYYY-MM-DD>-<short sha>. */
 /** A full run is the report the README quotes; a quick or `--only` run says so in its name. */
 export const isFullRun = (r: Pick<Report, 'quick' | 'only'>): boolean => !r.quick && r.only === undefined;
 
+/** The file stem of a report: <YYYY-MM-DD>-<short sha>, then -quick and/or -only-<parts> for a partial run. */
 export function reportStem(r: Pick<Report, 'date' | 'commit' | 'quick' | 'only'>): string {
   return `${r.date.slice(0, 10)}-${r.commit.short}${r.quick ? '-quick' : ''}${r.only ? `-only-${r.only.join('+')}` : ''}`;
 }

@@ -16,7 +16,7 @@ interface Series<L extends string> {
 /** Series looked up by their label values, one Map level per label: no key string is built per update. */
 type Trie = Map<string, unknown>;
 
-abstract class Metric<L extends string, S extends Series<L> = Series<L> & { value: number }> {
+abstract class Metric<L extends string, S extends Series<L>> {
   protected readonly series = new Map<string, S>();
   private readonly index: Trie = new Map();
   private unlabelled: S | undefined;
@@ -75,16 +75,25 @@ abstract class Metric<L extends string, S extends Series<L> = Series<L> & { valu
     for (const s of this.series.values()) lines.push(...this.lines(s));
     return lines;
   }
-  protected lines(s: S): string[] {
-    return [`${this.name}${fmt(s.labels)} ${(s as Series<L> & { value?: number }).value ?? 0}`];
+  protected abstract lines(s: S): string[];
+}
+
+interface ValueSeries<L extends string> extends Series<L> {
+  value: number;
+}
+
+/** Counters and gauges: one number per series. */
+abstract class ValueMetric<L extends string> extends Metric<L, ValueSeries<L>> {
+  protected create(labels: Labels<L>): ValueSeries<L> {
+    return { labels, value: 0 };
+  }
+  protected lines(s: ValueSeries<L>): string[] {
+    return [`${this.name}${fmt(s.labels)} ${s.value}`];
   }
 }
 
-export class Counter<L extends string = never> extends Metric<L> {
+export class Counter<L extends string = never> extends ValueMetric<L> {
   readonly type = 'counter';
-  protected create(labels: Labels<L>) {
-    return { labels, value: 0 };
-  }
   inc(labels: Labels<L> = {}, by = 1): void {
     this.slot(labels).value += by;
   }
@@ -93,11 +102,8 @@ export class Counter<L extends string = never> extends Metric<L> {
   }
 }
 
-export class Gauge<L extends string = never> extends Metric<L> {
+export class Gauge<L extends string = never> extends ValueMetric<L> {
   readonly type = 'gauge';
-  protected create(labels: Labels<L>) {
-    return { labels, value: 0 };
-  }
   set(labels: Labels<L>, value: number): void {
     this.slot(labels).value = value;
   }
@@ -126,7 +132,7 @@ export class Histogram<L extends string = never> extends Metric<L, Buckets<L>> {
     h.sum += value;
     h.count++;
   }
-  protected override lines(h: Buckets<L>): string[] {
+  protected lines(h: Buckets<L>): string[] {
     const lines = this.bounds.map((b, i) => `${this.name}_bucket${fmt({ ...h.labels, le: String(b) })} ${h.counts[i]}`);
     lines.push(`${this.name}_bucket${fmt({ ...h.labels, le: '+Inf' })} ${h.count}`);
     lines.push(`${this.name}_sum${fmt(h.labels)} ${h.sum}`, `${this.name}_count${fmt(h.labels)} ${h.count}`);
