@@ -2,32 +2,35 @@ import * as v from 'valibot';
 import { isPlainObject } from './json.ts';
 
 // Safe in Kafka headers, Elasticsearch ids and URLs without escaping.
-const NAME_CHARS = /^[A-Za-z0-9._:-]+$/;
+export const NAME_CHARS = /^[A-Za-z0-9._:-]+$/;
 const NAME_CHARS_MESSAGE = 'may only contain letters, digits and . _ : -';
+
+/** Length caps (in UTF-16 units, as valibot's maxLength counts) shared with the stamped fast path (canonical.ts). */
+export const MAX_LENGTH = { id: 128, type: 128, source: 128, key: 256 } as const;
 
 const boundedString = (max: number) => v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`));
 
 export const eventId = v.pipe(
-  boundedString(128),
+  boundedString(MAX_LENGTH.id),
   v.nonEmpty('must not be empty'),
   v.regex(NAME_CHARS, NAME_CHARS_MESSAGE),
   v.description('Client-chosen event id; doubles as the idempotency key, so a retry with the same id is one event.'),
 );
 
 // Segment-style names ("Order Completed") carry inner spaces; older clients send them, so types allow them too.
-const TYPE_CHARS = /^[A-Za-z0-9._:-]+(?: [A-Za-z0-9._:-]+)*$/;
+export const TYPE_CHARS = /^[A-Za-z0-9._:-]+(?: [A-Za-z0-9._:-]+)*$/;
 
 export const eventType = v.pipe(
-  boundedString(128),
+  boundedString(MAX_LENGTH.type),
   v.nonEmpty('must not be empty'),
   v.regex(TYPE_CHARS, 'may only contain letters, digits, single inner spaces and . _ : -'),
   v.description('What happened, e.g. `order.created`.'),
 );
 
-export const eventSource = v.pipe(boundedString(128), v.description('The system that produced the event.'));
+export const eventSource = v.pipe(boundedString(MAX_LENGTH.source), v.description('The system that produced the event.'));
 
 export const partitionKey = v.pipe(
-  boundedString(256),
+  boundedString(MAX_LENGTH.key),
   v.description('Kafka partition key: events with the same key stay in order relative to each other.'),
 );
 

@@ -78,6 +78,9 @@ function pathItems(root: Record<string, unknown>, keys: ReadonlyArray<string | n
   return first ? [first, ...rest] : undefined;
 }
 
+/** Whether `value` is a plain object holding nothing that a JSON round trip would drop, alter or choke on. */
+export const isJsonObject = (value: unknown): value is JsonObject => isPlainObject(value) && findProblem(value, 1) === undefined;
+
 /** Rejects anything in an object that would not survive a JSON round trip, pointing at the offending field. */
 export const jsonContents = <T extends Record<string, unknown>>() =>
   v.rawCheck<T>(({ dataset, addIssue }) => {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { fromIssues, stampedSchema, type StampedEvent } from '../../shared/contracts/index.ts';
+import { canonicalStamped, fromIssues, stampedSchema, type StampedEvent } from '../../shared/contracts/index.ts';
 import { dlq, type StepResult } from '../outcomes.ts';
 
 export const VALIDATE_REASONS = ['contract_violation'] as const;
@@ -11,6 +11,8 @@ export const VALIDATE_REASONS = ['contract_violation'] as const;
  * the dead-letter topic; the reason stays one fixed label.
  */
 export function validate(json: unknown): StepResult<StampedEvent> {
+  const canonical = canonicalStamped(json);
+  if (canonical) return { ok: true, value: canonical };
   const result = v.safeParse(stampedSchema, json);
   if (result.success) return { ok: true, value: result.output };
   const failure = fromIssues(result.issues);

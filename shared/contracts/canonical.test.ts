@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'bun:test';
+import * as v from 'valibot';
+import { canonicalStamped } from './canonical.ts';
+import { stampedSchema, stampEvent } from './stamped.ts';
+
+const NOW = Date.UTC(2025, 2, 10, 8, 0, 1, 456);
+const edgeEvent = stampEvent({ type: 'order.created', source: 'checkout', key: 'order-1', data: { amount: 10, items: [{ sku: 'a' }] } }, { now: NOW, newId: () => 'evt-1' });
+const wire = (event: object): unknown => JSON.parse(JSON.stringify(event));
+const { source: _source, ...sourceless } = edgeEvent;
+const { key: _key, ...keyless } = edgeEvent;
+
+/** Valid events the edge writes, and events one change away from them: valid in another form, or broken. */
+const cases: Array<[string, unknown]> = [
+  ['an event the edge stamped', wire(edgeEvent)],
+  ['an event without a source', wire(sourceless)],
+  ['Segment-style type with inner spaces', wire({ ...edgeEvent, type: 'Order Completed' })],
+  ['a 128-character id', wire({ ...edgeEvent, id: 'a'.repeat(128) })],
+  ['a 129-character id', wire({ ...edgeEvent, id: 'a'.repeat(129) })],
+  ['an empty id', wire({ ...edgeEvent, id: '' })],
+  ['an id with a slash', wire({ ...edgeEvent, id: 'a/b' })],
+  ['a numeric id', wire({ ...edgeEvent, id: 7 })],
+  ['a type with a double space', wire({ ...edgeEvent, type: 'a  b' })],
+  ['a type with a trailing space', wire({ ...edgeEvent, type: 'a ' })],
+  ['an empty source', wire({ ...edgeEvent, source: '' })],
+  ['a null source', wire({ ...edgeEvent, source: null })],
+  ['a 129-character source', wire({ ...edgeEvent, source: 's'.repeat(129) })],
+  ['a 256-character key', wire({ ...edgeEvent, key: 'k'.repeat(256) })],
+  ['a 257-character key', wire({ ...edgeEvent, key: 'k'.repeat(257) })],
+  ['an empty key', wire({ ...edgeEvent, key: '' })],
+  ['a missing key', wire(keyless)],
+  ['a timestamp with an offset', wire({ ...edgeEvent, timestamp: '2025-03-10T09:00:00.000+01:00' })],
+  ['a timestamp without milliseconds', wire({ ...edgeEvent, timestamp: '2025-03-10T08:00:00Z' })],
+  ['a timestamp as epoch milliseconds', wire({ ...edgeEvent, timestamp: NOW })],
+  ['a canonical-looking timestamp on 31 February', wire({ ...edgeEvent, timestamp: '2025-02-31T08:00:00.000Z' })],
+  ['a canonical-looking timestamp at hour 24', wire({ ...edgeEvent, receivedAt: '2025-03-10T24:00:00.000Z' })],
+  ['a receivedAt that is not a time', wire({ ...edgeEvent, receivedAt: 'soon' })],
+  ['array data', wire({ ...edgeEvent, data: [] })],
+  ['null data', wire({ ...edgeEvent, data: null })],
+  ['data nested past the depth cap', wire({ ...edgeEvent, data: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) })],
+  ['an extra field', wire({ ...edgeEvent, extra: 1 })],
+  ['a __proto__ field', JSON.parse(`{"__proto__":{},${JSON.stringify(edgeEvent).slice(1)}`)],
+  ['an array', [wire(edgeEvent)]],
+  ['null', null],
+  ['an object made with a class', Object.assign(new (class Event {})(), edgeEvent)],
+];
+
+describe('the stamped fast path', () => {
+  test.each(cases)('agrees with the stamped schema on %s', (_, json) => {
+    const fast = canonicalStamped(json);
+    const schema = v.safeParse(stampedSchema, json);
+    // Never accepts what the schema refuses, and hands on what the schema would output.
+    if (fast !== undefined) expect(schema).toMatchObject({ success: true, output: fast });
+  });
+
+  test('takes what the edge writes, with or without a source, as it is', () => {
+    for (const json of [wire(edgeEvent), wire(sourceless)]) expect(canonicalStamped(json)).toBe(json as never);
+  });
+
+  test('leaves every refused event to the schema, which names the problem', () => {
+    const refused = cases.filter(([, json]) => !v.safeParse(stampedSchema, json).success);
+    expect(refused.length).toBeGreaterThan(15);
+    for (const [, json] of refused) expect(canonicalStamped(json)).toBeUndefined();
+  });
+});
