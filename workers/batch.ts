@@ -46,7 +46,7 @@ export async function processBatch(messages: readonly ConsumedMessage[], sinkSte
       settled.push({ message, stage: 'validate', outcome: checked.outcome, attempts: 1, ...(eventId !== undefined && { eventId }) });
       continue;
     }
-    if (json.text !== undefined) keepEventText(checked.value, json.value, json.text);
+    if (json.text !== undefined) keepEventText(checked.value, json.value, json.text, message.value ?? undefined);
     valid.push({ message, event: checked.value });
   }
   const [{ aborted, results }, alongsideDone] = await Promise.all([

@@ -92,4 +92,17 @@ describe('an event read back keeps its text', () => {
     expect(eventText(event)).toBe(JSON.stringify(event));
     expect(JSON.parse(eventText(event)).timestamp).toBe(NOW_ISO);
   });
+
+  test('the bytes it was read from are encoded as they came, but not a leading byte order mark', () => {
+    const text = JSON.stringify({ ...stamped, data: { city: 'Zürich' } });
+    const bytes = new TextEncoder().encode(text);
+    const event = JSON.parse(text) as StampedEvent;
+    keepEventText(event, event, text, bytes);
+    expect(encodeEvent(event)).toBe(bytes);
+
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+    const other = JSON.parse(text) as StampedEvent;
+    keepEventText(other, other, text, withBom);
+    expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(encodeEvent(other))).toBe(text);
+  });
 });

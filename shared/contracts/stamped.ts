@@ -60,8 +60,8 @@ const encoder = new TextEncoder();
 // fatal: bytes that are not UTF-8 are an error rather than being quietly turned into U+FFFD.
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-// Texts events were decoded from, when decoding changed nothing in them; weak, so they go with their events.
-const texts = new WeakMap<StampedEvent, string>();
+// What events were decoded from, when decoding changed nothing in them; weak, so they go with their events.
+const kept = new WeakMap<StampedEvent, { readonly text: string; readonly bytes: Uint8Array | undefined }>();
 
 /**
  * The event as JSON text: the text it was read from if `keepEventText` recorded one, else freshly serialised. A
@@ -69,20 +69,27 @@ const texts = new WeakMap<StampedEvent, string>();
  * CPU in bench:workers.
  */
 export function eventText(event: StampedEvent): string {
-  return texts.get(event) ?? JSON.stringify(event);
+  return kept.get(event)?.text ?? JSON.stringify(event);
 }
 
 /**
- * Records `text` as `event`'s JSON when `parsed` (JSON.parse of text) and the validated event agree on the fields
- * validation may rewrite (timestamps are normalised); otherwise the event is serialised afresh when needed.
+ * Records `text` (and the UTF-8 `bytes` it was decoded from, if the caller has them) as `event`'s JSON when `parsed`
+ * (JSON.parse of text) and the validated event agree on the fields validation may rewrite (timestamps are
+ * normalised); otherwise the event is serialised afresh when needed.
  */
-export function keepEventText(event: StampedEvent, parsed: unknown, text: string): void {
+export function keepEventText(event: StampedEvent, parsed: unknown, text: string, bytes?: Uint8Array): void {
   const p = parsed as Partial<Record<'timestamp' | 'receivedAt', unknown>>;
-  if (p.timestamp === event.timestamp && p.receivedAt === event.receivedAt) texts.set(event, text);
+  // A leading 0xEF can only be a byte order mark, which the decoder dropped from text; the bytes would carry it on.
+  if (p.timestamp === event.timestamp && p.receivedAt === event.receivedAt) kept.set(event, { text, bytes: bytes?.[0] === 0xef ? undefined : bytes });
 }
 
+/**
+ * The event as UTF-8 JSON: the bytes it was read from when `keepEventText` recorded them (shared, not copied: treat
+ * them as read-only), else eventText encoded. The search sink sends these, so a worker neither encodes each event
+ * again nor has the client measure and encode one large string per bulk request.
+ */
 export function encodeEvent(event: StampedEvent): Uint8Array {
-  return encoder.encode(eventText(event));
+  return kept.get(event)?.bytes ?? encoder.encode(eventText(event));
 }
 
 /**

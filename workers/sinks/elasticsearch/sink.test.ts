@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import type { estypes } from '@elastic/elasticsearch';
 import { loadConfig } from '../../../shared/config/index.ts';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
-import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import { keepEventText, type StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Outcome } from '../../outcomes.ts';
 import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, templateNameOf } from './index.ts';
 
@@ -50,6 +50,20 @@ describe('the Elasticsearch sink against a real node', () => {
     const hits = await search(['a-1', 'a-2', 'a-3']);
     expect(hits.map((h) => h._id).sort()).toEqual(['a-1', 'a-2', 'a-3']);
     expect(hits.find((h) => h._id === 'a-2')?._source).toEqual(events[1]);
+  });
+
+  test('events read from Kafka are indexed from the bytes they came as, multi-byte characters included', async () => {
+    // As the worker reads them: the message value, the text decoded from it, and the event validated from that text.
+    const read = [event('u-1', { city: 'Zürich', note: '😀 ok' }), event('u-2', { city: 'Αθήνα' })].map((e) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(e));
+      const text = new TextDecoder().decode(bytes);
+      const parsed = JSON.parse(text) as StampedEvent;
+      keepEventText(parsed, parsed, text, bytes);
+      return parsed;
+    });
+    expect(summary(await sink.write(read))).toEqual(['ok', 'ok']);
+    const hits = await search(['u-1', 'u-2']);
+    expect(hits.map((h) => h._source).sort((a, b) => a!.id.localeCompare(b!.id))).toEqual(read);
   });
 
   test('writing the same batch twice leaves one document per event', async () => {

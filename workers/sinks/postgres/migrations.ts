@@ -75,8 +75,21 @@ export function migrate(sql: Sql, { schema = 'public' }: { schema?: string } = {
 const DAY_MS = 86_400_000;
 const partitionName = (day: string) => `events_p${day.replaceAll('-', '')}`;
 
+// The last answer: a batch's events mostly share their timestamp (the edge stamps a request's events in one
+// millisecond, and most clients send none), as toIsoTimestamp's memo relies on too.
+let lastIso = '';
+let lastDay: string | undefined;
+
 /** The UTC day (`YYYY-MM-DD`) of an ISO timestamp, or undefined if it is not one Postgres could hold in a partition. */
 export function dayOf(iso: string): string | undefined {
+  if (iso !== lastIso) {
+    lastDay = dayOfUncached(iso);
+    lastIso = iso;
+  }
+  return lastDay;
+}
+
+function dayOfUncached(iso: string): string | undefined {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return undefined;
   const day = new Date(ms).toISOString().slice(0, 10);

@@ -68,7 +68,9 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
   async function ensurePartitions(rows: readonly Row[]): Promise<void> {
     const nowMs = now();
     const wanted = new Set(daysAhead(nowMs, config.partitionsAhead));
-    for (const { day } of rows) if (day && inWindow(day, nowMs, config.partitionWindowDays)) wanted.add(day);
+    const days = new Set<string>();
+    for (const { day } of rows) if (day) days.add(day);
+    for (const day of days) if (inWindow(day, nowMs, config.partitionWindowDays)) wanted.add(day);
     const missing = [...wanted].filter((day) => !settledDays.has(day)).sort();
     if (missing.length === 0) return;
     for (const day of await createPartitions(sql, schema, missing)) settledDays.add(day);
