@@ -24,6 +24,8 @@
  */
 export interface KeyLayout {
   readonly seen: (eventId: string) => string;
+  /** What `seen` puts before the id, for the sink's script, which builds the key itself. */
+  readonly seenPrefix: string;
   readonly total: string;
   readonly byType: string;
   readonly bySource: string;
@@ -37,6 +39,7 @@ export interface KeyLayout {
 export function keys(prefix: string): KeyLayout {
   return {
     seen: (eventId) => `${prefix}seen:${eventId}`,
+    seenPrefix: `${prefix}seen:`,
     total: `${prefix}total`,
     byType: `${prefix}by_type`,
     bySource: `${prefix}by_source`,

@@ -13,17 +13,21 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
  * Key names come in ARGV, built by shared/stores/redis-keys.ts, so the layout is spelled in one place; they are not
  * declared as KEYS, so this is for a single Redis server, not Redis Cluster.
  *
- * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, then one JSON
- * array with an array of strings per event: seen key, id, type, source, second key, its EXPIREAT, minute key, its
- * EXPIREAT, latency field, recent JSON ('' = not among the write's newest), latest key ('' = no latest update),
- * timestamp ms, value, unit ('' = none), timestamp. One JSON argument rather than 15 per event: encoding 30,000
- * arguments per batch was a fifth of a worker's CPU in ioredis, and cjson decodes the one string in C. All strings, so
- * a value reaches HSET as JS wrote it.
+ * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, seen key
+ * prefix, then a JSON array of the chunk's time buckets (per distinct receivedAt second: second key, its EXPIREAT,
+ * minute key, its EXPIREAT), then a JSON array with one array per event: id, type, source, its bucket's position in
+ * the bucket array (from 1), latency field, recent JSON ('' = not among the write's newest) and, only for events that
+ * update a latest value, latest key, timestamp ms, value, unit ('' = none), timestamp. Two JSON arguments rather
+ * than 15 per event: encoding 30,000 arguments per batch was a fifth of a worker's CPU in ioredis, and cjson decodes
+ * a string in C; keys shared by many events (buckets) and key prefixes are sent once per chunk, since writing them
+ * into every event's entry was most of the JSON a worker built and Redis decoded. Strings where values are written,
+ * so a value reaches HSET as JS wrote it.
  * Expiry uses EXPIREAT from the bucket's own time, so a late event does not keep an old bucket alive.
  */
 export const RECORD_LUA = `
 local total, byType, bySource, recent = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local latKey, latExp, seenTtl, recentLen = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
+local seenPrefix, bucketList = ARGV[9], cjson.decode(ARGV[10])
 
 local function newer(latest, ts, id)
   local cur = redis.call('HMGET', latest, 'ts_ms', 'id')
@@ -33,40 +37,37 @@ local function newer(latest, ts, id)
 end
 
 local function record(e)
-  if not redis.call('SET', e[1], '1', 'NX', 'EX', seenTtl) then return 0 end
-  local latest, ts, id = e[11], tonumber(e[12]), e[2]
-  if latest ~= '' and newer(latest, ts, id) then
+  if not redis.call('SET', seenPrefix .. e[1], '1', 'NX', 'EX', seenTtl) then return 0 end
+  local latest, id = e[7], e[1]
+  if latest and newer(latest, tonumber(e[8]), id) then
     -- Replace the whole hash so a unit from an older reading does not linger on one without a unit.
     redis.call('DEL', latest)
-    redis.call('HSET', latest, 'value', e[13], 'timestamp', e[15], 'ts_ms', e[12], 'id', id)
-    if e[14] ~= '' then redis.call('HSET', latest, 'unit', e[14]) end
+    redis.call('HSET', latest, 'value', e[9], 'timestamp', e[11], 'ts_ms', e[8], 'id', id)
+    if e[10] ~= '' then redis.call('HSET', latest, 'unit', e[10]) end
   end
   return 1
 end
 
 local function add(t, k, n) t[k] = (t[k] or 0) + n end
 
-local events = cjson.decode(ARGV[9])
+local events = cjson.decode(ARGV[11])
 local out, applied = {}, {}
-local types, sources, buckets, expiry, lats = {}, {}, {}, {}, {}
+local types, sources, buckets, lats = {}, {}, {}, {}
 for n = 1, #events do
   local e = events[n]
   local ok, res = pcall(record, e)
   if not ok then
     -- Goes to the dead-letter topic uncounted and unclaimed, so replaying it from there counts it once.
-    redis.call('DEL', e[1])
+    redis.call('DEL', seenPrefix .. e[1])
     out[n] = type(res) == 'table' and (res.err or 'ERR script error') or tostring(res)
   else
     out[n] = res
     if res == 1 then
       applied[#applied + 1] = e
-      add(types, e[3], 1)
-      add(sources, e[4], 1)
-      add(buckets, e[5], 1)
-      expiry[e[5]] = e[6]
-      add(buckets, e[7], 1)
-      expiry[e[7]] = e[8]
-      add(lats, e[9], 1)
+      add(types, e[2], 1)
+      add(sources, e[3], 1)
+      add(buckets, e[4], 1)
+      add(lats, e[5], 1)
     end
   end
 end
@@ -75,16 +76,25 @@ local function flush()
   redis.call('INCRBY', total, #applied)
   for k, n in pairs(types) do redis.call('HINCRBY', byType, k, n) end
   for k, n in pairs(sources) do redis.call('HINCRBY', bySource, k, n) end
-  for k, n in pairs(buckets) do
+  -- Seconds of one minute share its key: summed first, so the minute is written once.
+  local minutes, minuteExpiry = {}, {}
+  for b, n in pairs(buckets) do
+    local bucket = bucketList[b]
+    redis.call('INCRBY', bucket[1], n)
+    redis.call('EXPIREAT', bucket[1], bucket[2])
+    add(minutes, bucket[3], n)
+    minuteExpiry[bucket[3]] = bucket[4]
+  end
+  for k, n in pairs(minutes) do
     redis.call('INCRBY', k, n)
-    redis.call('EXPIREAT', k, expiry[k])
+    redis.call('EXPIREAT', k, minuteExpiry[k])
   end
   for k, n in pairs(lats) do redis.call('HINCRBY', latKey, k, n) end
   redis.call('EXPIREAT', latKey, latExp)
   -- Only the newest recentLen entries survive the LTRIM (the sink builds entries for the write's last recentLen
   -- events only); pushed oldest first, so the newest ends up at the head. In slices: unpack is bounded by Lua's C stack.
   local entries = {}
-  for j = 1, #applied do if applied[j][10] ~= '' then entries[#entries + 1] = applied[j][10] end end
+  for j = 1, #applied do if applied[j][6] ~= '' then entries[#entries + 1] = applied[j][6] end end
   local from = math.max(1, #entries - recentLen + 1)
   while from <= #entries do
     redis.call('LPUSH', recent, unpack(entries, from, math.min(#entries, from + 999)))
@@ -120,7 +130,14 @@ export function headerArgs(settings: RecordSettings, nowMs: number): ScriptArg[]
   const { keys: k } = settings;
   const minute = epochMinute(nowMs);
   const latencyExpireAt = (minute + 1) * 60 + settings.perMinuteTtlSeconds;
-  return [k.total, k.byType, k.bySource, k.recent, k.latency(minute), latencyExpireAt, settings.seenTtlSeconds, settings.recentLength];
+  return [k.total, k.byType, k.bySource, k.recent, k.latency(minute), latencyExpireAt, settings.seenTtlSeconds, settings.recentLength, k.seenPrefix];
+}
+
+/** A time bucket's entry in the script's bucket array: second key, its EXPIREAT, minute key, its EXPIREAT. */
+export function bucketArgs(settings: RecordSettings, second: number): [string, string, string, string] {
+  const { keys: k } = settings;
+  const minute = Math.floor(second / 60);
+  return [k.perSecond(second), String(second + 1 + settings.perSecondTtlSeconds), k.perMinute(minute), String((minute + 1) * 60 + settings.perMinuteTtlSeconds)];
 }
 
 export function recentEntry({ id, type, source, key, timestamp }: StampedEvent): string {
@@ -129,34 +146,26 @@ export function recentEntry({ id, type, source, key, timestamp }: StampedEvent):
 }
 
 /**
- * The event's entry in the script's JSON argument, or undefined when its times cannot be read (the stamped schema
- * rules that out, so this guards against producers that skipped it).
+ * The event's entry in the script's event array, with its receivedAt second where the bucket's position goes (the
+ * caller numbers each chunk's buckets), or undefined when its times cannot be read (the stamped schema rules that
+ * out, so this guards against producers that skipped it).
  */
-export function eventArgs(event: StampedEvent, settings: RecordSettings, nowMs: number, recent = true): string[] | undefined {
-  const { keys: k } = settings;
+export function eventArgs(event: StampedEvent, settings: RecordSettings, nowMs: number, recent = true): Array<string | number> | undefined {
   const receivedMs = Date.parse(event.receivedAt);
   const timestampMs = Date.parse(event.timestamp);
   if (!Number.isFinite(receivedMs) || !Number.isFinite(timestampMs)) return undefined;
-  const second = epochSecond(receivedMs);
-  const minute = epochMinute(receivedMs);
-  const value = event.data['value'];
-  const unit = event.data['unit'];
-  const keepsLatest = settings.latestTypes.has(event.type) && typeof value === 'number';
-  return [
-    k.seen(event.id),
+  const args: Array<string | number> = [
     event.id,
     event.type,
     event.source ?? NO_SOURCE,
-    k.perSecond(second),
-    String(second + 1 + settings.perSecondTtlSeconds),
-    k.perMinute(minute),
-    String((minute + 1) * 60 + settings.perMinuteTtlSeconds),
+    epochSecond(receivedMs),
     latencyField(nowMs - receivedMs),
     recent ? recentEntry(event) : '',
-    keepsLatest ? k.latest(event.key) : '',
-    keepsLatest ? String(timestampMs) : '',
-    keepsLatest ? String(value) : '',
-    keepsLatest && typeof unit === 'string' ? unit : '',
-    event.timestamp,
   ];
+  const value = event.data['value'];
+  if (settings.latestTypes.has(event.type) && typeof value === 'number') {
+    const unit = event.data['unit'];
+    args.push(settings.keys.latest(event.key), String(timestampMs), String(value), typeof unit === 'string' ? unit : '', event.timestamp);
+  }
+  return args;
 }

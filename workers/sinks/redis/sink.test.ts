@@ -89,6 +89,18 @@ describe('the Redis sink keeps live statistics', () => {
     for (const [minute, count] of minutes) expect(await redis.get(k.perMinute(minute))).toBe(String(count));
   });
 
+  test('each time bucket expires its own TTL after its second or minute ends', async () => {
+    const prefix = newPrefix();
+    const k = keys(prefix);
+    await sinkAt(prefix, { config: { perSecondTtlSeconds: 120, perMinuteTtlSeconds: 7_200 } }).write(batch);
+    const second = epochSecond(base);
+    for (const s of [second, second + 1, second + 2]) expect(await redis.expiretime(k.perSecond(s))).toBe(s + 1 + 120);
+    for (const e of batch) {
+      const minute = epochMinute(Date.parse(e.receivedAt));
+      expect(await redis.expiretime(k.perMinute(minute))).toBe((minute + 1) * 60 + 7_200);
+    }
+  });
+
   test('writing the same batch again (re-delivery) changes no counter', async () => {
     const prefix = newPrefix();
     const now = () => base + 50;

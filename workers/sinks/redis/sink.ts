@@ -7,7 +7,7 @@ import { dlq, ok, type Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
 import { redisSinkConfig, type RedisSinkConfig } from './config.ts';
 import { outcomeOfRedisError, unavailable } from './retry.ts';
-import { eventArgs, headerArgs, RECORD_LUA, type RecordSettings, type ScriptArg } from './script.ts';
+import { bucketArgs, eventArgs, headerArgs, RECORD_LUA, type RecordSettings, type ScriptArg } from './script.ts';
 import { whenRedisConnected } from '../../../shared/stores/redis-connection.ts';
 
 export interface RedisSinkOptions {
@@ -44,7 +44,24 @@ function outcomeOfReply(entry: unknown): Outcome {
 
 interface Pending {
   readonly index: number;
-  readonly args: string[];
+  /** eventArgs' entry; its receivedAt second is replaced by the bucket's position when the chunk is sent. */
+  readonly args: Array<string | number>;
+}
+
+/** The chunk's bucket array, and each entry's second replaced by its bucket's position in it (from 1, as Lua counts). */
+function numberBuckets(part: readonly Pending[], settings: RecordSettings): Array<ReturnType<typeof bucketArgs>> {
+  const buckets: Array<ReturnType<typeof bucketArgs>> = [];
+  const positions = new Map<number, number>();
+  for (const { args } of part) {
+    const second = args[3] as number;
+    let position = positions.get(second);
+    if (position === undefined) {
+      buckets.push(bucketArgs(settings, second));
+      positions.set(second, (position = buckets.length));
+    }
+    args[3] = position;
+  }
+  return buckets;
 }
 
 /**
@@ -76,7 +93,10 @@ export function createRedisSink({
     // ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a restart); all calls share one round trip.
     const pipeline = redis.pipeline() as RecordingPipeline;
     const header = headerArgs(record, nowMs);
-    for (const part of chunks) pipeline[COMMAND](...header, JSON.stringify(part.map((p) => p.args)));
+    for (const part of chunks) {
+      const buckets = JSON.stringify(numberBuckets(part, record));
+      pipeline[COMMAND](...header, buckets, JSON.stringify(part.map((p) => p.args)));
+    }
     const results = (await pipeline.exec()) ?? [];
     chunks.forEach((part, c) => {
       const [error, reply] = results[c] ?? [new Error('Connection is closed (no reply)'), null];
