@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { checkedSchema, runMigrations, type Migration } from '../../../shared/stores/migrate.ts';
+import { memoize } from '../../../shared/memo.ts';
 
 /**
  * Schema management: versioned migrations, and the daily partitions of `events`.
@@ -75,26 +76,17 @@ export function migrate(sql: Sql, { schema = 'public' }: { schema?: string } = {
 const DAY_MS = 86_400_000;
 const partitionName = (day: string) => `events_p${day.replaceAll('-', '')}`;
 
-// The last answer: a batch's events mostly share their timestamp (the edge stamps a request's events in one
-// millisecond, and most clients send none), as toIsoTimestamp's memo relies on too.
-let lastIso = '';
-let lastDay: string | undefined;
-
-/** The UTC day (`YYYY-MM-DD`) of an ISO timestamp, or undefined if it is not one Postgres could hold in a partition. */
-export function dayOf(iso: string): string | undefined {
-  if (iso !== lastIso) {
-    lastDay = dayOfUncached(iso);
-    lastIso = iso;
-  }
-  return lastDay;
-}
-
-function dayOfUncached(iso: string): string | undefined {
+/**
+ * The UTC day (`YYYY-MM-DD`) of an ISO timestamp, or undefined if it is not one Postgres could hold in a partition.
+ * Memoised: a batch's events mostly share a few timestamps (the edge stamps a request's events in one millisecond,
+ * and most clients send none), and this runs for every row.
+ */
+export const dayOf = memoize(function dayOf(iso: string): string | undefined {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return undefined;
   const day = new Date(ms).toISOString().slice(0, 10);
   return /^\d{4}-\d{2}-\d{2}$/.test(day) && !day.startsWith('0000') ? day : undefined;
-}
+}, 10_000);
 
 /** Today and the `ahead` days after it, so a new day's first writes find their partition already there. */
 export function daysAhead(nowMs: number, ahead: number): string[] {
