@@ -55,7 +55,7 @@ const plain = <T>(rows: readonly T[]): T[] => [...rows];
 describe('the postgres sink', () => {
   test('migrations create the tables and running them again, even concurrently, changes nothing', async () => {
     const runs = await Promise.all([migrate(admin, { schema }), migrate(admin, { schema }), migrate(admin, { schema })]);
-    expect(runs.flat().sort()).toEqual([1, 2, 3]);
+    expect(runs.flat().sort()).toEqual([1, 2, 3, 4]);
     expect(await migrate(admin, { schema })).toEqual([]);
     const [tables] = await admin`
       select to_regclass(${`${schema}.events`}) is not null as events, to_regclass(${`${schema}.events_default`}) is not null as fallback,
@@ -66,6 +66,7 @@ describe('the postgres sink', () => {
       { version: 1, name: 'create_events' },
       { version: 2, name: 'create_sensor_data' },
       { version: 3, name: 'events_time_brin' },
+      { version: 4, name: 'event_id_collate_c' },
     ]);
   });
 
@@ -78,6 +79,13 @@ describe('the postgres sink', () => {
     const ofTable = (name: string) => indexes.filter((i) => i.table === name).map((i) => i.def.replace(/^.* USING /, '')).sort();
     expect(ofTable('events')).toEqual(['brin (event_time)', 'btree (event_id, event_time)']);
     expect(ofTable(`events_p${day}`)).toEqual(['brin (event_time)', 'btree (event_id, event_time)']);
+    // Bytewise ids (migration 4) on every table that stores them, including partitions made after the migration.
+    const collations = await admin<Array<{ table: string; collation: string }>>`
+      select c.relname as table, coll.collname as collation from pg_attribute a
+      join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace join pg_collation coll on coll.oid = a.attcollation
+      where n.nspname = ${schema} and a.attname = 'event_id' and c.relkind in ('r', 'p') order by 1`;
+    expect(collations.map((c) => c.table)).toEqual(expect.arrayContaining(['events', `events_p${day}`, 'events_default', 'sensor_data']));
+    expect(new Set(collations.map((c) => c.collation))).toEqual(new Set(['C']));
   });
 
   test('a batch of events is stored with every field intact', async () => {
