@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { defineConfig, positiveInt, setting, type ConfigOf } from '../shared/config/index.ts';
+import type { KafkaConfig } from '../shared/kafka/index.ts';
 import type { SinkName } from './sinks/types.ts';
 
 export const SINK_NAMES = ['elasticsearch', 'postgres', 'redis'] as const satisfies readonly SinkName[];
@@ -26,6 +27,20 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
     45_000,
     'A worker that stops heartbeating (crashed, SIGKILL) keeps its partitions this long before the group moves them (session.timeout.ms; the broker allows 6000 and up).',
   ),
+  // A worker learns that a rebalance began (another worker joined or left) from a heartbeat answer, and its client
+  // hands the revoke over behind every message it has already fetched. With librdkafka's defaults (3 s, 64 MiB) a
+  // worker started beside a busy one in bench:workers got partitions only after 4-6 s, once the first had worked
+  // through nearly the whole backlog; with these, in about a second.
+  heartbeatIntervalMs: setting(
+    positiveInt,
+    1000,
+    'How often a worker heartbeats the group coordinator, and so how soon it hears that a rebalance began (heartbeat.interval.ms; keep it under a third of sessionTimeoutMs).',
+  ),
+  prefetchKbytes: setting(
+    positiveInt,
+    8192,
+    'Most fetched-ahead message data a worker buffers (queued.max.messages.kbytes); a rebalance waits behind it, so a new worker gets partitions sooner when it is small.',
+  ),
   maxPollIntervalMs: setting(
     positiveInt,
     300_000,
@@ -44,3 +59,13 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
 });
 
 export type WorkersConfig = ConfigOf<typeof workersConfig>;
+
+/** The librdkafka consumer properties that follow from the workers' config. */
+export function groupSettings(config: WorkersConfig): KafkaConfig {
+  return {
+    'session.timeout.ms': config.sessionTimeoutMs,
+    'max.poll.interval.ms': config.maxPollIntervalMs,
+    'heartbeat.interval.ms': config.heartbeatIntervalMs,
+    'queued.max.messages.kbytes': config.prefetchKbytes,
+  };
+}

@@ -2,7 +2,7 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig, type Producer, type TopicPartitionOffset } from '../shared/kafka/index.ts';
 import { processBatch } from './batch.ts';
-import { workersConfig, type WorkersConfig } from './config.ts';
+import { groupSettings, workersConfig, type WorkersConfig } from './config.ts';
 import { createDispatcher, type DispatchHooks, type Target } from './dispatch.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createPauser, keyOf, nextOffsets } from './partitions.ts';
@@ -58,7 +58,7 @@ export function createWorker({
     brokers,
     groupId: config.groupId,
     topics: [config.topic],
-    config: { 'session.timeout.ms': config.sessionTimeoutMs, 'max.poll.interval.ms': config.maxPollIntervalMs, ...consumerConfig },
+    config: { ...groupSettings(config), ...consumerConfig },
   });
   const producer = createProducer({ brokers });
   const backoff = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
