@@ -89,8 +89,13 @@ describe('the postgres sink', () => {
   });
 
   test('a batch of events is stored with every field intact', async () => {
-    const batch = [event(1), event(2, { source: undefined, timestamp: '2025-03-10T23:59:59.999Z' })];
-    expect(await sinkFor().write(batch)).toEqual(allOk(2));
+    const batch = [
+      event(1),
+      event(2, { source: undefined, timestamp: '2025-03-10T23:59:59.999Z' }),
+      // The envelope travels in array literals: quotes, backslashes, braces, commas and the word NULL stay text.
+      event(3, { type: 'a,b {c}', source: 'NULL', key: 'k "q" \\ \'s\' ünï' }),
+    ];
+    expect(await sinkFor().write(batch)).toEqual(allOk(3));
     const rows = await admin<Array<Record<string, unknown> & { event_time: Date; received_at: Date }>>`
       select event_id, type, source, key, event_time, received_at, data, processed_at is not null as processed
       from ${table('events')} order by event_id`;
