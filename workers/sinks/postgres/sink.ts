@@ -44,7 +44,8 @@ export interface PostgresSinkParts {
  * Writes each batch as one transaction of two INSERT … SELECT FROM unnest(arrays) statements. unnest rather than a
  * multi-row VALUES list because its text does not depend on the batch size: postgres.js prepares every distinct
  * statement per connection, a VALUES list would prepare one per batch length, and it would also hit Postgres's 65535
- * bind-parameter limit at ~9000 events, while unnest always binds 7 arrays.
+ * bind-parameter limit at ~9000 events, while the events statement always binds seven parameters (six arrays, one
+ * JSON text).
  */
 export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
   const { schema } = config;
@@ -85,7 +86,8 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
       // Envelope fields as six arrays, `data` as one JSON array of the events' data, zipped by position. Postgres
       // spent ~12.8 µs of backend CPU per row turning the batch as one JSON array of whole events into rows
       // (jsonb_to_recordset) and ~9.3 µs this way; the worker pays ~0.5 µs more per event (JSON.stringify of data).
-      // data is not sent as a jsonb[] array: escaping its quotes for an array literal cost the worker ~1.4 µs.
+      // data is not sent as a jsonb[] array: escaping its quotes for an array literal cost the worker ~1.4 µs. The
+      // JSON is bound as text and cast, since a json-typed parameter would make postgres.js JSON-encode it once more.
       await tx`
         insert into ${events} (event_id, type, source, key, event_time, received_at, data)
         select u.id, u.type, u.source, u.key, u.at, u.received_at, d.data
