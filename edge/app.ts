@@ -26,40 +26,44 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [path: string, kind: RouteKin
 export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false }: AppOptions) {
   const app = new Hono();
 
-  app.use(async function countRequests(c, next) {
-    await next();
-    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
-    metrics.requests.inc({ route, status: String(c.res.status) });
-  });
+  // Each answer counts itself rather than through a middleware: with one handler per route Hono calls it directly,
+  // and the middleware's compose chain cost ~4 µs of the edge's ~40 µs per single-event request (bench:edge, one
+  // process, CPU from /proc).
+  const counted = (route: string, res: Response) => {
+    metrics.requests.inc({ route, status: String(res.status) });
+    return res;
+  };
 
   for (const [path, kind] of INGEST_ROUTES) {
     app.post(path, async function ingestRoute(c) {
       const receipt = await ingest(c.req.raw, kind, { publisher, limits, metrics });
       const status = receiptStatus(receipt);
       if (status === 503) c.header('Retry-After', String(limits.retryAfterSeconds));
-      return c.json(receipt, status);
+      return counted(path, c.json(receipt, status));
     });
   }
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => counted('/healthz', c.json({ status: 'ok' })));
   app.get('/readyz', (c) => {
-    if (draining()) return c.json({ status: 'draining' }, 503);
-    if (!publisher.ready()) return c.json({ status: 'unavailable', kafka: publisher.lastError() ?? 'not connected' }, 503);
-    return c.json({ status: 'ready', queue_depth: publisher.queueDepth() });
+    if (draining()) return counted('/readyz', c.json({ status: 'draining' }, 503));
+    if (!publisher.ready()) return counted('/readyz', c.json({ status: 'unavailable', kafka: publisher.lastError() ?? 'not connected' }, 503));
+    return counted('/readyz', c.json({ status: 'ready', queue_depth: publisher.queueDepth() }));
   });
   app.get('/metrics', (c) => {
     metrics.queueDepth.set({}, publisher.queueDepth());
-    return c.text(metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' });
+    return counted('/metrics', c.text(metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }));
   });
 
-  app.notFound((c) => c.json(new EdgeError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound((c) => counted('unmatched', c.json(new EdgeError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404)));
   app.onError(function edgeErrorBoundary(err, c) {
+    // Errors only come from route handlers, so the matched pattern is the route's own.
+    const route = c.req.routePath;
     if (err instanceof EdgeError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(err.toJSON(), err.status);
+      return counted(route, c.json(err.toJSON(), err.status));
     }
     console.error('edge: unexpected error', err);
-    return c.json({ error: { code: 'internal_error', message: 'internal error' } }, 500);
+    return counted(route, c.json({ error: { code: 'internal_error', message: 'internal error' } }, 500));
   });
   return app;
 }
