@@ -34,12 +34,12 @@ void schemaMatchesInterface;
  */
 export function envelope(fields: Omit<EventEnvelope, 'data'> & { readonly data?: JsonObject }): EventEnvelope {
   const { id, type, source, timestamp, key, data } = fields;
-  return {
-    ...(id !== undefined && { id }),
-    type,
-    ...(source !== undefined && { source }),
-    ...(timestamp !== undefined && { timestamp }),
-    ...(key !== undefined && { key }),
-    data: data ?? {},
-  };
+  // Assigned in field order rather than spread: four conditional spreads made four short-lived objects for every
+  // event the edge accepts.
+  const out: { -readonly [K in keyof EventEnvelope]?: EventEnvelope[K] } = id === undefined ? { type } : { id, type };
+  if (source !== undefined) out.source = source;
+  if (timestamp !== undefined) out.timestamp = timestamp;
+  if (key !== undefined) out.key = key;
+  out.data = data ?? {};
+  return out as EventEnvelope;
 }
