@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { canonicalStamped } from './canonical.ts';
+import { canonicalEnvelope, canonicalStamped } from './canonical.ts';
+import { fromIssues } from './codes.ts';
+import { envelope, envelopeSchema } from './envelope.ts';
+import { parseEvent } from './parse.ts';
 import { stampedSchema, stampEvent } from './stamped.ts';
 
 const NOW = Date.UTC(2025, 2, 10, 8, 0, 1, 456);
@@ -60,5 +63,65 @@ describe('the stamped fast path', () => {
     const refused = cases.filter(([, json]) => !v.safeParse(stampedSchema, json).success);
     expect(refused.length).toBeGreaterThan(15);
     for (const [, json] of refused) expect(canonicalStamped(json)).toBeUndefined();
+  });
+});
+
+const clientEvent = { id: 'evt-1', type: 'page.view', source: 'web', timestamp: '2025-03-10T08:00:01.456Z', key: 'user-7', data: { page: '/pricing', n: [1, { deep: true }] } };
+const minimal = { type: 'page.view', data: {} };
+
+/** What clients send to `POST /v1/events`: valid as it is, valid once the schema fills in or rewrites, or broken. */
+const clientCases: Array<[string, unknown]> = [
+  ['an event with every field', wire(clientEvent)],
+  ['an event with a type and data only', wire(minimal)],
+  ['Segment-style type with inner spaces', wire({ ...minimal, type: 'Order Completed' })],
+  ['an empty source and an empty key', wire({ ...minimal, source: '', key: '' })],
+  ['no data (the schema fills in {})', wire({ type: 'page.view' })],
+  ['a timestamp with an offset (the schema rewrites it)', wire({ ...clientEvent, timestamp: '2025-03-10T09:00:01.456+01:00' })],
+  ['a timestamp as epoch milliseconds', wire({ ...clientEvent, timestamp: NOW })],
+  ['a timestamp on 31 February', wire({ ...clientEvent, timestamp: '2025-02-31T08:00:00.000Z' })],
+  ['a timestamp that is not a time', wire({ ...clientEvent, timestamp: 'soon' })],
+  ['no type', wire({ data: {} })],
+  ['an empty type', wire({ ...minimal, type: '' })],
+  ['a type with a double space', wire({ ...minimal, type: 'a  b' })],
+  ['a 129-character type', wire({ ...minimal, type: 't'.repeat(129) })],
+  ['a numeric type', wire({ ...minimal, type: 7 })],
+  ['an empty id', wire({ ...clientEvent, id: '' })],
+  ['an id with a slash', wire({ ...clientEvent, id: 'a/b' })],
+  ['a 129-character id', wire({ ...clientEvent, id: 'a'.repeat(129) })],
+  ['a numeric id', wire({ ...clientEvent, id: 7 })],
+  ['a null source', wire({ ...clientEvent, source: null })],
+  ['a 129-character source', wire({ ...clientEvent, source: 's'.repeat(129) })],
+  ['a 257-character key', wire({ ...clientEvent, key: 'k'.repeat(257) })],
+  ['a numeric key', wire({ ...clientEvent, key: 12 })],
+  ['array data', wire({ ...minimal, data: [] })],
+  ['null data', wire({ ...minimal, data: null })],
+  ['string data', wire({ ...minimal, data: 'x' })],
+  ['data nested past the depth cap', { ...minimal, data: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) }],
+  ['data holding NaN (only from JS callers)', { ...minimal, data: { n: Number.NaN } }],
+  ['an id set to undefined (only from JS callers)', { ...minimal, id: undefined }],
+  ['an extra field', wire({ ...clientEvent, extra: 1 })],
+  ['a __proto__ field', JSON.parse(`{"__proto__":{},${JSON.stringify(minimal).slice(1)}`)],
+  ['an array', [wire(clientEvent)]],
+  ['null', null],
+  ['an object made with a class', Object.assign(new (class Event {})(), minimal)],
+];
+
+describe('the envelope fast path', () => {
+  test.each(clientCases)('gives the same answer as the schema for %s', (_, json) => {
+    const schema = v.safeParse(envelopeSchema, json);
+    expect(parseEvent('event', json)).toEqual(schema.success ? { ok: true, event: envelope(schema.output) } : fromIssues(schema.issues));
+    // Never accepts what the schema refuses, and hands on exactly the fields the schema would output.
+    const fast = canonicalEnvelope(json);
+    if (fast !== undefined) expect(schema.success && envelope(schema.output)).toEqual(fast);
+  });
+
+  test("takes events already in the envelope's shape as they are", () => {
+    for (const json of [wire(clientEvent), wire(minimal)]) expect(canonicalEnvelope(json)).toBe(json as never);
+  });
+
+  test('leaves every refused event to the schema, which names the problem', () => {
+    const refused = clientCases.filter(([, json]) => !v.safeParse(envelopeSchema, json).success);
+    expect(refused.length).toBeGreaterThan(20);
+    for (const [, json] of refused) expect(canonicalEnvelope(json)).toBeUndefined();
   });
 });

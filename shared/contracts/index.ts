@@ -1,4 +1,4 @@
-export { canonicalStamped } from './canonical.ts';
+export { canonicalEnvelope, canonicalStamped } from './canonical.ts';
 export { fromIssues, ISSUE_CODES, type IssueCode, type ParseFailure, type ParseResult } from './codes.ts';
 export { envelopeSchema, type EventEnvelope } from './envelope.ts';
 export { eventId, eventSource, eventType, legacyId, partitionKey } from './fields.ts';

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { canonicalEnvelope } from './canonical.ts';
 import { fromIssues, type ParseFailure, type ParseResult } from './codes.ts';
 import { envelope, envelopeSchema, type EventEnvelope } from './envelope.ts';
 import {
@@ -30,8 +31,14 @@ const parser =
     return result.success ? { ok: true, event: toEnvelope(result.output) } : fromIssues(result.issues);
   };
 
+const envelopeParser = parser(envelopeSchema, envelope);
+
 const PARSERS: Record<EventKind, Parser> = {
-  event: parser(envelopeSchema, envelope),
+  // Most events arrive already in the envelope's own shape; those skip valibot (see canonicalEnvelope).
+  event: (input) => {
+    const event = canonicalEnvelope(input);
+    return event ? { ok: true, event } : envelopeParser(input);
+  },
   order: parser(orderSchema, orderToEnvelope),
   user_event: parser(userEventSchema, userEventToEnvelope),
   api_event: parser(apiEventSchema, apiEventToEnvelope),
