@@ -1,5 +1,5 @@
 import { parseEvent, stampEvent, uuidv7, type EventKind, type StampedEvent } from '../shared/contracts/index.ts';
-import { parseJsonBody, parseNdjsonBody, readBody, type ParsedBody } from './body.ts';
+import { parseJsonBody, parseNdjsonBody, readBody } from './body.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeError } from './errors.ts';
 import type { EdgeMetrics } from './metrics.ts';
@@ -18,7 +18,9 @@ export async function ingest(
   { publisher, limits, metrics, now = Date.now }: { publisher: Publisher; limits: Limits; metrics: EdgeMetrics; now?: () => number },
 ): Promise<Receipt> {
   const ack = ackMode(req.url);
-  const body = await parseRequest(req, limits);
+  const ndjson = isNdjson(req);
+  const text = await readBody(req, limits);
+  const body = ndjson ? parseNdjsonBody(text) : parseJsonBody(text, limits);
   if (kind === 'ingest' && body.wrapper !== 'events') {
     throw new EdgeError(400, 'invalid_body', 'expected a body of the form {"events": [{"event_type", "source", "data"}, ...]}', { path: 'events' });
   }
@@ -82,14 +84,14 @@ function ackMode(url: string): AckMode {
   return q >= 0 && new URLSearchParams(url.slice(q + 1)).get('ack') === 'queued' ? 'queued' : 'kafka';
 }
 
-async function parseRequest(req: Request, limits: Limits): Promise<ParsedBody> {
+/** True for NDJSON, false for JSON (or no Content-Type); anything else is a 415. */
+function isNdjson(req: Request): boolean {
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const ndjson = type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl';
   if (!ndjson && type !== 'application/json' && type !== '') {
     throw new EdgeError(415, 'unsupported_media_type', `Content-Type "${type}" is not supported; send application/json or application/x-ndjson`);
   }
-  const text = await readBody(req, limits);
-  return ndjson ? parseNdjsonBody(text) : parseJsonBody(text, limits);
+  return ndjson;
 }
 
 // Label sets of the per-request metrics, made once rather than per request.
