@@ -32,6 +32,8 @@ export class VuWriter {
   readonly #dv = new DataView(this.vus.buffer);
   readonly #arena = new Uint8Array(ARENA_SIZE);
   readonly #arenaPtr: number = ptr(this.#arena);
+  /** The arena as encodeInto's target when a string starts it (a message's value always does): no view per call. */
+  readonly #head = this.#arena.subarray(0, ARENA_SIZE - 1);
   /** Keeps fallback (large) buffers reachable until the produce call returns. */
   readonly #keep: Uint8Array[] = [];
   #n = 0;
@@ -62,8 +64,8 @@ export class VuWriter {
 
   timestamp(ts: number | Date): void {
     const ms = typeof ts === 'number' ? ts : ts.getTime();
-    const at = this.#next(VTYPE.TIMESTAMP);
-    this.#dv.setBigInt64(at, BigInt(Math.trunc(ms)), true);
+    // Two 32-bit halves, as for pointers: an int64 through setBigInt64 made a BigInt per message.
+    this.#setPtr(this.#next(VTYPE.TIMESTAMP), Math.trunc(ms));
   }
 
   headers(h: Headers): void {
@@ -144,7 +146,7 @@ export class VuWriter {
   }
 
   #utf8(v: string): number {
-    return encoder.encodeInto(v, this.#arena.subarray(this.#off, ARENA_SIZE - 1)).written;
+    return encoder.encodeInto(v, this.#off === 0 ? this.#head : this.#arena.subarray(this.#off, ARENA_SIZE - 1)).written;
   }
 
   #claim(len: number, nul: boolean): number {
