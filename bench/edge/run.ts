@@ -17,6 +17,8 @@ import { wrk, type WrkResult } from '../lib/wrk.ts';
  *      cluster) vs a raw Bun.serve answering "ok";
  *   2. batches of 100: edge vs the Node peer vs Kafka's ProducerPerformance sending the edge's own stamped records
  *      (same broker, record bytes, acks=all, idempotence, linger, compression).
+ * Single events run in BENCH_EDGE_ROUNDS rounds (2 by default, 1 with --quick), the order reversed each round, and
+ * the figures are the means: one pair of runs of the same code swung by ±0.05 in the ratio on this shared host.
  * Every system produces to its own topic; after each run the topic is counted, and every event a system answered
  * 202 for must be in it. Peak RSS per process of the edge and of the peer is sampled during their runs.
  *
@@ -32,6 +34,8 @@ const warmup = quick ? 1 : 3;
 // idle). Batches keep 64: 100 events per request already fill the pipe, and more only holds more memory in flight.
 const connections = { single: Number(process.env.BENCH_CONNECTIONS ?? 256), batch: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 64) };
 const threads = 2;
+const rounds = Number(process.env.BENCH_EDGE_ROUNDS ?? (quick ? 1 : 2));
+if (!(rounds >= 1)) throw new Error('BENCH_EDGE_ROUNDS must be at least 1');
 const processes = Number(process.env.EDGE_PROCESSES || availableParallelism());
 const lingerMs = process.env.EDGE_LINGER_MS ?? '2';
 const compression = process.env.EDGE_COMPRESSION ?? 'lz4';
@@ -57,7 +61,7 @@ const payloadFile = join(payloadDir, 'records.txt');
 const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(event(i), { now: Date.now(), newId: uuidv7 }))));
 writeFileSync(payloadFile, stamped.join('\n'));
 const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
-log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}`);
+log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, single events in ${rounds} round${rounds > 1 ? 's' : ''}`);
 
 const ports = { raw: freePort(), edge: freePort(), peer: freePort() };
 const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
@@ -113,10 +117,10 @@ try {
   const runs: Run[] = [];
   const counts: CountInput[] = [];
   const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
-  const go = async (system: System, mode: 'single' | 'batch') => {
+  const go = async (system: System, mode: 'single' | 'batch', round = 0) => {
     const body = mode === 'single' ? single : batch;
     const eventsPerRequest = mode === 'single' ? 1 : 100;
-    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}`;
+    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}${rounds > 1 && mode === 'single' ? ` (round ${round + 1})` : ''}`;
     log(`  ${name}: warm-up ${warmup} s, then ${seconds} s ...`);
     await wrk({ url: urls[system], body, connections: connections[mode], threads, seconds: warmup });
     const topic = system === 'raw' ? undefined : topics[system];
@@ -133,9 +137,10 @@ try {
     log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
   };
-  await go('raw', 'single');
-  await go('edge', 'single');
-  if (peer) await go('peer', 'single');
+  const singles: System[] = peer ? ['raw', 'edge', 'peer'] : ['raw', 'edge'];
+  for (let round = 0; round < rounds; round++) {
+    for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
+  }
   await go('edge', 'batch');
   if (peer) await go('peer', 'batch');
 
@@ -160,13 +165,15 @@ try {
   }
 
   const verified = verifyCounts(counts);
+  /** Mean events/s over the rounds of one system and mode. */
   const eps = (system: System, mode: 'single' | 'batch') => {
-    const x = runs.find((r) => r.system === system && r.mode === mode);
-    return x ? (x.r.ok * x.eventsPerRequest) / x.r.seconds : undefined;
+    const xs = runs.filter((r) => r.system === system && r.mode === mode);
+    return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
   };
   const result = {
     bench: 'edge',
     processes,
+    rounds,
     seconds,
     connections,
     threads,
@@ -193,7 +200,7 @@ try {
     console.log(`
 ProducerPerformance (edge's records)         ${producerPerf?.recordsPerSec.toFixed(0) ?? 'n/a'} records/s
 ratio  single: edge / Node peer              ${r(result.single.edge, result.single.peer)}  (target ≥ 4×)
-ratio  single: edge / raw Bun.serve          ${r(result.single.edge, result.single.raw)}  (target ≥ 0.5×)
+ratio  single: edge / raw Bun.serve          ${r(result.single.edge, result.single.raw)}  (target ≥ 0.5×; single events: means of ${rounds} round${rounds > 1 ? 's' : ''})
 ratio  batch: edge / Node peer               ${r(result.batch.edge, result.batch.peer)}  (target ≥ 2×)
 ratio  batch: edge / ProducerPerformance     ${r(result.batch.edge, result.batch.producerPerf)}  (target ≥ 1.0×)
 RSS    edge peak per process                 ${mb(rss.edge.peakProcessBytes)}  (target ≤ 150 MB); Node peer ${mb(rss.peer.peakProcessBytes)}`);
