@@ -64,8 +64,8 @@ export class VuWriter {
 
   timestamp(ts: number | Date): void {
     const ms = typeof ts === 'number' ? ts : ts.getTime();
-    // Two 32-bit halves, as for pointers: an int64 through setBigInt64 made a BigInt per message.
-    this.#setPtr(this.#next(VTYPE.TIMESTAMP), Math.trunc(ms));
+    // Two 32-bit halves: an int64 through setBigInt64 made a BigInt per message.
+    this.#set64(this.#next(VTYPE.TIMESTAMP), Math.trunc(ms));
   }
 
   headers(h: Headers): void {
@@ -76,9 +76,9 @@ export class VuWriter {
       const namePtr = this.#bytes(name, true);
       const valPtr = this.#bytes(val, false);
       const at = this.#next(VTYPE.HEADER);
-      this.#setPtr(at, namePtr);
-      this.#setPtr(at + 8, valPtr);
-      this.#setPtr(at + 16, this.#len);
+      this.#set64(at, namePtr);
+      this.#set64(at + 8, valPtr);
+      this.#set64(at + 16, this.#len);
     }
   }
 
@@ -88,13 +88,15 @@ export class VuWriter {
     return at + 8;
   }
 
-  #setPtr(at: number, p: number): void {
+  /** A little-endian 64-bit field from a safe integer (pointer, size, timestamp); setUint32 wraps a negative half
+   * modulo 2^32, which is its two's complement. */
+  #set64(at: number, p: number): void {
     this.#dv.setUint32(at, p % TWO32, true);
     this.#dv.setUint32(at + 4, Math.floor(p / TWO32), true);
   }
 
   #ptr(vtype: number, p: number): void {
-    this.#setPtr(this.#next(vtype), p);
+    this.#set64(this.#next(vtype), p);
   }
 
   #i32(vtype: number, v: number): void {
@@ -104,12 +106,12 @@ export class VuWriter {
   #mem(vtype: number, v: Bytes | null): void {
     const at = this.#next(vtype);
     if (v === null) {
-      this.#setPtr(at, 0);
-      this.#setPtr(at + 8, 0);
+      this.#set64(at, 0);
+      this.#set64(at + 8, 0);
       return;
     }
-    this.#setPtr(at, this.#bytes(v, false));
-    this.#setPtr(at + 8, this.#len);
+    this.#set64(at, this.#bytes(v, false));
+    this.#set64(at + 8, this.#len);
   }
 
   /**
