@@ -2,39 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
-import Redis from 'ioredis';
-import { createAdmin } from '../shared/kafka/index.ts';
 import { startApps, stopApps, type RunningApp } from './platform.ts';
 import { ROOT } from './stack.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './testing.ts';
 
 // The whole data path as `npm start` runs it — edge, workers and query as real processes — on this run's own topic,
 // group, index prefix, schema and key prefix, so it can run beside everything else. Events go in over HTTP and come
 // back out of GraphQL.
-const id = `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const id = isolationId('e2e');
 const ports = { edge: 18180, workers: 19570, query: 14100 };
-const env = {
-  EDGE_PORT: String(ports.edge),
-  EDGE_PROCESSES: '1',
-  EDGE_TOPIC: id,
-  WORKERS_TOPIC: id,
-  WORKERS_GROUP_ID: id,
-  WORKERS_DLQ_TOPIC: `${id}.dlq`,
-  WORKERS_COUNT: '1',
-  WORKERS_METRICS_PORT: String(ports.workers),
-  SINK_ES_INDEX_PREFIX: id,
-  SINK_ES_ALIAS: id,
-  SINK_PG_SCHEMA: id,
-  SINK_REDIS_KEY_PREFIX: `${id}:`,
-  QUERY_PORT: String(ports.query),
-  QUERY_ES_ALIAS: id,
-  QUERY_PG_SCHEMA: id,
-  QUERY_REDIS_PREFIX: `${id}:`,
-  QUERY_DLQ_TOPIC: `${id}.dlq`,
-  QUERY_CACHE_TTL_MS: '0',
-};
+const env = isolatedEnv(id, ports);
 const home = mkdtempSync(join(tmpdir(), 'event-lens-e2e-'));
-const admin = createAdmin({ brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' });
 let apps: RunningApp[] = [];
 
 const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors?: unknown[] }> => {
@@ -54,7 +32,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 
 describe('edge → Kafka → workers → stores → query, as real processes', () => {
   beforeAll(async () => {
-    await admin.createTopics([{ name: id, partitions: 3 }, { name: `${id}.dlq`, partitions: 1 }]);
+    await createIsolatedTopics(id);
     for (const [k, v] of Object.entries(env)) process.env[k] = v;
     apps = await startApps(ROOT, home, [
       { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz` },
@@ -66,18 +44,7 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
   afterAll(async () => {
     await stopApps(apps);
     for (const k of Object.keys(env)) delete process.env[k];
-    await admin.deleteTopics([id, `${id}.dlq`]).catch(() => {});
-    await admin.close();
-    const indices = (await fetch(`http://127.0.0.1:9200/_cat/indices/${id}-*?format=json`).then((r) => r.json()).catch(() => [])) as Array<{ index: string }>;
-    for (const { index } of indices) await fetch(`http://127.0.0.1:9200/${index}`, { method: 'DELETE' });
-    await fetch(`http://127.0.0.1:9200/_index_template/${id}-template`, { method: 'DELETE' });
-    const sql = postgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
-    await sql.unsafe(`drop schema if exists "${id}" cascade`);
-    await sql.end();
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${id}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await removeIsolated(id);
     rmSync(home, { recursive: true, force: true });
   });
 

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { ROOT } from './stack.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './testing.ts';
+
+// `npm start` is `node infra/bootstrap.mjs start`: this runs that command as a user would (without the demo traffic,
+// so the counts below are this test's own), on this run's own topic, group, index, schema and keys, and then runs the
+// curl lines it prints, as printed apart from the ports.
+const id = isolationId('start');
+const ports = { edge: 18380, workers: 19770, query: 14300 };
+let proc: ReturnType<typeof Bun.spawn> | undefined;
+let output = '';
+
+async function collect(stream: ReadableStream<Uint8Array>) {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; output so far:\n${output}`);
+    await Bun.sleep(200);
+  }
+}
+
+async function sh(command: string): Promise<string> {
+  const run = Bun.spawn(['bash', '-o', 'pipefail', '-c', command], { stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
+  if (code !== 0) throw new Error(`"${command}" exited ${code}: ${err}`);
+  return out;
+}
+
+/** The `curl` lines under "Try:" in what `npm start` printed. */
+const printedCurls = () => output.slice(output.indexOf('Try:')).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl '));
+
+beforeAll(async () => {
+  await createIsolatedTopics(id);
+  proc = Bun.spawn(['node', join(ROOT, 'infra', 'bootstrap.mjs'), 'start', '--no-demo'], {
+    cwd: ROOT,
+    env: { ...process.env, ...isolatedEnv(id, ports) },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  void collect(proc.stdout as ReadableStream<Uint8Array>);
+  void collect(proc.stderr as ReadableStream<Uint8Array>);
+  await until(() => output.includes('Ctrl-C stops') || proc!.exitCode !== null, 120_000, 'npm start to print where to look');
+  if (proc.exitCode !== null) throw new Error(`npm start exited early (${proc.exitCode}):\n${output}`);
+}, 150_000);
+
+afterAll(async () => {
+  if (proc && proc.exitCode === null) {
+    proc.kill('SIGKILL');
+    await proc.exited;
+  }
+  await removeIsolated(id);
+}, 60_000);
+
+describe('npm start', () => {
+  test('prints where to look: the dashboard, GraphQL, the edge and every server', () => {
+    expect(output).toContain('Event Lens is running.');
+    expect(output).toContain(`http://127.0.0.1:${ports.query}/dashboard`);
+    expect(output).toContain(`http://127.0.0.1:${ports.query}/graphql`);
+    expect(output).toContain(`http://127.0.0.1:${ports.edge}`);
+    for (const server of ['Kafka', 'Elasticsearch', 'Postgres', 'Redis']) expect(output).toContain(server);
+    expect(printedCurls().length).toBe(2);
+  });
+
+  test('its printed curl line posts an event that the edge accepts after Kafka acknowledged it', async () => {
+    const ingest = printedCurls().find((c) => c.includes('/v1/events'));
+    expect(ingest).toBeDefined();
+    const receipt = JSON.parse(await sh(ingest!)) as { accepted: number; ack: string; results: Array<{ status: string; offset?: string }> };
+    expect(receipt).toMatchObject({ accepted: 1, rejected: 0, ack: 'kafka' });
+    expect(receipt.results[0]).toMatchObject({ status: 'accepted', offset: expect.any(String) });
+  }, 30_000);
+
+  test('its printed GraphQL line finds that event once the workers have indexed it', async () => {
+    const query = printedCurls().find((c) => c.includes('/graphql'));
+    expect(query).toBeDefined();
+    type Reply = { data?: { liveStats: { total: number }; events: { totalCount: number } }; errors?: unknown[] };
+    let reply: Reply = {};
+    await until(async () => {
+      reply = JSON.parse(await sh(query!)) as Reply;
+      return (reply.data?.events.totalCount ?? 0) >= 1;
+    }, 45_000, 'the signup event in search');
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data).toEqual({ liveStats: { total: 1, eventsPerSecond: expect.any(Number) }, events: { totalCount: 1 } });
+  }, 60_000);
+
+  test('Ctrl-C stops edge, workers and query and exits 0', async () => {
+    proc!.kill('SIGINT');
+    expect(await proc!.exited).toBe(0);
+    await until(() => output.includes('stopped edge, workers and query'), 10_000, 'the stop message');
+  }, 60_000);
+});

@@ -1,0 +1,76 @@
+import postgres from 'postgres';
+import Redis from 'ioredis';
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { loadConfig } from '../shared/config/index.ts';
+import { createAdmin } from '../shared/kafka/index.ts';
+
+/**
+ * Test helpers for running the platform's own processes (edge, workers, query) beside everything else on the shared
+ * servers: one id names this run's topic, group, index prefix, schema and key prefix, and `removeIsolated` deletes
+ * all of them again.
+ */
+export interface IsolatedPorts {
+  edge: number;
+  workers: number;
+  query: number;
+}
+
+/** `<what><time><random>`: lower-case, so it is a valid Kafka topic, index prefix, schema and key prefix. */
+export function isolationId(what: string): string {
+  return `${what}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** The environment that points edge, workers and query at `id`'s own topic, group, index, schema and keys. */
+export function isolatedEnv(id: string, ports: IsolatedPorts): Record<string, string> {
+  return {
+    EDGE_PORT: String(ports.edge),
+    EDGE_PROCESSES: '1',
+    EDGE_TOPIC: id,
+    WORKERS_TOPIC: id,
+    WORKERS_GROUP_ID: id,
+    WORKERS_DLQ_TOPIC: `${id}.dlq`,
+    WORKERS_COUNT: '1',
+    WORKERS_METRICS_PORT: String(ports.workers),
+    SINK_ES_INDEX_PREFIX: id,
+    SINK_ES_ALIAS: id,
+    SINK_PG_SCHEMA: id,
+    SINK_REDIS_KEY_PREFIX: `${id}:`,
+    QUERY_PORT: String(ports.query),
+    QUERY_ES_ALIAS: id,
+    QUERY_PG_SCHEMA: id,
+    QUERY_REDIS_PREFIX: `${id}:`,
+    QUERY_DLQ_TOPIC: `${id}.dlq`,
+    QUERY_CACHE_TTL_MS: '0',
+  };
+}
+
+const connections = () => loadConfig(connectionsConfig);
+
+/** The run's topic and its dead-letter topic, created before the workers subscribe. */
+export async function createIsolatedTopics(id: string): Promise<void> {
+  const admin = createAdmin({ brokers: connections().kafkaBrokers });
+  try {
+    await admin.createTopics([{ name: id, partitions: 3 }, { name: `${id}.dlq`, partitions: 1 }]);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Deletes what a run under `id` wrote: topics, indices and template, schema, keys. Best effort, never throws. */
+export async function removeIsolated(id: string): Promise<void> {
+  const conn = connections();
+  const admin = createAdmin({ brokers: conn.kafkaBrokers });
+  await admin.deleteTopics([id, `${id}.dlq`]).catch(() => {});
+  await admin.close();
+  const es = conn.elasticsearchUrl.replace(/\/$/, '');
+  const indices = (await fetch(`${es}/_cat/indices/${id}-*?format=json`).then((r) => r.json()).catch(() => [])) as Array<{ index: string }>;
+  for (const { index } of indices) await fetch(`${es}/${index}`, { method: 'DELETE' }).catch(() => {});
+  await fetch(`${es}/_index_template/${id}-template`, { method: 'DELETE' }).catch(() => {});
+  const sql = postgres(conn.databaseUrl, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`drop schema if exists "${id}" cascade`).catch(() => {});
+  await sql.end();
+  const redis = new Redis(conn.redisUrl);
+  const keys = await redis.keys(`${id}:*`).catch(() => [] as string[]);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+}
