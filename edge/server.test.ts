@@ -144,6 +144,23 @@ describe('bun edge/server.ts', () => {
     }
   });
 
+  test('the ingestion routes, served by Bun.serve\'s own router, answer errors as JSON with a stable code', async () => {
+    const send = async (path: string, body: string, contentType = 'application/json', method = 'POST') => {
+      const res = await fetch(`http://127.0.0.1:${PORT}${path}`, { method, headers: { 'content-type': contentType }, body: method === 'GET' ? undefined : body });
+      expect(res.headers.get('content-type')).toStartWith('application/json');
+      return { status: res.status, body: (await res.json()) as { error?: { code: string; position?: unknown }; results?: Array<{ code?: string; path?: string }> } };
+    };
+    expect(await send('/v1/events', 'x', 'text/plain')).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
+    expect(await send('/orders', '{"order_id": ', 'application/json')).toMatchObject({ status: 400, body: { error: { code: 'malformed_json', position: { line: 1, column: 14 } } } });
+    expect(await send('/api/events/ingest', '{"type":"x","data":{}}')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
+    expect(await send('/v1/events', '[{"type":"ok","data":1},{"data":{}}]')).toMatchObject({
+      status: 400,
+      body: { results: [{ code: 'invalid_type', path: 'data' }, { code: 'missing_field', path: 'type' }] },
+    });
+    // Other methods on an ingestion path fall through to the Hono app.
+    expect(await send('/v1/events', '', 'application/json', 'GET')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+
   test('on SIGTERM a batch request already in flight still gets its 202, and the process exits 0', async () => {
     const conn = await rawConnection();
     // A first, complete request on the connection proves a child process has accepted it.

@@ -79,7 +79,7 @@ describe('npm start', () => {
   test('its printed GraphQL line finds that event once the workers have indexed it', async () => {
     const query = printedCurls().find((c) => c.includes('/graphql'));
     expect(query).toBeDefined();
-    type Reply = { data?: { liveStats: { total: number } | null; events: { totalCount: number } | null } | null; errors?: unknown[] };
+    type Reply = { data?: { liveStats: { total: number; eventsPerSecond: number } | null; events: { totalCount: number } | null } | null; errors?: unknown[] };
     let reply: Reply = {};
     // Until the first event is indexed the search node may still be allocating the new index's shards, and the gateway
     // answers that search with an error (seen once on a fresh CI start); it is the final answer that must be clean.
