@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApps, stopApps, type RunningApp } from './platform.ts';
 import { ROOT } from './stack.ts';
-import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './testing.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './isolation.ts';
 
 // The whole data path as `npm start` runs it — edge, workers and query as real processes — on this run's own topic,
 // group, index prefix, schema and key prefix, so it can run beside everything else. Events go in over HTTP and come
 // back out of GraphQL.
 const id = isolationId('e2e');
 const ports = { edge: 18180, workers: 19570, query: 14100 };
-const env = isolatedEnv(id, ports);
+const env = { ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '1' };
 const home = mkdtempSync(join(tmpdir(), 'event-lens-e2e-'));
 let apps: RunningApp[] = [];
 

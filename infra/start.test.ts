@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { ROOT } from './stack.ts';
-import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './testing.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './isolation.ts';
 
 // `npm start` is `node infra/bootstrap.mjs start`: this runs that command as a user would (without the demo traffic,
 // so the counts below are this test's own), on this run's own topic, group, index, schema and keys, and then runs the
@@ -39,7 +39,7 @@ beforeAll(async () => {
   await createIsolatedTopics(id);
   proc = Bun.spawn(['node', join(ROOT, 'infra', 'bootstrap.mjs'), 'start', '--no-demo'], {
     cwd: ROOT,
-    env: { ...process.env, ...isolatedEnv(id, ports) },
+    env: { ...process.env, ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '1' },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',

@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createAdmin } from '../../shared/kafka/index.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../../infra/isolation.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, waitFor } from '../lib/run.ts';
 import { quantile } from './ratios.ts';
 
 /**
  * End to end: the edge, the workers and the gateway as real processes on this run's own topic, index prefix, schema
- * and key prefix (the env names of infra/platform.test.ts). Events go in through the edge at a fixed rate (open
+ * and key prefix (`infra/isolation.ts`, as the tests that start these processes use). Events go in through the edge at a fixed rate (open
  * loop, batches of 100); a few times a second a probe event goes in on its own and, from its 202, GraphQL
  * `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes never seen count as the
  * timeout.
@@ -34,34 +34,10 @@ export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pol
   pollMs?: number;
   timeoutMs?: number;
 }): Promise<E2EResult> {
-  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-  const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
-  const id = `bench-e2e-${Date.now().toString(36)}`;
-  const schema = id.replaceAll('-', '_');
+  const id = isolationId('benche2e');
   const ports = { edge: freePort(), workers: freePort(), query: freePort() };
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: brokers,
-    EDGE_PORT: String(ports.edge),
-    EDGE_PROCESSES: String(Number(process.env.EDGE_PROCESSES || availableParallelism())),
-    EDGE_TOPIC: id,
-    WORKERS_TOPIC: id,
-    WORKERS_GROUP_ID: id,
-    WORKERS_DLQ_TOPIC: `${id}.dlq`,
-    WORKERS_METRICS_PORT: String(ports.workers),
-    SINK_ES_INDEX_PREFIX: id,
-    SINK_ES_ALIAS: id,
-    SINK_PG_SCHEMA: schema,
-    SINK_REDIS_KEY_PREFIX: `${id}:`,
-    QUERY_PORT: String(ports.query),
-    QUERY_ES_ALIAS: id,
-    QUERY_PG_SCHEMA: schema,
-    QUERY_REDIS_PREFIX: `${id}:`,
-    QUERY_DLQ_TOPIC: `${id}.dlq`,
-    QUERY_CACHE_TTL_MS: '0',
-  };
-  const admin = createAdmin({ brokers });
-  await admin.createTopics([{ name: id, partitions: 6 }, { name: `${id}.dlq`, partitions: 1 }]);
+  const env = { ...process.env, ...isolatedEnv(id, ports), EDGE_PROCESSES: String(Number(process.env.EDGE_PROCESSES || availableParallelism())) };
+  await createIsolatedTopics(id, 6);
   const spawn = (entry: string) => Bun.spawn([process.execPath, join(root, entry)], { cwd: root, env, stdout: 'ignore', stderr: 'ignore' });
   const apps = { edge: spawn('edge/server.ts'), workers: spawn('workers/main.ts'), query: spawn('query/server.ts') };
   try {
@@ -153,27 +129,6 @@ export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pol
   } finally {
     for (const p of Object.values(apps)) p.kill('SIGTERM');
     await Promise.all(Object.values(apps).map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
-    await admin.deleteTopics([id, `${id}.dlq`]).catch(() => {});
-    await admin.close();
-    await cleanupStores(esUrl, id, schema).catch((e: unknown) => log(`  e2e cleanup: ${String(e)}`));
+    await removeIsolated(id).catch((e: unknown) => log(`  e2e cleanup: ${String(e)}`));
   }
-}
-
-async function cleanupStores(esUrl: string, id: string, schema: string) {
-  const indices = (await fetch(`${esUrl}/_cat/indices/${id}-*?format=json`).then((r) => r.json()).catch(() => [])) as Array<{ index: string }>;
-  for (const { index } of indices) await fetch(`${esUrl}/${index}`, { method: 'DELETE' });
-  await fetch(`${esUrl}/_index_template/${id}-template`, { method: 'DELETE' }).catch(() => {});
-  const { default: postgres } = await import('postgres');
-  const sql = postgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
-  await sql.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => {});
-  await sql.end();
-  const { default: Redis } = await import('ioredis');
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
 }

@@ -5,9 +5,9 @@ import { loadConfig } from '../shared/config/index.ts';
 import { createAdmin } from '../shared/kafka/index.ts';
 
 /**
- * Test helpers for running the platform's own processes (edge, workers, query) beside everything else on the shared
- * servers: one id names this run's topic, group, index prefix, schema and key prefix, and `removeIsolated` deletes
- * all of them again.
+ * Running the platform's own processes (edge, workers, query) beside everything else on the shared servers, for the
+ * tests that start them and for the end-to-end bench: one id names the run's topic, group, index prefix, schema and
+ * key prefix, and `removeIsolated` deletes all of them again.
  */
 export interface IsolatedPorts {
   edge: number;
@@ -15,21 +15,22 @@ export interface IsolatedPorts {
   query: number;
 }
 
-/** `<what><time><random>`: lower-case, so it is a valid Kafka topic, index prefix, schema and key prefix. */
+/** `<what><time><random>`: lower-case letters and digits, so it is a valid topic, index prefix, schema and key prefix. */
 export function isolationId(what: string): string {
   return `${what}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** The environment that points edge, workers and query at `id`'s own topic, group, index, schema and keys. */
+/**
+ * The environment that points edge, workers and query at `id`'s own topic, group, index, schema and keys. How many
+ * edge and worker processes run is the caller's choice (EDGE_PROCESSES, WORKERS_COUNT).
+ */
 export function isolatedEnv(id: string, ports: IsolatedPorts): Record<string, string> {
   return {
     EDGE_PORT: String(ports.edge),
-    EDGE_PROCESSES: '1',
     EDGE_TOPIC: id,
     WORKERS_TOPIC: id,
     WORKERS_GROUP_ID: id,
     WORKERS_DLQ_TOPIC: `${id}.dlq`,
-    WORKERS_COUNT: '1',
     WORKERS_METRICS_PORT: String(ports.workers),
     SINK_ES_INDEX_PREFIX: id,
     SINK_ES_ALIAS: id,
@@ -47,16 +48,16 @@ export function isolatedEnv(id: string, ports: IsolatedPorts): Record<string, st
 const connections = () => loadConfig(connectionsConfig);
 
 /** The run's topic and its dead-letter topic, created before the workers subscribe. */
-export async function createIsolatedTopics(id: string): Promise<void> {
+export async function createIsolatedTopics(id: string, partitions = 3): Promise<void> {
   const admin = createAdmin({ brokers: connections().kafkaBrokers });
   try {
-    await admin.createTopics([{ name: id, partitions: 3 }, { name: `${id}.dlq`, partitions: 1 }]);
+    await admin.createTopics([{ name: id, partitions }, { name: `${id}.dlq`, partitions: 1 }]);
   } finally {
     await admin.close();
   }
 }
 
-/** Deletes what a run under `id` wrote: topics, indices and template, schema, keys. Best effort, never throws. */
+/** Deletes what a run under `id` wrote: topics, indices and template, schema, keys. Best effort. */
 export async function removeIsolated(id: string): Promise<void> {
   const conn = connections();
   const admin = createAdmin({ brokers: conn.kafkaBrokers });
@@ -69,8 +70,13 @@ export async function removeIsolated(id: string): Promise<void> {
   const sql = postgres(conn.databaseUrl, { max: 1, onnotice: () => {} });
   await sql.unsafe(`drop schema if exists "${id}" cascade`).catch(() => {});
   await sql.end();
+  // SCAN rather than KEYS: a bench run leaves hundreds of thousands of keys, and KEYS blocks Redis while it walks them.
   const redis = new Redis(conn.redisUrl);
-  const keys = await redis.keys(`${id}:*`).catch(() => [] as string[]);
-  if (keys.length) await redis.del(...keys);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
   await redis.quit();
 }
