@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { EdgeError } from './errors.ts';
-import { counted, createIngestHandler, errorResponse, type IngestHandler } from './handler.ts';
+import { counted, createIngestHandler, errorResponse, type IngestHandlerOptions } from './handler.ts';
 import type { Limits, RouteKind } from './ingest.ts';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
@@ -55,7 +55,8 @@ export function createApp({ publisher, limits, metrics = createEdgeMetrics(), dr
  * The ingestion routes for Bun.serve's own router (server.ts), answered by the same handler as the Hono routes;
  * other methods on these paths fall through to the Hono app (404).
  */
-export function nativeIngestRoutes(handle: IngestHandler): Record<string, { POST: (req: Request) => Promise<Response> }> {
+export function nativeIngestRoutes(options: IngestHandlerOptions): Record<string, { POST: (req: Request) => Promise<Response> }> {
+  const handle = createIngestHandler(options);
   const routes: Record<string, { POST: (req: Request) => Promise<Response> }> = {};
   for (const [path, kind] of INGEST_ROUTES) routes[path] = { POST: (req) => handle(req, path, kind) };
   return routes;

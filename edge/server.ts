@@ -3,7 +3,6 @@ import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { createApp, nativeIngestRoutes } from './app.ts';
 import { edgeConfig, type EdgeConfig } from './config.ts';
-import { createIngestHandler } from './handler.ts';
 import { createKafkaPublisher } from './kafka-publisher.ts';
 import { createEdgeMetrics } from './metrics.ts';
 
@@ -34,7 +33,7 @@ async function serve(cfg: EdgeConfig): Promise<void> {
   const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining });
   // The ingestion routes go through Bun.serve's own router to the handler the Hono app uses (see edge/handler.ts);
   // everything else, and other methods on those paths, reach the Hono app.
-  const routes = nativeIngestRoutes(createIngestHandler({ publisher, limits: cfg, metrics }));
+  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics });
   const server = Bun.serve({ port: cfg.port, hostname: cfg.hostname, reusePort: true, routes, fetch: app.fetch, maxRequestBodySize: cfg.maxBodyBytes + 1024 });
   console.log(`edge ${process.pid}: listening on http://${cfg.hostname}:${server.port}, producing to ${cfg.topic} on ${conn.kafkaBrokers}`);
 
