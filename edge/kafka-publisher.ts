@@ -1,5 +1,5 @@
 import { eventText, type StampedEvent } from '../shared/contracts/index.ts';
-import { createProducer, KafkaError, type DeliveryResult, type OutgoingMessage, type Producer } from '../shared/kafka/index.ts';
+import { createProducer, KafkaError, type DeliveryResult, type KafkaConfig, type OutgoingMessage, type Producer } from '../shared/kafka/index.ts';
 import type { AckMode, PublishOutcome, Publisher } from './publisher.ts';
 
 export interface KafkaPublisherOptions {
@@ -19,6 +19,28 @@ export interface KafkaPublisherOptions {
 const STAMP_OVERHEAD_BYTES = 64 * 1024;
 
 /**
+ * librdkafka settings of the edge's producer, over shared/kafka's durable defaults (acks=all, idempotent). bench:edge
+ * builds its bare-client yardstick from the same settings.
+ */
+export function edgeProducerConfig({
+  deliveryTimeoutMs = 15_000,
+  queueMaxMessages = 100_000,
+  lingerMs = 5,
+  compression = 'lz4',
+  maxEventBytes = 1_048_576,
+}: Pick<KafkaPublisherOptions, 'deliveryTimeoutMs' | 'queueMaxMessages' | 'lingerMs' | 'compression' | 'maxEventBytes'>): KafkaConfig {
+  return {
+    'message.timeout.ms': deliveryTimeoutMs,
+    'queue.buffering.max.messages': queueMaxMessages,
+    'linger.ms': lingerMs,
+    'compression.type': compression,
+    // librdkafka refuses messages over message.max.bytes (default 1,000,000) on the spot, which would turn an event
+    // the edge accepted (up to maxEventBytes, 1 MiB) into a delivery failure.
+    'message.max.bytes': maxEventBytes + STAMP_OVERHEAD_BYTES,
+  };
+}
+
+/**
  * The edge's producer side: one librdkafka producer per process (acks=all, idempotent), plus a metadata probe so
  * that "broker reachable" is known before a request waits a whole delivery timeout to find out.
  */
@@ -32,18 +54,7 @@ export async function createKafkaPublisher({
   probeIntervalMs = 2_000,
   maxEventBytes = 1_048_576,
 }: KafkaPublisherOptions): Promise<Publisher> {
-  const producer: Producer = createProducer({
-    brokers,
-    config: {
-      'message.timeout.ms': deliveryTimeoutMs,
-      'queue.buffering.max.messages': queueMaxMessages,
-      'linger.ms': lingerMs,
-      'compression.type': compression,
-      // librdkafka refuses messages over message.max.bytes (default 1,000,000) on the spot, which would turn an event
-      // the edge accepted (up to maxEventBytes, 1 MiB) into a delivery failure.
-      'message.max.bytes': maxEventBytes + STAMP_OVERHEAD_BYTES,
-    },
-  });
+  const producer: Producer = createProducer({ brokers, config: edgeProducerConfig({ deliveryTimeoutMs, queueMaxMessages, lingerMs, compression, maxEventBytes }) });
   producer.on('error', () => {}); // surfaced through lastError()/ready(); an unhandled 'error' must not crash the edge
   let reachable = false;
   let closed = false;
@@ -69,20 +80,7 @@ export async function createKafkaPublisher({
   }, probeIntervalMs);
   timer.unref?.();
 
-  const toMessage = (event: StampedEvent): OutgoingMessage => ({
-    topic,
-    key: event.key,
-    // The JSON text itself: the client writes it into its arena as UTF-8, which saves encoding to a buffer first.
-    value: eventText(event),
-    // Kafka's retention and time index use the record timestamp; a client's event time can be years old, so the
-    // record carries the receive time and the event time stays in the body.
-    timestamp: Date.parse(event.receivedAt),
-    headers: [
-      ['type', event.type],
-      ['source', event.source ?? ''],
-      ['id', event.id],
-    ],
-  });
+  const toMessage = (event: StampedEvent) => eventMessage(topic, event);
 
   return {
     async publish(events: readonly StampedEvent[], ack: AckMode): Promise<PublishOutcome[]> {
@@ -109,6 +107,24 @@ export async function createKafkaPublisher({
       clearInterval(timer);
       await producer.close(timeoutMs);
     },
+  };
+}
+
+/** The Kafka record of a stamped event: keyed, JSON body, type/source/id headers, stamped with the receive time. */
+export function eventMessage(topic: string, event: StampedEvent): OutgoingMessage {
+  return {
+    topic,
+    key: event.key,
+    // The JSON text itself: the client writes it into its arena as UTF-8, which saves encoding to a buffer first.
+    value: eventText(event),
+    // Kafka's retention and time index use the record timestamp; a client's event time can be years old, so the
+    // record carries the receive time and the event time stays in the body.
+    timestamp: Date.parse(event.receivedAt),
+    headers: [
+      ['type', event.type],
+      ['source', event.source ?? ''],
+      ['id', event.id],
+    ],
   };
 }
 

@@ -9,6 +9,8 @@ import { ensurePeer, PEER_DIR } from '../lib/peer.ts';
 import { producerPerformance } from '../lib/producer-perf.ts';
 import { ensureTool, freePort, printTable, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
+import type { ClientRun } from './client.ts';
+import { benchEvent } from './events.ts';
 
 /**
  * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load (threads, connections, duration) and
@@ -51,11 +53,11 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 await ensureTool('wrk', 'wrk');
 if (withPeer) await ensurePeer(log);
 const id = Date.now().toString(36);
-const topics = { edge: `bench-edge-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}` };
+const topics = { edge: `bench-edge-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
-const event = (i: number) => ({ type: 'page.view', source: 'bench', key: `user-${i % 1000}`, data: { page: '/pricing', referrer: 'https://example.com/blog/launch', session: `s-${i}`, ms: 1234 } });
+const event = benchEvent;
 const single = JSON.stringify(event(1));
 const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => event(i)) });
 // ProducerPerformance sends the records the edge would write: the same events, stamped.
@@ -147,6 +149,22 @@ try {
   await go('edge', 'batch');
   if (peer) await go('peer', 'batch');
 
+  // The bare Kafka client producing the edge's own records with the edge's settings, one producer per process as the
+  // edge has: what the edge's batches would reach if HTTP, parsing, validation, stamping and receipts were free.
+  log(`  Kafka client alone (shared/kafka), the edge's records in groups of 100, ${processes} processes: warm-up ${warmup} s, then ${seconds} s ...`);
+  let client: ClientRun | undefined;
+  let clientError: string | undefined;
+  try {
+    await bareClient(topics.client, warmup);
+    const before = await settled(topics.client);
+    client = await bareClient(topics.client, seconds);
+    log(`    ${client.eventsPerSecond.toFixed(0)} events/s, ${client.failed} failed`);
+    counts.push({ name: 'Kafka client alone, edge records', acked: client.acked, inTopic: topicDelta(before, await settled(topics.client)) });
+  } catch (e) {
+    clientError = e instanceof Error ? e.message : String(e);
+    log(`    the bare client run failed: ${clientError}`);
+  }
+
   const edgeBatch = runs.find((x) => x.system === 'edge' && x.mode === 'batch')!;
   // As many records as the edge acknowledged in its batch run, so both move a comparable amount of data.
   const records = Math.max(100_000, Math.round(edgeBatch.r.ok * 100));
@@ -186,7 +204,8 @@ try {
     recordBytes,
     runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
     single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single') },
-    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond },
+    client: client ?? { error: clientError },
     producerPerf: producerPerf ?? { error: producerPerfError },
     rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined },
     counts: verified.checks,
@@ -202,10 +221,12 @@ try {
     const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
     console.log(`
 ProducerPerformance (edge's records)         ${producerPerf?.recordsPerSec.toFixed(0) ?? 'n/a'} records/s
+Kafka client alone (edge's records)          ${client?.eventsPerSecond.toFixed(0) ?? 'n/a'} events/s
 ratio  single: edge / Node peer              ${r(result.single.edge, result.single.peer)}  (target ≥ 4×)
 ratio  single: edge / raw Bun.serve          ${r(result.single.edge, result.single.raw)}  (target ≥ 0.5×; single events: means of ${rounds} round${rounds > 1 ? 's' : ''})
 ratio  batch: edge / Node peer               ${r(result.batch.edge, result.batch.peer)}  (target ≥ 2×)
 ratio  batch: edge / ProducerPerformance     ${r(result.batch.edge, result.batch.producerPerf)}  (target ≥ 1.0×)
+ratio  batch: edge / Kafka client alone      ${r(result.batch.edge, result.batch.client)}  (the same records with the same settings; issue 5's 0.7× is against bench:kafka's bare records)
 RSS    edge peak per process                 ${mb(rss.edge.peakProcessBytes)}  (target ≤ 150 MB); Node peer ${mb(rss.peer.peakProcessBytes)}`);
     for (const c of verified.checks) console.log(`count  ${c.name.padEnd(40)} ${c.inTopic} in topic ≥ ${c.acked} acknowledged: ${c.ok ? 'ok' : 'LOSS'}`);
   }
@@ -215,4 +236,15 @@ RSS    edge peak per process                 ${mb(rss.edge.peakProcessBytes)}  (
   await Promise.all(spawned.map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
   await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.close();
+}
+
+/** Runs bench/edge/client.ts for `secs` seconds on `topic`, one producer per edge process. */
+async function bareClient(topic: string, secs: number): Promise<ClientRun> {
+  const env = { ...process.env, KAFKA_BROKERS: brokers, BENCH_TOPIC: topic, BENCH_SECONDS: String(secs), BENCH_PROCESSES: String(processes), BENCH_WINDOW: String(connections.batch), EDGE_LINGER_MS: lingerMs, EDGE_COMPRESSION: compression };
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'client.ts')], { env, stdout: 'pipe', stderr: 'inherit' });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) throw new Error(`bench/edge/client.ts exited with ${proc.exitCode}`);
+  const run = JSON.parse(out.trim().split('\n').at(-1)!) as ClientRun;
+  if (run.failed > 0) throw new Error(`${run.failed} deliveries failed: ${run.firstError}`);
+  return run;
 }

@@ -53,7 +53,8 @@ describe('ratio math', () => {
 
   test('buildFigures turns known measurements into the issue’s figures and verdicts', () => {
     const figures = buildFigures({
-      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000 } },
+      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000 } },
+      kafka: { bun: 500_000, java: 400_000 },
       workers: { eventsPerSec: 9_000, slowestRaw: 10_000, slowestName: 'pg' },
       e2e: { p50Ms: 300, p99Ms: 1_600, rate: 4_500 },
       query: { p50Ms: 4, p99Ms: 12, rawP99Ms: 9, rate: 500 },
@@ -64,17 +65,21 @@ describe('ratio math', () => {
     expect(by['edge.single.vsRaw']).toMatchObject({ value: 0.4, status: 'missed' });
     expect(by['edge.batch.vsPeer']).toMatchObject({ value: 4, status: 'met' });
     expect(by['edge.batch.vsProducerPerf']).toMatchObject({ value: 0.8, status: 'missed' });
+    expect(by['edge.batch.vsClient']).toMatchObject({ value: 0.8, status: 'met' });
+    expect(by['edge.batch.vsKafka']).toMatchObject({ value: 0.4, status: 'missed', target: { op: '>=', value: 0.7 } });
+    expect(by['kafka.edgeRecords.vsKafka']).toMatchObject({ value: 0.5, status: 'info' });
+    expect(by['kafka.client.vsJava']).toMatchObject({ value: 1.25, status: 'met' });
     expect(by['workers.vsSlowestStore']).toMatchObject({ value: 0.9, status: 'met' });
     expect(by['e2e.p99']).toMatchObject({ value: 1_600, status: 'missed' });
     expect(by['query.dashboard.p99']).toMatchObject({ value: 12, status: 'met', reference: { name: 'raw _msearch p99', value: 9 } });
     expect(by['memory.edge']).toMatchObject({ value: 120, status: 'met', reference: { value: 160 } });
     expect(by['memory.worker']!.status).toBe('info');
-    expect(summary(figures)).toEqual({ met: 5, missed: 3, na: 0 });
+    expect(summary(figures)).toEqual({ met: 7, missed: 4, na: 0 });
   });
 
   test('a part that did not run gives n/a figures, not errors', () => {
     const figures = buildFigures({ edge: { single: { edge: 40_000 }, batch: {} } });
     expect(figures.every((f) => f.id.startsWith('edge') && (f.status === 'n/a' || f.value === undefined))).toBe(true);
-    expect(summary(figures).na).toBe(4);
+    expect(summary(figures).na).toBe(5);
   });
 });

@@ -59,7 +59,8 @@ export function score(value: number | undefined, target: Target | undefined): nu
 /** A peer figure: subject / reference, judged against a minimum (or maximum) ratio. */
 export function peerFigure(f: { id: string; part: string; label: string; subject: Quantity; reference: Quantity; target?: Target; note?: string | undefined }): Figure {
   const value = ratio(f.subject.value, f.reference.value);
-  return { ...f, value, unit: '×', target: f.target, status: judge(value, f.target), score: score(value, f.target) };
+  const status = !f.target && finite(value) ? 'info' : judge(value, f.target);
+  return { ...f, value, unit: '×', target: f.target, status, score: score(value, f.target) };
 }
 
 /** A limit figure: the measured value against a fixed limit (the reference is the limit itself). */
@@ -102,6 +103,7 @@ export const TARGETS = {
   singleVsRaw: { op: '>=', value: 0.5 },
   batchVsPeer: { op: '>=', value: 2 },
   batchVsProducerPerf: { op: '>=', value: 1 },
+  batchVsKafkaClient: { op: '>=', value: 0.7 },
   workersVsSlowestStore: { op: '>=', value: 0.8 },
   e2eP99Ms: { op: '<=', value: 1500 },
   dashboardP99Ms: { op: '<=', value: 20 },
@@ -112,7 +114,8 @@ export const TARGETS = {
 export interface Measurements {
   edge?: {
     single: { edge?: number; peer?: number; raw?: number };
-    batch: { edge?: number; peer?: number; producerPerf?: number };
+    /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
+    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
   };
   workers?: { eventsPerSec?: number; slowestRaw?: number; slowestName?: string };
   e2e?: { p50Ms?: number; p99Ms?: number; rate?: number };
@@ -133,6 +136,15 @@ export function buildFigures(m: Measurements): Figure[] {
       peerFigure({ id: 'edge.single.vsRaw', part: 'edge', label: 'Single events: edge / raw Bun.serve', subject: rps('edge', s.edge), reference: rps('raw Bun.serve', s.raw, 'req/s'), target: TARGETS.singleVsRaw }),
       peerFigure({ id: 'edge.batch.vsPeer', part: 'batch', label: 'Batches of 100: edge / Node peer', subject: rps('edge', b.edge), reference: rps('Node peer', b.peer), target: TARGETS.batchVsPeer }),
       peerFigure({ id: 'edge.batch.vsProducerPerf', part: 'batch', label: 'Batches of 100: edge / ProducerPerformance', subject: rps('edge', b.edge), reference: rps('ProducerPerformance', b.producerPerf, 'records/s'), target: TARGETS.batchVsProducerPerf }),
+      peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
+    );
+  }
+  if (m.edge && m.kafka) {
+    // Issue 5's point, literally: bench:kafka sends bare 200-byte records (no key, headers or compression).
+    const b = m.edge.batch;
+    out.push(
+      peerFigure({ id: 'edge.batch.vsKafka', part: 'batch', label: 'Batches of 100: edge / bench:kafka', subject: rps('edge', b.edge), reference: rps('bench:kafka', m.kafka.bun, 'msgs/s'), target: TARGETS.batchVsKafkaClient }),
+      peerFigure({ id: 'kafka.edgeRecords.vsKafka', part: 'kafka', label: "Kafka client alone: edge's records / bench:kafka's records", subject: rps('shared/kafka, edge records', b.client), reference: rps('bench:kafka', m.kafka.bun, 'msgs/s'), note: 'no target: the most edge / bench:kafka could reach if the edge did no work of its own' }),
     );
   }
   if (m.workers) {

@@ -91,7 +91,7 @@ async function commit(): Promise<Report['commit']> {
 // Part outputs (the fields the report reads).
 interface EdgeOut {
   single: { edge?: number; peer?: number; raw?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
   rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
   counts: CountCheck[];
   noLoss: boolean;
