@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { createAdmin } from '../shared/kafka/index.ts';
+import { deleteKeys } from '../shared/stores/redis-scan.ts';
 
 /**
  * Running the platform's own processes (edge, workers, query) beside everything else on the shared servers, for the
@@ -70,13 +71,7 @@ export async function removeIsolated(id: string): Promise<void> {
   const sql = postgres(conn.databaseUrl, { max: 1, onnotice: () => {} });
   await sql.unsafe(`drop schema if exists "${id}" cascade`).catch(() => {});
   await sql.end();
-  // SCAN rather than KEYS: a bench run leaves hundreds of thousands of keys, and KEYS blocks Redis while it walks them.
   const redis = new Redis(conn.redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(redis, `${id}:*`);
   await redis.quit();
 }

@@ -17,6 +17,7 @@ import { createPostgresSink, postgresSinkConfig } from '../workers/sinks/postgre
 import { createRedisSink } from '../workers/sinks/redis/index.ts';
 import type { Sink } from '../workers/sinks/types.ts';
 import type { QueryConfig } from './config.ts';
+import { deleteKeys } from '../shared/stores/redis-scan.ts';
 
 export const connections = loadConfig(connectionsConfig);
 
@@ -96,12 +97,7 @@ export function createRun(): Run {
     await sql.unsafe(`drop schema if exists ${pgSchema} cascade`);
     await sql.end();
     const redis = new Redis(connections.redisUrl);
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeys(redis, `${redisPrefix}*`);
     redis.disconnect();
     if (topicCreated) {
       const admin = createAdmin({ brokers: connections.kafkaBrokers });

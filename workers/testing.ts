@@ -12,6 +12,7 @@ import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig
 import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.ts';
 import { createRedisSink, keys, readLiveStats } from './sinks/redis/index.ts';
 import type { Sink } from './sinks/types.ts';
+import { listKeys } from '../shared/stores/redis-scan.ts';
 
 export const connections = loadConfig(connectionsConfig);
 
@@ -103,16 +104,7 @@ export function storeReaders({ redisUrl = connections.redisUrl }: { redisUrl?: s
   }
 
   /** Keys under the run's Redis prefix matching `pattern` (after the prefix). */
-  async function redisKeys(run: Run, pattern: string): Promise<string[]> {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${run.redisPrefix}${pattern}`, 'COUNT', 5000);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
-    return found;
-  }
+  const redisKeys = (run: Run, pattern: string): Promise<string[]> => listKeys(redis, `${run.redisPrefix}${pattern}`);
 
   const redisStats = (run: Run) => readLiveStats(redis, run.redisPrefix);
   const seenCount = async (run: Run) => (await redisKeys(run, 'seen:*')).length;

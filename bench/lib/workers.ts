@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { encodeEvent, stampEvent, uuidv7, type StampedEvent } from '../../shared/contracts/index.ts';
 import { createAdmin, createProducer } from '../../shared/kafka/index.ts';
 import { sampleRss } from './proc.ts';
+import { deleteKeys } from '../../shared/stores/redis-scan.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 
@@ -117,12 +118,7 @@ export function workerBench({ brokers = '127.0.0.1:9092', esUrl = 'http://127.0.
       for (const { index } of indices) await fetch(`${esUrl}/${index}`, { method: 'DELETE' });
       await fetch(`${esUrl}/_index_template/${es}-template`, { method: 'DELETE' }).catch(() => {});
       await sql.unsafe(`drop schema if exists ${prefix} cascade`).catch(() => {});
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, `${prefix}:*`);
     } finally {
       await sql.end();
       await redis.quit();

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { windowKeys, type WindowResult } from '../../shared/stores/windows.ts';
 import { isoText } from './plan.ts';
+import { deleteKeys } from '../../shared/stores/redis-scan.ts';
 
 const text = (v: number | null) => (v === null ? '' : String(v));
 
@@ -55,13 +56,7 @@ export function createWindowMirror({ redis, prefix, liveTtlSeconds = 2 * 86_400 
 
   /** Deletes a pipeline's live windows (replay --rebuild); SCAN, so it does not block Redis. */
   async function wipe(pipelineId: string): Promise<number> {
-    let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}win:${pipelineId}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) removed += await redis.del(...found);
-    } while (cursor !== '0');
+    const removed = await deleteKeys(redis, `${prefix}win:${pipelineId}:*`);
     await redis.del(k.index(pipelineId));
     return removed;
   }

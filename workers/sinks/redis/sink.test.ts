@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Sink } from '../types.ts';
 import { createRedisSink, epochMinute, epochSecond, keys, readLatest, readLiveStats, readRecent, type RedisSinkOptions } from './index.ts';
+import { listKeys } from '../../../shared/stores/redis-scan.ts';
 
 // Runs against the real, shared Redis: every test writes under its own prefix and deletes it afterwards.
 const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -22,16 +23,7 @@ function sinkAt(prefix: string, options: RedisSinkOptions = {}): Sink {
   return sink;
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return found.sort();
-}
+const keysUnder = (prefix: string): Promise<string[]> => listKeys(redis, `${prefix}*`);
 
 /** Every key under the prefix with its value, to compare the store before and after a write. */
 async function snapshot(prefix: string): Promise<Record<string, unknown>> {
