@@ -1,5 +1,6 @@
 import { dlopen, type Library } from 'bun:ffi';
 import { LibraryNotFoundError, resolveLibrdkafka } from './library.ts';
+import { tuneMalloc } from './malloc.ts';
 
 /**
  * The whole librdkafka surface this module uses, plus its constants. Types are strings ("ptr", "buffer"): numeric
@@ -130,6 +131,7 @@ export function loadRdkafka(libraryPath?: string): Rdkafka {
   const path = resolveLibrdkafka(libraryPath);
   const cached = loaded.get(path);
   if (cached) return cached;
+  tuneMalloc();
   let lib: Rdkafka;
   try {
     lib = dlopen(path, SYMBOLS).symbols;
