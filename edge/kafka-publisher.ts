@@ -15,6 +15,16 @@ export interface KafkaPublisherOptions {
   maxEventBytes?: number;
 }
 
+type ProducerOptions = Pick<KafkaPublisherOptions, 'deliveryTimeoutMs' | 'queueMaxMessages' | 'lingerMs' | 'compression' | 'maxEventBytes'>;
+
+const PRODUCER_OPTION_DEFAULTS = {
+  deliveryTimeoutMs: 15_000,
+  queueMaxMessages: 100_000,
+  lingerMs: 5,
+  compression: 'lz4',
+  maxEventBytes: 1_048_576,
+} satisfies Required<ProducerOptions>;
+
 /** What stamping adds to an event at most (id, key, type, source, timestamps, headers), with a wide margin. */
 const STAMP_OVERHEAD_BYTES = 64 * 1024;
 
@@ -22,21 +32,16 @@ const STAMP_OVERHEAD_BYTES = 64 * 1024;
  * librdkafka settings of the edge's producer, over shared/kafka's durable defaults (acks=all, idempotent). bench:edge
  * builds its bare-client yardstick from the same settings.
  */
-export function edgeProducerConfig({
-  deliveryTimeoutMs = 15_000,
-  queueMaxMessages = 100_000,
-  lingerMs = 5,
-  compression = 'lz4',
-  maxEventBytes = 1_048_576,
-}: Pick<KafkaPublisherOptions, 'deliveryTimeoutMs' | 'queueMaxMessages' | 'lingerMs' | 'compression' | 'maxEventBytes'>): KafkaConfig {
+export function edgeProducerConfig(options: ProducerOptions): KafkaConfig {
+  const d = PRODUCER_OPTION_DEFAULTS;
   return {
-    'message.timeout.ms': deliveryTimeoutMs,
-    'queue.buffering.max.messages': queueMaxMessages,
-    'linger.ms': lingerMs,
-    'compression.type': compression,
+    'message.timeout.ms': options.deliveryTimeoutMs ?? d.deliveryTimeoutMs,
+    'queue.buffering.max.messages': options.queueMaxMessages ?? d.queueMaxMessages,
+    'linger.ms': options.lingerMs ?? d.lingerMs,
+    'compression.type': options.compression ?? d.compression,
     // librdkafka refuses messages over message.max.bytes (default 1,000,000) on the spot, which would turn an event
     // the edge accepted (up to maxEventBytes, 1 MiB) into a delivery failure.
-    'message.max.bytes': maxEventBytes + STAMP_OVERHEAD_BYTES,
+    'message.max.bytes': (options.maxEventBytes ?? d.maxEventBytes) + STAMP_OVERHEAD_BYTES,
   };
 }
 
@@ -44,17 +49,9 @@ export function edgeProducerConfig({
  * The edge's producer side: one librdkafka producer per process (acks=all, idempotent), plus a metadata probe so
  * that "broker reachable" is known before a request waits a whole delivery timeout to find out.
  */
-export async function createKafkaPublisher({
-  brokers,
-  topic,
-  deliveryTimeoutMs = 15_000,
-  queueMaxMessages = 100_000,
-  lingerMs = 5,
-  compression = 'lz4',
-  probeIntervalMs = 2_000,
-  maxEventBytes = 1_048_576,
-}: KafkaPublisherOptions): Promise<Publisher> {
-  const producer: Producer = createProducer({ brokers, config: edgeProducerConfig({ deliveryTimeoutMs, queueMaxMessages, lingerMs, compression, maxEventBytes }) });
+export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2_000, ...producerOptions }: KafkaPublisherOptions): Promise<Publisher> {
+  const producer: Producer = createProducer({ brokers, config: edgeProducerConfig(producerOptions) });
+  const queueMaxMessages = producerOptions.queueMaxMessages ?? PRODUCER_OPTION_DEFAULTS.queueMaxMessages;
   producer.on('error', () => {}); // surfaced through lastError()/ready(); an unhandled 'error' must not crash the edge
   let reachable = false;
   let closed = false;

@@ -57,13 +57,12 @@ const topics = { edge: `bench-edge-${id}`, peer: `bench-peer-${id}`, java: `benc
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
-const event = benchEvent;
-const single = JSON.stringify(event(1));
-const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => event(i)) });
+const single = JSON.stringify(benchEvent(1));
+const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => benchEvent(i)) });
 // ProducerPerformance sends the records the edge would write: the same events, stamped.
 const payloadDir = mkdtempSync(join(tmpdir(), 'event-lens-edge-'));
 const payloadFile = join(payloadDir, 'records.txt');
-const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(event(i), { now: Date.now(), newId: uuidv7 }))));
+const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(benchEvent(i), { now: Date.now(), newId: uuidv7 }))));
 writeFileSync(payloadFile, stamped.join('\n'));
 const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
 log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, single events in ${rounds} round${rounds > 1 ? 's' : ''}`);
