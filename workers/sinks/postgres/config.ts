@@ -16,6 +16,11 @@ export const postgresSinkConfig = defineConfig('workers.postgres', 'SINK_PG', {
     90,
     'Events dated more than this many days from today (either way) get no daily partition of their own and land in the DEFAULT partition, so bogus client timestamps cannot create a table for every day they name.',
   ),
+  maxChunkBytes: setting(
+    positiveInt,
+    16 * 1024 * 1024,
+    "Most event data one INSERT carries, counted as the length of the events' data JSON text (characters; at most 3 bytes each in UTF-8). A larger batch is written in several INSERTs, each with at least one event, so no single bound value nears Postgres's 1 GB field limit and the worker holds one chunk of text at a time.",
+  ),
   migrate: setting(v.boolean(), true, 'Run pending migrations before the first write (they are idempotent and serialised by an advisory lock).'),
 });
 

@@ -174,6 +174,34 @@ describe('the postgres sink', () => {
     expect(stored.map((row) => row.event_id)).toEqual(['evt-1', 'evt-3', 'evt-5']);
   });
 
+  test('a batch whose data exceeds the chunk limit is stored whole, in several transactions of whole events', async () => {
+    const blob = (n: number) => `${n}`.padEnd(512 * 1024, '.');
+    const batch = Array.from({ length: 40 }, (_, n) => event(n, { data: { blob: blob(n) } }));
+    expect(await sinkFor({ settings: { maxChunkBytes: 4 * 1024 * 1024 } }).write(batch)).toEqual(allOk(40));
+    const rows = await admin<Array<{ event_id: string; intact: boolean; tx: string }>>`
+      select event_id, data->>'blob' = rpad(split_part(event_id, '-', 2), ${512 * 1024}, '.') as intact, xmin::text as tx
+      from ${table('events')}`;
+    expect(rows.map((r) => r.event_id).sort()).toEqual(batch.map((e) => e.id).sort());
+    expect(rows.every((r) => r.intact)).toBe(true);
+    // Seven 512 KiB values fit in 4 MiB with their JSON around them, eight do not: 40 events make six chunks.
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(6);
+  });
+
+  test('a batch within the chunk limit is written by one statement', async () => {
+    expect(await sinkFor().write(Array.from({ length: 20 }, (_, n) => event(n)))).toEqual(allOk(20));
+    const rows = await admin<Array<{ tx: string }>>`select distinct xmin::text as tx from ${table('events')}`;
+    expect(rows.length).toBe(1);
+  });
+
+  test('a bad event in a later chunk is dead-lettered alone and outcomes keep input order', async () => {
+    const batch = Array.from({ length: 6 }, (_, n) => event(n, { data: { pad: 'x'.repeat(100) } }));
+    batch[4] = event(4, { data: { note: 'nul \u0000 here' } });
+    const outcomes = await sinkFor({ settings: { maxChunkBytes: 250 } }).write(batch);
+    expect(outcomes).toMatchObject([{ type: 'ok' }, { type: 'ok' }, { type: 'ok' }, { type: 'ok' }, { type: 'dlq', reason: 'invalid_value' }, { type: 'ok' }]);
+    const stored = await admin<Array<{ event_id: string }>>`select event_id from ${table('events')} order by event_id`;
+    expect(stored.map((row) => row.event_id)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-5']);
+  });
+
   test('with an unreachable server every event is retried and nothing throws', async () => {
     const sink = sinkFor({ target: 'postgres://postgres@127.0.0.1:1/test' });
     const outcomes = await sink.write([event(1), reading(2, { value: 1 }), event(3)]);

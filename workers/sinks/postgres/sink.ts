@@ -2,6 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
 import { dlq, ok, type Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
+import { chunksByLength, type Chunk } from './chunks.ts';
 import type { PostgresSinkConfig } from './config.ts';
 import { createPartitions, dayOf, daysAhead, existingPartitionDays, inWindow, migrate } from './migrations.ts';
 import { outcomeOfError } from './retry.ts';
@@ -40,12 +41,16 @@ export interface PostgresSinkParts {
   readonly now: () => number;
 }
 
+const dataText = (row: Row): string => JSON.stringify(row.event.data);
+
 /**
  * Writes each batch as one transaction of two INSERT … SELECT FROM unnest(arrays) statements. unnest rather than a
  * multi-row VALUES list because its text does not depend on the batch size: postgres.js prepares every distinct
  * statement per connection, a VALUES list would prepare one per batch length, and it would also hit Postgres's 65535
  * bind-parameter limit at ~9000 events, while the events statement always binds seven parameters (six arrays, one
- * JSON text).
+ * JSON text). A batch whose data adds up to more than `maxChunkBytes` is written as several such writes, one per
+ * chunk: 1,000 events of 1 MiB in one JSON parameter would exceed Postgres's 1 GB limit on a field, and the worker
+ * would hold all that text at once.
  */
 export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
   const { schema } = config;
@@ -77,7 +82,7 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
     for (const day of await createPartitions(sql, schema, missing)) settledDays.add(day);
   }
 
-  async function insert(rows: readonly Row[]): Promise<void> {
+  async function insert({ items: rows, texts }: Chunk<Row>): Promise<void> {
     const sensors = rows.flatMap(({ event, sensor }) => (sensor ? [{ event, ...sensor }] : []));
     const column = <R>(list: readonly R[], pick: (row: R) => string | number | null) => sql.array(list.map(pick));
     // One statement is atomic on its own; the transaction (two more round trips) only when sensor rows go with it.
@@ -96,7 +101,7 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
           ${column(rows, (r) => r.event.source ?? null)}::text[], ${column(rows, (r) => r.event.key)}::text[],
           ${column(rows, (r) => r.event.timestamp)}::timestamptz[], ${column(rows, (r) => r.event.receivedAt)}::timestamptz[]
         ) with ordinality as u(id, type, source, key, at, received_at, n)
-        join jsonb_array_elements(${`[${rows.map((r) => JSON.stringify(r.event.data)).join(',')}]`}::text::jsonb) with ordinality as d(data, n) using (n)
+        join jsonb_array_elements(${`[${texts.join(',')}]`}::text::jsonb) with ordinality as d(data, n) using (n)
         on conflict do nothing`;
       if (sensors.length === 0) return;
       await tx`
@@ -112,22 +117,38 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
   }
 
   /** One bad row fails the whole statement; writing the rows one at a time finds it and lets the others through. */
-  async function insertOneByOne(rows: readonly Row[], outcomes: Outcome[]): Promise<void> {
+  async function insertOneByOne({ items: rows, texts }: Chunk<Row>, outcomes: Outcome[]): Promise<Outcome | undefined> {
     let down: Outcome | undefined;
-    for (const row of rows) {
+    for (const [i, row] of rows.entries()) {
       if (down) {
         // The server went away mid-way: don't spend a connect timeout on each remaining row.
         outcomes[row.index] = down;
         continue;
       }
       try {
-        await insert([row]);
+        await insert({ items: [row], texts: [texts[i] ?? 'null'] });
       } catch (error) {
         const outcome = outcomeOfError(error);
         outcomes[row.index] = outcome;
         if (outcome.type === 'retry') down = outcome;
       }
     }
+    return down;
+  }
+
+  /** Returns the retry outcome that stopped it, if the server went away: the chunks after it are not tried. */
+  async function insertChunk(chunk: Chunk<Row>, outcomes: Outcome[]): Promise<Outcome | undefined> {
+    try {
+      await insert(chunk);
+      return undefined;
+    } catch (error) {
+      const outcome = outcomeOfError(error);
+      if (outcome.type === 'retry') {
+        for (const row of chunk.items) outcomes[row.index] = outcome;
+        return outcome;
+      }
+    }
+    return insertOneByOne(chunk, outcomes);
   }
 
   async function write(batch: readonly StampedEvent[]): Promise<Outcome[]> {
@@ -142,8 +163,6 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
     try {
       await prepare();
       await ensurePartitions(rows);
-      await insert(rows);
-      return outcomes;
     } catch (error) {
       const outcome = outcomeOfError(error);
       if (outcome.type === 'retry') {
@@ -151,7 +170,15 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
         return outcomes;
       }
     }
-    await insertOneByOne(rows, outcomes);
+    let written = 0;
+    for (const chunk of chunksByLength(rows, config.maxChunkBytes, dataText)) {
+      const down = await insertChunk(chunk, outcomes);
+      written += chunk.items.length;
+      if (!down) continue;
+      // The server went away: the chunks not yet tried wait for the retry (writes are idempotent, so the ones done stay).
+      for (const row of rows.slice(written)) outcomes[row.index] = down;
+      break;
+    }
     return outcomes;
   }
 
