@@ -1,10 +1,13 @@
 import { MAX_LENGTH, NAME_CHARS, TYPE_CHARS } from './fields.ts';
-import { isJsonObject } from './json.ts';
+import { isJsonObject, stringProblem } from './json.ts';
 import type { EventEnvelope } from './envelope.ts';
 import type { StampedEvent } from './stamped.ts';
 import { toIsoTimestamp } from './timestamp.ts';
 
 const isBounded = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max;
+// For the free-text fields (source, key); id and type are held to NAME_CHARS / TYPE_CHARS, which already exclude
+// everything stringProblem refuses.
+const isStorable = (value: unknown, max: number): value is string => isBounded(value, max) && stringProblem(value) === undefined;
 // toIsoTimestamp's output is the canonical form, so a string it returns unchanged is canonical. It remembers its last
 // two inputs, and a batch repeats a few timestamps thousands of times.
 const isCanonicalTime = (value: unknown): value is string => typeof value === 'string' && toIsoTimestamp(value) === value;
@@ -41,9 +44,9 @@ export function canonicalStamped(json: unknown): StampedEvent | undefined {
     NAME_CHARS.test(e.id) &&
     isBounded(e.type, MAX_LENGTH.type) &&
     TYPE_CHARS.test(e.type) &&
-    (e.source === undefined ? fields === 6 : fields === 7 && isBounded(e.source, MAX_LENGTH.source)) &&
+    (e.source === undefined ? fields === 6 : fields === 7 && isStorable(e.source, MAX_LENGTH.source)) &&
     isCanonicalTime(e.timestamp) &&
-    isBounded(e.key, MAX_LENGTH.key) &&
+    isStorable(e.key, MAX_LENGTH.key) &&
     isCanonicalTime(e.receivedAt) &&
     isJsonObject(e.data);
   return ok ? (json as StampedEvent) : undefined;
@@ -63,9 +66,9 @@ export function canonicalEnvelope(json: unknown): EventEnvelope | undefined {
     (e.id === undefined || (isBounded(e.id, MAX_LENGTH.id) && NAME_CHARS.test(e.id))) &&
     isBounded(e.type, MAX_LENGTH.type) &&
     TYPE_CHARS.test(e.type) &&
-    (e.source === undefined || isBounded(e.source, MAX_LENGTH.source)) &&
+    (e.source === undefined || isStorable(e.source, MAX_LENGTH.source)) &&
     (e.timestamp === undefined || isCanonicalTime(e.timestamp)) &&
-    (e.key === undefined || isBounded(e.key, MAX_LENGTH.key)) &&
+    (e.key === undefined || isStorable(e.key, MAX_LENGTH.key)) &&
     isJsonObject(e.data);
   return ok ? (json as EventEnvelope) : undefined;
 }

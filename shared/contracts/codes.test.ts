@@ -45,6 +45,21 @@ const cases: Array<[string, IssueCode, string, () => { readonly ok: boolean }]> 
   ['sends a 257-character key', 'too_long', 'key', event({ type: 't', key: 'k'.repeat(257) })],
   ['sends a 129-character source', 'too_long', 'source', as('api_event', { event_type: 't', source: 's'.repeat(129) })],
   ['nests data too deeply', 'too_deep', `data${'.a'.repeat(MAX_DEPTH)}`, event({ type: 't', data: nested(MAX_DEPTH + 1) })],
+  ['puts U+0000 in a data string', 'invalid_string', 'data.note', event({ type: 't', data: { note: 'a\u0000b' } })],
+  ['puts a lone surrogate deep in data', 'invalid_string', 'data.items.1.name', event({ type: 't', data: { items: [{ name: 'ok' }, { name: '\ud800' }] } })],
+  ['puts U+0000 in the source', 'invalid_string', 'source', event({ type: 't', source: 'web\u0000' })],
+  ['puts a lone low surrogate in the key', 'invalid_string', 'key', event({ type: 't', key: '\udc00user' })],
+  ['puts U+0000 in an order region', 'invalid_string', 'region', as('order', { ...order, region: 'eu\u0000' })],
+  ['puts a lone surrogate in a user_id', 'invalid_string', 'user_id', as('user_event', { user_id: 'u\ud83d', event_name: 'e' })],
+  ['uses an empty data key', 'invalid_field_name', 'data.', event({ type: 't', data: { '': 1 } })],
+  ['uses a whitespace-only data key', 'invalid_field_name', 'data.a. ', event({ type: 't', data: { a: { ' ': 1 } } })],
+  ['uses a data key of only dots', 'invalid_field_name', 'data...', event({ type: 't', data: { '..': 1 } })],
+  ['uses a data key that starts with a dot', 'invalid_field_name', 'data..a', event({ type: 't', data: { '.a': 1 } })],
+  ['uses a data key that ends with a dot', 'invalid_field_name', 'data.list.0.a.', event({ type: 't', data: { list: [{ 'a.': 1 }] } })],
+  ['uses a data key holding two dots in a row', 'invalid_field_name', 'data.a..b', event({ type: 't', data: { 'a..b': 1 } })],
+  ['uses a data key holding U+0000', 'invalid_field_name', 'data.a\u0000', event({ type: 't', data: { 'a\u0000': 1 } })],
+  ['uses a data key holding a lone surrogate', 'invalid_field_name', 'data.\ud800', event({ type: 't', data: { '\ud800': 1 } })],
+  ['uses an empty key in a sensor reading', 'invalid_field_name', '', as('sensor', { sensor_id: 's', value: 1, '': 2 })],
   ['sends an unparseable timestamp', 'invalid_timestamp', 'timestamp', event({ type: 't', timestamp: 'last tuesday' })],
   ['sends an impossible sensor time', 'invalid_timestamp', 'timestamp', as('sensor', { sensor_id: 's', value: 1, timestamp: '2024-02-30' })],
 ];
@@ -62,6 +77,11 @@ describe('bad input is reported with a stable code and the path of the offending
   test('messages name the field so a human can act on them without the code', () => {
     const result = parseEvent('event', { type: 't', data: { amount: Number.NaN } });
     expect(result.ok ? '' : result.message).toBe('data.amount: must be a finite number');
+  });
+
+  test('strings and keys every store keeps are accepted: emoji, right-to-left text, inner dots and spaces, escaped-looking text', () => {
+    const data = { note: '😀 \u202eשלום', 'a.b': 1, ' padded ': 2, 'x\u200by': 3, text: '\\u0000', '😀': ['\ud83d\ude00'] };
+    expect(parseEvent('event', { type: 't', source: 'wéb 😀', key: 'κλειδί', data })).toMatchObject({ ok: true, event: { data } });
   });
 
   test('data nested exactly to the limit is accepted', () => {

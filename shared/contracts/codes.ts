@@ -14,6 +14,8 @@ export const ISSUE_CODES = [
   'too_long',
   'too_deep',
   'invalid_timestamp',
+  'invalid_string',
+  'invalid_field_name',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isPlainObject } from './json.ts';
+import { isPlainObject, stringProblem } from './json.ts';
 
 // Safe in Kafka headers, Elasticsearch ids and URLs without escaping.
 export const NAME_CHARS = /^[A-Za-z0-9._:-]+$/;
@@ -8,7 +8,15 @@ const NAME_CHARS_MESSAGE = 'may only contain letters, digits and . _ : -';
 /** Length caps (in UTF-16 units, as valibot's maxLength counts) shared with the stamped fast path (canonical.ts). */
 export const MAX_LENGTH = { id: 128, type: 128, source: 128, key: 256 } as const;
 
-const boundedString = (max: number) => v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`));
+/** Refuses what a store would refuse or alter (see stringProblem), with the code `invalid_string`. */
+const storableString = v.rawCheck<string>(({ dataset, addIssue }) => {
+  if (!dataset.typed) return;
+  const problem = stringProblem(dataset.value);
+  if (problem) addIssue({ expected: 'invalid_string', message: problem });
+});
+
+const boundedString = (max: number) =>
+  v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`), storableString);
 
 export const eventId = v.pipe(
   boundedString(MAX_LENGTH.id),

@@ -7,8 +7,46 @@ export type JsonObject = { [key: string]: JsonValue };
 /**
  * How many objects/arrays may nest, counting the outermost. The walk below is recursive, and a request body can nest
  * far deeper than the call stack (JSON.parse copes with a million levels), so the cap keeps validation from throwing.
+ * The search node refuses objects nested deeper than its `index.mapping.depth.limit` (20 by default, counting the
+ * document itself: `data` plus 18 more levels passed and 19 failed on Elasticsearch 8.19), so the index template
+ * raises that limit to MAX_DEPTH + 1 (workers/sinks/elasticsearch/template.ts) rather than breaking clients that
+ * nest 20-32 levels today.
  */
 export const MAX_DEPTH = 32;
+
+/**
+ * Characters no store keeps as sent: Postgres refuses U+0000 in jsonb and text ("unsupported Unicode escape
+ * sequence"), and a lone surrogate is not UTF-8 at all (Postgres' jsonb and Redis' cjson refuse its escape; a text
+ * column gets U+FFFD instead). A string matching this is then checked precisely, since surrogate pairs (emoji) match
+ * too; strings that do not match, nearly all of them, cost one regex test.
+ */
+const SUSPECT_CHARS = /[\u0000\ud800-\udfff]/;
+
+/** Why `text` cannot be stored as it is, or undefined when it can. */
+export function stringProblem(text: string): string | undefined {
+  if (!SUSPECT_CHARS.test(text)) return undefined;
+  if (text.includes('\u0000')) return 'must not contain the character U+0000';
+  return text.isWellFormed() ? undefined : 'must not contain a lone UTF-16 surrogate';
+}
+
+/**
+ * Object keys the search node refuses, found against Elasticsearch 8.19: the empty key, keys that are only
+ * whitespace, only dots, start or end with a dot or hold `..` (a dotted key is a path, and each part must name
+ * something). Java's whitespace (String.isBlank) includes U+001C-U+001F, which JavaScript's \s does not; JavaScript's
+ * \s includes U+00A0 and U+FEFF, which Java's does not, so those few keys are refused though the node would take them.
+ */
+const EMPTY_PART = /(?:^|\.)[\s\u001c-\u001f]*(?:\.|$)/;
+const SUSPECT_KEY = new RegExp(`${EMPTY_PART.source}|${SUSPECT_CHARS.source}`);
+
+/** Why `key` cannot be a field name in every store, or undefined when it can (one regex test for ordinary keys). */
+export function fieldNameProblem(key: string): string | undefined {
+  if (!SUSPECT_KEY.test(key)) return undefined;
+  if (EMPTY_PART.test(key)) {
+    if (key.includes('.')) return 'must not be a field name that is only dots, starts or ends with a dot, or has an empty or blank part between dots';
+    return key === '' ? 'must not be an empty field name' : 'must not be a field name of only whitespace';
+  }
+  return stringProblem(key);
+}
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (typeof value !== 'object' || value === null) return false;
@@ -30,7 +68,10 @@ interface Problem {
  */
 function findProblem(value: unknown, depth: number): Problem | undefined {
   switch (typeof value) {
-    case 'string':
+    case 'string': {
+      const problem = stringProblem(value);
+      return problem ? { path: [], code: 'invalid_string', message: problem, input: value } : undefined;
+    }
     case 'boolean':
       return undefined;
     case 'number':
@@ -53,6 +94,8 @@ function findProblem(value: unknown, depth: number): Problem | undefined {
     // A property set to undefined means "absent" to JS callers and JSON.stringify drops it; in an array it would
     // silently become null, so there it is refused.
     if (item === undefined) continue;
+    const badName = fieldNameProblem(key);
+    if (badName) return within({ path: [], code: 'invalid_field_name', message: badName, input: key }, key);
     const problem = findProblem(item, depth + 1);
     if (problem) return within(problem, key);
   }
