@@ -14,6 +14,11 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   redisPrefix: setting(keyPrefix, 'el:', 'Key prefix the Redis sink writes under (SINK_REDIS_KEY_PREFIX).'),
   dlqTopic: setting(v.pipe(v.string(), v.minLength(1)), 'events.dlq', 'Kafka topic the workers write dead letters to; read from the beginning into memory.'),
   dlqBuffer: setting(positiveInt, 10_000, 'Most recent dead letters kept in memory for the deadLetters query; older ones are dropped.'),
+  dlqRingMaxBytes: setting(
+    positiveInt,
+    32 * 1024 * 1024,
+    'Most memory the dead letters kept for the deadLetters query may take, estimated from their sizes (payload text, parsed event, message); the oldest go first when this or QUERY_DLQ_BUFFER is reached. A record larger than a sixteenth of it keeps only the first part of its payload, no parsed event, and reads truncated: true.',
+  ),
   dlqEnabled: setting(v.boolean(), true, 'Read the dead-letter topic; off, deadLetters answers STORE_UNAVAILABLE (store kafka).'),
   maxDepth: setting(positiveInt, 8, 'Deepest selection nesting a query may have; deeper ones are rejected with QUERY_TOO_DEEP (400).'),
   maxCost: setting(

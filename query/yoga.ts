@@ -46,7 +46,7 @@ export interface Gateway {
 function startDlq(config: QueryConfig, brokers: string, log: (...args: unknown[]) => void): DeadLetterReader | undefined {
   if (!config.dlqEnabled) return undefined;
   try {
-    return createDeadLetterReader({ brokers, topic: config.dlqTopic, capacity: config.dlqBuffer });
+    return createDeadLetterReader({ brokers, topic: config.dlqTopic, capacity: config.dlqBuffer, maxBytes: config.dlqRingMaxBytes });
   } catch (error) {
     // No librdkafka, or a bad broker list: the rest of the API is still worth serving; deadLetters says kafka is down.
     log('query: dead-letter reader did not start', error);

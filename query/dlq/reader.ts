@@ -20,10 +20,12 @@ export interface DeadLetter {
   readonly eventId: string | null;
   readonly eventType: string | null;
   readonly key: string | null;
-  /** The original bytes as text (U+FFFD for bytes that are not UTF-8), cut at PAYLOAD_LIMIT. */
+  /** The original bytes as text (U+FFFD for bytes that are not UTF-8), cut at PAYLOAD_LIMIT or the entry bound. */
   readonly payload: string | null;
-  /** The original event when its bytes were a JSON object. */
+  /** The original event when its bytes were a JSON object no larger than the entry bound. */
   readonly event: Record<string, unknown> | null;
+  /** The record was not kept whole: payload is only its first part, and event is null if it was over the entry bound. */
+  readonly truncated: boolean;
 }
 
 export interface DeadLetterFilter {
@@ -55,12 +57,22 @@ export interface DeadLetterReaderOptions {
   readonly brokers: string;
   readonly topic: string;
   readonly capacity: number;
+  /** Most bytes the held records may weigh (see weightOf); a record over a sixteenth of it is kept cut (entryBoundOf). */
+  readonly maxBytes?: number;
   /** A fresh group per process by default: nothing is committed, so every gateway reads the topic from the start. */
   readonly groupId?: string;
   readonly consumerConfig?: ConsumerOptions['config'];
 }
 
 const PAYLOAD_LIMIT = 65_536;
+/**
+ * One record may weigh at most this share of the ring, so a huge record costs the ring a sixteenth of its memory
+ * instead of evicting everything else; at the default 32 MiB that is 2 MiB, above the edge's 1 MiB event limit.
+ */
+const ENTRY_SHARE = 16;
+/** What an entry's object, its small fields and the ring's slot cost beyond the text lengths counted below. */
+const ENTRY_OVERHEAD = 512;
+export const DEFAULT_RING_MAX_BYTES = 32 * 1024 * 1024;
 const text = new TextDecoder();
 
 const decode = (bytes: Uint8Array | null): string | null => (bytes ? text.decode(bytes) : null);
@@ -78,10 +90,20 @@ function parseEvent(payload: string | null): Record<string, unknown> | null {
 
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-export function toDeadLetter(m: ConsumedMessage, seq: number): DeadLetter {
+/** The most one record may weigh in a ring of `maxBytes`. */
+export const entryBoundOf = (maxBytes: number): number => Math.max(1, Math.floor(maxBytes / ENTRY_SHARE));
+
+/**
+ * A record as the ring keeps it. The parsed event is kept only when the record's bytes are within `entryBytes` (a
+ * parsed object costs more than its JSON, and the whole of it would be held); the id, type and key are read from it
+ * either way, so filters still find the record.
+ */
+export function toDeadLetter(m: ConsumedMessage, seq: number, entryBytes = entryBoundOf(DEFAULT_RING_MAX_BYTES)): DeadLetter {
   const h = readDeadLetterHeaders(m);
   const whole = decode(m.value);
-  const event = parseEvent(whole);
+  const parsed = parseEvent(whole);
+  const event = parsed && (m.value?.byteLength ?? 0) <= entryBytes ? parsed : null;
+  const payload = whole === null ? null : whole.slice(0, Math.min(PAYLOAD_LIMIT, entryBytes));
   return {
     seq,
     partition: m.partition,
@@ -94,12 +116,22 @@ export function toDeadLetter(m: ConsumedMessage, seq: number): DeadLetter {
     originTopic: h.topic ?? null,
     originPartition: numberOr(h.partition),
     originOffset: h.offset ?? null,
-    eventId: h.event_id ?? str(event?.['id']),
-    eventType: str(event?.['type']),
-    key: decode(m.key) ?? str(event?.['key']),
-    payload: whole === null ? null : whole.slice(0, PAYLOAD_LIMIT),
+    eventId: h.event_id ?? str(parsed?.['id']),
+    eventType: str(parsed?.['type']),
+    key: decode(m.key) ?? str(parsed?.['key']),
+    payload,
     event,
+    truncated: (payload?.length ?? 0) < (whole?.length ?? 0) || (parsed !== null && event === null),
   };
+}
+
+/**
+ * What an entry counts against the ring's bytes: its texts' lengths (payload, message, key) and the record's bytes
+ * again for a kept parsed event, plus a fixed overhead. An estimate in proportion to what it holds, not a heap
+ * measurement; the point is that the total cannot grow with record sizes beyond the bound.
+ */
+export function weightOf(d: DeadLetter, recordBytes: number): number {
+  return ENTRY_OVERHEAD + (d.payload?.length ?? 0) + (d.message?.length ?? 0) + (d.key?.length ?? 0) + (d.event ? recordBytes : 0);
 }
 
 const matches = (d: DeadLetter, f: DeadLetterFilter): boolean =>
@@ -110,16 +142,19 @@ const matches = (d: DeadLetter, f: DeadLetterFilter): boolean =>
 
 /**
  * Consumes the dead-letter topic from the beginning into a bounded ring, in the background. Memory, not a store: the
- * topic is the record, this is a window over its newest `capacity` records for people looking at the dashboard.
+ * topic is the record, this is a window over its newest records (at most `capacity` of them, weighing at most
+ * `maxBytes`) for people looking at the dashboard.
  */
 export function createDeadLetterReader({
   brokers,
   topic,
   capacity,
+  maxBytes = DEFAULT_RING_MAX_BYTES,
   groupId = `event-lens-query-dlq-${crypto.randomUUID()}`,
   consumerConfig = {},
 }: DeadLetterReaderOptions): DeadLetterReader {
-  const ring = new Ring<DeadLetter>(capacity);
+  const ring = new Ring<DeadLetter>({ capacity, maxBytes });
+  const entryBytes = entryBoundOf(maxBytes);
   let consumed = 0;
   let lastError: string | undefined;
   let closed = false;
@@ -138,7 +173,10 @@ export function createDeadLetterReader({
     while (!closed) {
       try {
         const batch = await consumer.poll(1_000, 500);
-        for (const m of batch) ring.push(toDeadLetter(m, ring.size + ring.dropped));
+        for (const m of batch) {
+          const letter = toDeadLetter(m, ring.nextSeq, entryBytes);
+          ring.push(letter, weightOf(letter, m.value?.byteLength ?? 0));
+        }
         consumed += batch.length;
         if (batch.length > 0) lastError = undefined;
       } catch (error) {

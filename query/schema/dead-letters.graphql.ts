@@ -23,10 +23,12 @@ export const deadLettersSDL = /* GraphQL */ `
     eventType: String
     key: String
     origin: KafkaPosition!
-    "The original bytes as text (cut at 64 KiB)."
+    "The original bytes as text (cut at 64 KiB, or at a sixteenth of QUERY_DLQ_RING_MAX_BYTES if that is less)."
     payload: String
-    "The original event, when its bytes were a JSON object."
+    "The original event, when its bytes were a JSON object no larger than a sixteenth of QUERY_DLQ_RING_MAX_BYTES."
     event: JSON
+    "True when the record is not held whole: payload is only its first part, and event is null if the record was too large to keep."
+    truncated: Boolean!
   }
 
   input DeadLetterFilter {
@@ -47,9 +49,9 @@ export const deadLettersSDL = /* GraphQL */ `
     pageInfo: PageInfo!
     "Matching records among those held in memory."
     totalCount: Int!
-    "Records held in memory (the newest QUERY_DLQ_BUFFER of the topic)."
+    "Records held in memory (the newest of the topic, within QUERY_DLQ_BUFFER records and QUERY_DLQ_RING_MAX_BYTES)."
     buffered: Int!
-    "Older records dropped to keep within the buffer."
+    "Older records dropped to keep within those bounds."
     dropped: Long!
   }
 
