@@ -8,8 +8,25 @@ const indexName = v.pipe(
   v.regex(/^[a-z0-9][a-z0-9_.-]{0,199}$/, 'expected lowercase letters, digits, _ . - (not starting with _ . -)'),
 );
 
+// Capped at ten years either way: the window is what bounds how many daily indices client timestamps can create.
+const windowDays = v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(0), v.maxValue(3660));
+
 export const elasticsearchConfig = defineConfig('workers.elasticsearch', 'SINK_ES', {
-  indexPrefix: setting(indexName, 'events', 'Daily indices are named `<prefix>-YYYY.MM.DD` by the event timestamp (UTC).'),
+  indexPrefix: setting(
+    indexName,
+    'events',
+    'Daily indices are named `<prefix>-YYYY.MM.DD` by the event timestamp (UTC); events dated outside the daily window go to `<prefix>-other`.',
+  ),
+  dailyIndexDaysBack: setting(
+    windowDays,
+    30,
+    'Events dated up to this many days before the day the edge received them get a daily index; older ones go to the one `<prefix>-other` index (still behind the alias, timestamp unchanged), so client timestamps cannot create an index per day they name.',
+  ),
+  dailyIndexDaysAhead: setting(
+    windowDays,
+    1,
+    'Events dated up to this many days after the day the edge received them get a daily index; later ones go to `<prefix>-other`.',
+  ),
   alias: setting(indexName, 'events', 'Alias over every `<prefix>-*` index, set by the index template; query through it.'),
   numberOfShards: setting(positiveInt, 1, 'Primary shards per daily index (index template setting).'),
   numberOfReplicas: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 0, 'Replicas per daily index (index template setting).'),

@@ -6,13 +6,13 @@ import type { StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
 import { elasticsearchConfig, type ElasticsearchConfig } from './config.ts';
-import { decideRequestFailure } from './retry.ts';
+import { decideRequestFailure, type SalvageReason } from './retry.ts';
 import { writeBulk } from './sink.ts';
 import { ensureTemplate } from './template.ts';
 
 export { elasticsearchConfig, type ElasticsearchConfig } from './config.ts';
-export { DLQ_REASONS, REASONS, RETRY_REASONS, decideBulk, decideItem, decideRequestFailure, type Reason } from './retry.ts';
-export { ensureTemplate, eventMappings, indexNameFor, indexTemplateFor, templateNameOf } from './template.ts';
+export { DLQ_REASONS, REASONS, RETRY_REASONS, SALVAGE_REASONS, decideBulk, decideItem, decideRequestFailure, type Reason, type SalvageReason } from './retry.ts';
+export { ensureTemplate, eventMappings, indexNameFor, indexTemplateFor, otherIndexOf, templateNameOf } from './template.ts';
 
 export interface ElasticsearchClientOptions {
   readonly node: string;
@@ -38,6 +38,8 @@ export interface ElasticsearchSinkOptions {
   readonly client?: Client;
   /** ready() answers within this, so a hung node reads as not ready instead of stalling /readyz. */
   readonly readyTimeoutMs?: number;
+  /** Told how many events were stored with their data unindexed after the mapping refused it, per reason. */
+  readonly onSalvaged?: (reason: SalvageReason, count: number) => void;
 }
 
 export function createElasticsearchSink({
@@ -45,6 +47,7 @@ export function createElasticsearchSink({
   config = loadConfig(elasticsearchConfig),
   client: given,
   readyTimeoutMs = 2_000,
+  onSalvaged,
 }: ElasticsearchSinkOptions = {}): Sink {
   const client = given ?? createElasticsearchClient({ node, requestTimeoutMs: config.requestTimeoutMs });
   // Installed before the first write: a daily index auto-created without the template would get guessed mappings
@@ -66,7 +69,7 @@ export function createElasticsearchSink({
     if (events.length === 0) return [];
     const failed = await prepareTemplate();
     if (failed) return events.map(() => failed);
-    return writeBulk({ client, config }, events);
+    return writeBulk({ client, config, ...(onSalvaged && { onSalvaged }) }, events);
   }
 
   async function ready(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { errors } from '@elastic/elasticsearch';
-import { DLQ_REASONS, REASONS, RETRY_REASONS, decideBulk, decideItem, decideRequestFailure, type BulkItem } from './retry.ts';
+import { DLQ_REASONS, REASONS, RETRY_REASONS, SALVAGE_REASONS, decideBulk, decideItem, decideRequestFailure, type BulkItem, type Decision } from './retry.ts';
 
 const item = (op: 'create' | 'index', status: number, type?: string): BulkItem => ({
   [op]: { _index: 'events-2024.01.01', _id: 'e1', status, ...(type && { error: { type, reason: `${type} happened` } }) },
@@ -21,21 +21,35 @@ const items: Array<[string, string, BulkItem | undefined]> = [
   ['500 node_disconnected_exception', 'retry elasticsearch_server_error', item('create', 500, 'node_disconnected_exception')],
   ['cluster_block_exception (flood-stage read-only)', 'retry elasticsearch_index_blocked', item('create', 403, 'cluster_block_exception')],
   ['index_not_found_exception (auto-create off)', 'retry elasticsearch_index_blocked', item('create', 404, 'index_not_found_exception')],
-  ['mapper_parsing_exception', 'dlq mapping_conflict', item('create', 400, 'mapper_parsing_exception')],
-  ['document_parsing_exception', 'dlq mapping_conflict', item('create', 400, 'document_parsing_exception')],
-  ['strict_dynamic_mapping_exception', 'dlq mapping_conflict', item('create', 400, 'strict_dynamic_mapping_exception')],
-  ['illegal_argument_exception', 'dlq invalid_document', item('create', 400, 'illegal_argument_exception')],
+  ['mapper_parsing_exception', 'salvage mapping_conflict', item('create', 400, 'mapper_parsing_exception')],
+  ['document_parsing_exception', 'salvage mapping_conflict', item('create', 400, 'document_parsing_exception')],
+  ['strict_dynamic_mapping_exception', 'salvage mapping_conflict', item('create', 400, 'strict_dynamic_mapping_exception')],
+  ['illegal_argument_exception (e.g. [1, "a"] in a new field)', 'salvage invalid_document', item('create', 400, 'illegal_argument_exception')],
   ['an unknown 400', 'dlq elasticsearch_rejected', item('create', 400, 'something_new_exception')],
   ['no item at all for the event', 'retry elasticsearch_server_error', undefined],
 ];
 
+const label = (d: Decision) => ('reason' in d ? `${d.type} ${d.reason}` : d.type);
+
 describe('each bulk item decides its own event', () => {
   test.each(items)('%s → %s', (_, expected, input) => {
-    const outcome = decideItem(input);
-    expect('reason' in outcome ? `${outcome.type} ${outcome.reason}` : outcome.type).toBe(expected);
+    expect(label(decideItem(input))).toBe(expected);
   });
 
-  test('dlq outcomes carry the error type and reason so the dead letter explains itself', () => {
+  // The salvaged copy carries its data unindexed, so a second refusal is not about data: nothing is left to try.
+  const salvagedItems: Array<[string, string, BulkItem]> = [
+    ['document_parsing_exception', 'dlq mapping_conflict', item('create', 400, 'document_parsing_exception')],
+    ['strict_dynamic_mapping_exception', 'dlq mapping_conflict', item('create', 400, 'strict_dynamic_mapping_exception')],
+    ['illegal_argument_exception', 'dlq invalid_document', item('create', 400, 'illegal_argument_exception')],
+    ['created', 'ok', created],
+    ['409 on create (stored by an earlier delivery)', 'ok', item('create', 409, 'version_conflict_engine_exception')],
+    ['429 too many requests', 'retry elasticsearch_throttled', item('create', 429)],
+  ];
+  test.each(salvagedItems)('for the salvaged copy of an event, %s → %s', (_, expected, input) => {
+    expect(label(decideItem(input, { salvaged: true }))).toBe(expected);
+  });
+
+  test('dead letters carry the error type and reason so the dead letter explains itself', () => {
     const input: BulkItem = {
       create: {
         _index: 'events-2024.01.01',
@@ -43,7 +57,7 @@ describe('each bulk item decides its own event', () => {
         error: { type: 'document_parsing_exception', reason: 'failed to parse field [data.amount]', caused_by: { type: 'illegal_argument_exception', reason: 'Cannot parse object as number' } },
       },
     };
-    expect(decideItem(input)).toEqual({
+    expect(decideItem(input, { salvaged: true })).toEqual({
       type: 'dlq',
       reason: 'mapping_conflict',
       message: 'document_parsing_exception: failed to parse field [data.amount] (illegal_argument_exception: Cannot parse object as number)',
@@ -75,7 +89,7 @@ describe('a whole-request failure retries every event in it', () => {
 });
 
 describe('a partial bulk response', () => {
-  test('only the failed items are salvaged: retried or dead-lettered, the rest ok, in input order', () => {
+  test('only the failed items are retried, dead-lettered or salvaged, the rest ok, in input order', () => {
     const outcomes = decideBulk(
       {
         items: [
@@ -91,7 +105,7 @@ describe('a partial bulk response', () => {
     expect(outcomes.map((o) => ('reason' in o ? `${o.type}:${o.reason}` : o.type))).toEqual([
       'ok',
       'retry:elasticsearch_throttled',
-      'dlq:mapping_conflict',
+      'salvage:mapping_conflict',
       'ok',
       'ok',
     ]);
@@ -104,6 +118,8 @@ describe('a partial bulk response', () => {
 
 test('every reason is snake_case and comes from the exported list', () => {
   expect(REASONS).toEqual([...RETRY_REASONS, ...DLQ_REASONS]);
+  // A salvaged copy refused again is dead-lettered under its salvage reason, so each must be a dead-letter reason too.
+  expect(DLQ_REASONS).toEqual(expect.arrayContaining([...SALVAGE_REASONS]));
   for (const reason of REASONS) expect(reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
   const produced = [...items.map(([, expected]) => expected.split(' ')[1]), ...failures.map(([, reason]) => reason)].filter(Boolean);
   expect(REASONS).toEqual(expect.arrayContaining(produced));

@@ -22,6 +22,22 @@ export const DLQ_REASONS = [
 ] as const;
 export const REASONS = [...RETRY_REASONS, ...DLQ_REASONS] as const;
 export type Reason = (typeof REASONS)[number];
+/**
+ * salvage: the node refused the event's data, not the event; it is written again (same index, same `_id`, `create`)
+ * with its data kept in _source but unindexed (template.ts data_unindexed), so it is stored in every store as the
+ * contract promised. A second refusal is dead-lettered under the same reason.
+ */
+export const SALVAGE_REASONS = ['mapping_conflict', 'invalid_document'] as const;
+export type SalvageReason = (typeof SALVAGE_REASONS)[number];
+
+export type Salvage = { readonly type: 'salvage'; readonly reason: SalvageReason; readonly message: string };
+/** An outcome, or (for a first attempt only) the instruction to write the event again with its data unindexed. */
+export type Decision = Outcome | Salvage;
+
+export interface AttemptKind {
+  /** True when the item was the salvaged copy of its event: nothing is left to try, so refusals are dead letters. */
+  readonly salvaged?: boolean;
+}
 
 /** One entry of a bulk response's `items`: keyed by the operation that produced it. */
 export type BulkItem = Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>;
@@ -50,7 +66,7 @@ function byStatus(status: number, message: string): Outcome | undefined {
  * The per-event decision: what one bulk item's result means for its event. Error types are checked before the
  * status because the same status (400) covers both "this document is wrong" and "the index is blocked".
  */
-export function decideItem(item: BulkItem | undefined): Outcome {
+export function decideItem(item: BulkItem | undefined, { salvaged = false }: AttemptKind = {}): Decision {
   const [op, result] = Object.entries(item ?? {})[0] ?? [];
   if (!result) return retry('elasticsearch_server_error', 'the bulk response had no item for this event');
   const { status, error } = result;
@@ -61,10 +77,12 @@ export function decideItem(item: BulkItem | undefined): Outcome {
   const message = describe(error);
   if (THROTTLE_ERRORS.has(type)) return retry('elasticsearch_throttled', message);
   if (BLOCK_ERRORS.has(type)) return retry('elasticsearch_index_blocked', message);
-  if (MAPPING_ERRORS.has(type)) return dlq('mapping_conflict', message);
+  if (MAPPING_ERRORS.has(type)) return salvaged ? dlq('mapping_conflict', message) : { type: 'salvage', reason: 'mapping_conflict', message };
   const statusOutcome = byStatus(status, message);
   if (statusOutcome) return statusOutcome;
-  if (type === 'illegal_argument_exception') return dlq('invalid_document', message);
+  // Also how the node refuses a document that conflicts with itself, e.g. `[1, "a"]` in a new field ("mapper
+  // [data.x] cannot be changed from type [long] to [text]"); if the cause was not in data, the salvaged copy fails too.
+  if (type === 'illegal_argument_exception') return salvaged ? dlq('invalid_document', message) : { type: 'salvage', reason: 'invalid_document', message };
   return dlq('elasticsearch_rejected', message);
 }
 
@@ -91,8 +109,8 @@ export function decideRequestFailure(error: unknown): Outcome {
   return retry('elasticsearch_unavailable', message);
 }
 
-/** One outcome per sent event, in order: per item when the request got an answer, the same retry for all otherwise. */
-export function decideBulk(attempt: BulkAttempt, count: number): Outcome[] {
+/** One decision per sent event, in order: per item when the request got an answer, the same retry for all otherwise. */
+export function decideBulk(attempt: BulkAttempt, count: number, kind: AttemptKind = {}): Decision[] {
   if ('error' in attempt) return Array.from({ length: count }, () => decideRequestFailure(attempt.error));
-  return Array.from({ length: count }, (_, i) => decideItem(attempt.items[i]));
+  return Array.from({ length: count }, (_, i) => decideItem(attempt.items[i], kind));
 }

@@ -2,31 +2,33 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import type { estypes } from '@elastic/elasticsearch';
 import { loadConfig } from '../../../shared/config/index.ts';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
-import { keepEventText, type StampedEvent } from '../../../shared/contracts/index.ts';
+import { MAX_DEPTH, keepEventText, type StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Outcome } from '../../outcomes.ts';
-import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, templateNameOf } from './index.ts';
+import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, otherIndexOf, templateNameOf, type SalvageReason } from './index.ts';
 
 // Every run gets its own prefix, alias and template so runs never see each other's documents or mappings.
 const run = `test_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}_events`;
 const node = loadConfig(connectionsConfig).elasticsearchUrl;
 const config = loadConfig(elasticsearchConfig, {}, { indexPrefix: run, alias: run });
 const client = createElasticsearchClient({ node, requestTimeoutMs: 30_000 });
-const sink = createElasticsearchSink({ node, config });
+const salvaged: Array<[SalvageReason, number]> = [];
+const sink = createElasticsearchSink({ node, config, onSalvaged: (reason, n) => salvaged.push([reason, n]) });
 
-const event = (id: string, data: StampedEvent['data'] = {}, timestamp = '2024-03-01T12:00:00.000Z'): StampedEvent => ({
+/** An event received a second after its own timestamp unless `receivedAt` says otherwise. */
+const event = (id: string, data: StampedEvent['data'] = {}, timestamp = '2024-03-01T12:00:00.000Z', receivedAt?: string): StampedEvent => ({
   id,
   type: 'order.created',
   source: 'checkout',
   timestamp,
   key: `key-${id}`,
-  receivedAt: '2024-03-01T12:00:01.000Z',
+  receivedAt: receivedAt ?? new Date(Date.parse(timestamp) + 1_000).toISOString(),
   data,
 });
 const summary = (outcomes: Outcome[]) => outcomes.map((o) => ('reason' in o ? `${o.type}:${o.reason}` : o.type));
 
 async function search(ids: string[]): Promise<estypes.SearchHit<StampedEvent>[]> {
   await client.indices.refresh({ index: run });
-  const result = await client.search<StampedEvent>({ index: run, query: { ids: { values: ids } }, size: 100 });
+  const result = await client.search<StampedEvent>({ index: run, query: { ids: { values: ids } }, size: ids.length });
   return result.hits.hits;
 }
 
@@ -76,12 +78,47 @@ describe('the Elasticsearch sink against a real node', () => {
     expect(doc._version).toBe(1);
   });
 
-  test('a document whose field type conflicts with the mapping comes back as dlq with a mapper reason while the rest of the batch is indexed', async () => {
+  test('an event whose data conflicts with the mapping is stored with its data unindexed, findable by id and envelope fields', async () => {
+    salvaged.length = 0;
     expect(summary(await sink.write([event('c-1', { amount: 5 })]))).toEqual(['ok']);
-    const outcomes = await sink.write([event('c-2', { amount: 6 }), event('c-3', { amount: { value: 7 } }), event('c-4')]);
-    expect(summary(outcomes)).toEqual(['ok', 'dlq:mapping_conflict', 'ok']);
-    expect(outcomes[1]).toMatchObject({ message: expect.stringContaining('data.amount') });
-    expect((await search(['c-1', 'c-2', 'c-3', 'c-4'])).map((h) => h._id).sort()).toEqual(['c-1', 'c-2', 'c-4']);
+    const conflicting = event('c-3', { amount: { value: 7 }, note: 'kept' });
+    expect(summary(await sink.write([event('c-2', { amount: 6 }), conflicting, event('c-4')]))).toEqual(['ok', 'ok', 'ok']);
+    expect(salvaged).toEqual([['mapping_conflict', 1]]);
+    const hit = (await search(['c-3']))[0];
+    const { data, ...envelope } = conflicting;
+    expect(hit?._source).toEqual({ ...envelope, data: {}, data_unindexed: data } as never);
+    await client.indices.refresh({ index: run });
+    const byKey = await client.search({ index: run, query: { term: { key: 'key-c-3' } } });
+    expect(byKey.hits.hits.map((h) => h._id)).toEqual(['c-3']);
+    // Written again (a re-delivery): still one document, still version 1.
+    expect(summary(await sink.write([conflicting]))).toEqual(['ok']);
+    expect((await client.get({ index: hit!._index, id: 'c-3' }))._version).toBe(1);
+  });
+
+  test('data that conflicts with itself (a new field holding [1, "a"]) is stored with its data unindexed', async () => {
+    salvaged.length = 0;
+    expect(summary(await sink.write([event('m-1', { mixed: [1, 'a'] })]))).toEqual(['ok']);
+    expect(salvaged).toEqual([['invalid_document', 1]]);
+    expect((await search(['m-1']))[0]?._source).toMatchObject({ data: {}, data_unindexed: { mixed: [1, 'a'] } });
+  });
+
+  test('values that do not fit their field are kept in the document: text or a huge integer in a number field, arrays mixing 1 and 1.5', async () => {
+    salvaged.length = 0;
+    expect(summary(await sink.write([event('v-1', { qty: 1 })]))).toEqual(['ok']);
+    const odd = [event('v-2', { qty: 'many' }), event('v-3', { qty: 1e19, big: 2 ** 64 }), event('v-4', { sizes: [1, 1.5] })];
+    expect(summary(await sink.write(odd))).toEqual(['ok', 'ok', 'ok']);
+    expect(salvaged).toEqual([]);
+    const hits = await search(['v-2', 'v-3', 'v-4']);
+    expect(hits.map((h) => h._source).sort((a, b) => a!.id.localeCompare(b!.id))).toEqual(odd);
+  });
+
+  test('data nested as deep as the contract allows is indexed with its data', async () => {
+    const nested = (levels: number): StampedEvent['data'] => (levels === 1 ? { leaf: 1 } : { a: nested(levels - 1) });
+    salvaged.length = 0;
+    const deep = event('n-1', nested(MAX_DEPTH));
+    expect(summary(await sink.write([deep]))).toEqual(['ok']);
+    expect(salvaged).toEqual([]);
+    expect((await search(['n-1']))[0]?._source).toEqual(deep);
   });
 
   test('daily indices by event day (UTC) exist behind the alias', async () => {
@@ -93,7 +130,7 @@ describe('the Elasticsearch sink against a real node', () => {
     expect(hit?._index).toBe(`${run}-2024.04.02`);
   });
 
-  test('the template maps type/source/key as keyword, timestamp as date and data strings as text with a keyword subfield', async () => {
+  test('the template maps type/source/key as keyword, timestamp as date, data strings as text with a keyword subfield and data numbers as double', async () => {
     expect(summary(await sink.write([event('e-1', { city: 'Lisbon', count: 3, price: 9.99 }, '2024-05-01T00:00:00.000Z')]))).toEqual(['ok']);
     const index = `${run}-2024.05.01`;
     const properties = (await client.indices.getMapping({ index }))[index]?.mappings.properties ?? {};
@@ -107,11 +144,32 @@ describe('the Elasticsearch sink against a real node', () => {
       data: {
         properties: {
           city: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-          count: { type: 'long' },
+          count: { type: 'double' },
           price: { type: 'double' },
         },
       },
     });
+  });
+
+  test('events dated across a thousand years create no index per day: those outside the window share one index behind the alias', async () => {
+    const receivedAt = '2024-06-15T10:00:00.000Z';
+    const years = Array.from({ length: 200 }, (_, i) => event(`y-${i}`, { i }, `${String(1000 + i * 5).padStart(4, '0')}-0${1 + (i % 9)}-1${i % 10}T08:00:00.000Z`, receivedAt));
+    const near = [event('y-back', {}, '2024-05-16T00:00:00.000Z', receivedAt), event('y-ahead', {}, '2024-06-16T23:59:59.999Z', receivedAt)];
+    const beyond = [event('y-too-old', {}, '2024-05-15T23:59:59.999Z', receivedAt), event('y-too-new', {}, '2024-06-17T00:00:00.000Z', receivedAt)];
+    const all = [...years, ...near, ...beyond];
+    expect(summary(await sink.write(all)).filter((o) => o !== 'ok')).toEqual([]);
+    const hits = await search(all.map((e) => e.id));
+    expect(hits.length).toBe(all.length);
+    const indexOf = new Map(hits.map((h) => [h._id, h._index]));
+    expect([...new Set(years.map((e) => indexOf.get(e.id)))]).toEqual([otherIndexOf(run)]);
+    expect(near.map((e) => indexOf.get(e.id))).toEqual([`${run}-2024.05.16`, `${run}-2024.06.16`]);
+    expect(beyond.map((e) => indexOf.get(e.id))).toEqual([otherIndexOf(run), otherIndexOf(run)]);
+    // Timestamps are kept as sent, so time filters still find these events.
+    expect(hits.find((h) => h._id === 'y-0')?._source?.timestamp).toBe(years[0]!.timestamp);
+    const { indices } = await client.indices.resolveIndex({ name: `${run}-*` });
+    const fromThisWrite = new Set(hits.map((h) => h._index));
+    expect(fromThisWrite.size).toBe(3);
+    expect(indices.map((i) => i.name)).toEqual(expect.arrayContaining([...fromThisWrite]));
   });
 
   test('events can still be filtered and sorted by their id field, which keeps doc values but no index of its own', async () => {
