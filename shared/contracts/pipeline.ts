@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { regexProblem } from '../pipelines/regex.ts';
 import { fromIssues, type ParseResult } from './codes.ts';
 
 /**
@@ -17,11 +18,24 @@ export type Condition =
   | { and: Condition[] }
   | { or: Condition[] };
 
-const leaf = v.strictObject({
-  field: fieldPath,
-  op: v.picklist(CONDITION_OPS),
-  value: v.optional(v.union([scalar, v.array(scalar)])),
-});
+// A regex is checked here, where the definition is written, so a pattern RE2 refuses (lookaround, backreferences)
+// is an error naming `steps.1.where.value` instead of a filter that silently matches nothing in the workers.
+const leaf = v.pipe(
+  v.strictObject({
+    field: fieldPath,
+    op: v.picklist(CONDITION_OPS),
+    value: v.optional(v.union([scalar, v.array(scalar)])),
+  }),
+  v.forward(
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed || dataset.value.op !== 'regex') return;
+      const pattern = dataset.value.value;
+      const problem = typeof pattern === 'string' ? regexProblem(pattern) : 'must be a pattern (a string)';
+      if (problem) addIssue({ message: problem, expected: 'invalid_value' });
+    }),
+    ['value'],
+  ),
+);
 const andSchema = v.strictObject({ and: v.pipe(v.array(v.lazy(() => conditionSchema)), v.minLength(1)) });
 const orSchema = v.strictObject({ or: v.pipe(v.array(v.lazy(() => conditionSchema)), v.minLength(1)) });
 // Picks the branch by its key instead of a union, so an error points into the branch meant (`where.and.1.op`)
@@ -43,11 +57,13 @@ const mapStep = v.strictObject({
   /** field → expression over other fields: `data.amount * 100`, `data.first + " " + data.last` (+ - * / and parentheses). */
   computed: v.optional(v.record(fieldPath, v.pipe(v.string(), v.maxLength(500)))),
 });
+const span = v.pipe(duration, v.check((d) => !/^0+(ms|s|m|h|d)$/.test(d), 'must be longer than 0'));
 const windowSpec = v.strictObject({
   kind: v.picklist(['tumbling', 'hopping']),
-  size: duration,
+  /** Upper bounds (size, size / hop, lateness) are settings: shared/pipelines/limits.ts. */
+  size: span,
   /** hopping windows only: how far each window starts after the previous one. */
-  hop: v.optional(duration),
+  hop: v.optional(span),
   /** How long after a window's end events are still counted into it; later ones are `late`. */
   allowedLateness: v.optional(duration, '0s'),
 });
@@ -85,7 +101,7 @@ export const pipelineDefinitionSchema = v.strictObject({
     /** Only events of these types enter the pipeline; omitted = all. */
     types: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   }),
-  /** Kafka topic the pipeline's output events are produced to (optional). */
+  /** Kafka topic the pipeline's output events are produced to (optional); must start with PIPELINES_SINK_TOPIC_PREFIX. */
   sinkTopic: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'))),
   steps: v.pipe(v.array(pipelineStepSchema), v.minLength(1), v.maxLength(50)),
 });

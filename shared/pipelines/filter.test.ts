@@ -51,4 +51,17 @@ describe('filter conditions', () => {
   test.each(cases)('%s', (_name, condition, expected) => {
     expect(matches(condition, event)).toBe(expected);
   });
+
+  // With RegExp this backtracks 2^n times and never answers; RE2 is linear in the text, so the test finishing is the
+  // point (a regression hangs until the test's timeout).
+  test('a regex that backtracks catastrophically in RegExp answers at once', () => {
+    const evil: Condition = { field: 'data.text', op: 'regex', value: '^(a+)+$' };
+    expect(matches(evil, { ...event, data: { text: `${'a'.repeat(20_000)}!` } })).toBe(false);
+    expect(matches(evil, { ...event, data: { text: 'a'.repeat(20_000) } })).toBe(true);
+  });
+
+  test('a regex finds its pattern anywhere in the text, as RegExp.test does', () => {
+    expect(matches({ field: 'data.currency', op: 'regex', value: 'U' }, event)).toBe(true);
+    expect(matches({ field: 'data.currency', op: 'regex', value: '^U' }, event)).toBe(false);
+  });
 });

@@ -1,16 +1,7 @@
 import type { Condition } from '../contracts/pipeline.ts';
 import type { JsonValue } from '../contracts/json.ts';
-import { memoize } from '../memo.ts';
 import { getPath, type PipelineEvent } from './paths.ts';
-
-/** Regexes compiled once per pattern; a pattern that does not compile matches nothing rather than failing the event. */
-const regexOf = memoize(function regexOf(pattern: string): RegExp | null {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    return null;
-  }
-}, 1000);
+import { regexFinds } from './regex.ts';
 
 /** Equality of JSON scalars (and, for completeness, of arrays/objects by their JSON text). */
 function same(a: JsonValue | undefined, b: unknown): boolean {
@@ -42,7 +33,8 @@ function leaf(field: string, op: string, expected: unknown, event: PipelineEvent
     case 'exists':
       return (actual !== undefined) === (expected !== false);
     case 'regex':
-      return typeof actual === 'string' && typeof expected === 'string' && (regexOf(expected)?.test(actual) ?? false);
+      // RE2, linear in the text (regex.ts); patterns it refuses never get past the contract.
+      return typeof actual === 'string' && typeof expected === 'string' && regexFinds(expected, actual);
   }
   const order = compare(actual, expected);
   if (order === undefined) return false;

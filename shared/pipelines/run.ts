@@ -1,5 +1,6 @@
 import type { StampedEvent } from '../contracts/index.ts';
 import type { AggregateStep, PipelineDefinition } from '../contracts/pipeline.ts';
+import type { Budget } from './budget.ts';
 import { createEnricher, type Enricher, type Lookup } from './enrich.ts';
 import { matches } from './filter.ts';
 import { applyMap } from './map.ts';
@@ -42,6 +43,8 @@ export interface RunOptions {
   readonly enricher?: Enricher;
   /** Off in the worker's hot path: traces copy nothing, but they do allocate an entry per step and event. */
   readonly trace?: boolean;
+  /** Charged per event and step (and per window an event falls in); throws to stop the run (budget.ts). */
+  readonly budget?: Budget;
 }
 
 export const toPipelineEvent = (event: StampedEvent): PipelineEvent => ({ ...event });
@@ -67,7 +70,7 @@ const describe = (windows: readonly TimeWindow[]) =>
  * event falls in: window state lives in the worker (workers/windows), so here the event passes through unchanged.
  */
 export async function runSteps(definition: PipelineDefinition, events: readonly StampedEvent[] | readonly PipelineEvent[], options: RunOptions): Promise<EventRun[]> {
-  const { lookup, now = Date.now, pipelineId = 'dry-run', trace = true } = options;
+  const { lookup, now = Date.now, pipelineId = 'dry-run', trace = true, budget } = options;
   const enricher = options.enricher ?? createEnricher({ lookup, now });
   const current: Array<PipelineEvent | null> = events.map((e) => ({ ...e }) as PipelineEvent);
   const traces: TraceEntry[][] = events.map(() => []);
@@ -81,6 +84,7 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
     if (alive.length === 0) break;
     if (step.type === 'enrich') {
       const results = await enricher.enrich(pipelineId, step, alive.map((i) => current[i]!));
+      budget?.(alive.length, index);
       alive.forEach((i, k) => {
         record(i, () => ({ step: index, type: step.type, before: current[i]!, after: results[k]!.event, note: results[k]!.note }));
         current[i] = results[k]!.event;
@@ -89,6 +93,7 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
     }
     const timing = step.type === 'aggregate' ? timingOf(step.window) : undefined;
     for (const i of alive) {
+      budget?.(1, index);
       const before = current[i]!;
       if (step.type === 'filter') {
         const kept = matches(step.where, before);
@@ -101,6 +106,7 @@ export async function runSteps(definition: PipelineDefinition, events: readonly 
       } else {
         const time = eventTimeOf(before);
         const windows = time === undefined ? [] : windowsFor(time, timing!);
+        budget?.(windows.length, index);
         aggregated[i]!.push({ step: index, spec: step, event: before, time, windows });
         record(i, () => ({ step: index, type: step.type, before, after: before, note: time === undefined ? 'no event time: not aggregated' : describe(windows) }));
       }
