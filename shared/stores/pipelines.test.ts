@@ -16,6 +16,7 @@ import {
   putLookupEntries,
   setPipelineState,
   slugOf,
+  TooManyRunning,
   updatePipeline,
 } from './pipelines.ts';
 
@@ -71,6 +72,17 @@ describe('pipeline store', () => {
     await setPipelineState(sql, schema, 'order-totals-eu', 'stopped');
     expect(await listRunningPipelines(sql, schema)).toEqual([]);
     expect(await setPipelineState(sql, schema, 'nope', 'running')).toBeNull();
+  });
+
+  test('with maxRunning, starting one more than that many is refused; restarting a running one is not', async () => {
+    for (const name of ['cap a', 'cap b']) await createPipeline(sql, schema, definition(name));
+    expect(await setPipelineState(sql, schema, 'cap-a', 'running', { maxRunning: 1 })).toMatchObject({ state: 'running' });
+    expect(await setPipelineState(sql, schema, 'cap-a', 'running', { maxRunning: 1 })).toMatchObject({ state: 'running' });
+    await expect(setPipelineState(sql, schema, 'cap-b', 'running', { maxRunning: 1 })).rejects.toBeInstanceOf(TooManyRunning);
+    expect(await getPipeline(sql, schema, 'cap-b')).toMatchObject({ state: 'stopped' });
+    await setPipelineState(sql, schema, 'cap-a', 'stopped');
+    expect(await setPipelineState(sql, schema, 'cap-b', 'running', { maxRunning: 1 })).toMatchObject({ state: 'running' });
+    await setPipelineState(sql, schema, 'cap-b', 'stopped');
   });
 
   test('a deleted pipeline is gone with its history', async () => {

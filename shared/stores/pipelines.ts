@@ -109,14 +109,36 @@ export async function deletePipeline(sql: Sql, schema: string, id: string): Prom
   return rows.length > 0;
 }
 
-export async function setPipelineState(sql: Sql, schema: string, id: string, state: PipelineState): Promise<StoredPipeline | null> {
-  const [row] = await sql.unsafe<PipelineRow[]>(
-    // updated_at moves only on a real change, so starting a running pipeline is a no-op.
-    `update ${checked(schema)}.pipelines set state = $2, updated_at = case when state = $2 then updated_at else now() end
-     where id = $1 returning ${COLUMNS}`,
-    [id, state],
-  );
-  return row ? fromRow(row) : null;
+/** Starting a pipeline while `max` are already running. */
+export class TooManyRunning extends Error {
+  override readonly name = 'TooManyRunning';
+  constructor(readonly max: number) {
+    super(`${max} pipelines are already running; stop one first`);
+  }
+}
+
+/**
+ * Sets the state. With `maxRunning`, starting a pipeline that is not running while that many are throws
+ * TooManyRunning; the count and the update run under one transaction-scoped advisory lock per schema, so two
+ * concurrent starts cannot both take the last place.
+ */
+export async function setPipelineState(sql: Sql, schema: string, id: string, state: PipelineState, { maxRunning }: { maxRunning?: number } = {}): Promise<StoredPipeline | null> {
+  const s = checked(schema);
+  return sql.begin(async (tx) => {
+    if (state === 'running' && maxRunning !== undefined) {
+      await tx.unsafe(`select pg_advisory_xact_lock(hashtext($1))`, [`${s}.pipelines.running`]);
+      const [row] = await tx.unsafe<Array<{ others: number }>>(`select count(*)::int as others from ${s}.pipelines where state = 'running' and id <> $1`, [id]);
+      const [self] = await tx.unsafe<Array<{ state: PipelineState }>>(`select state from ${s}.pipelines where id = $1`, [id]);
+      if (self && self.state !== 'running' && (row?.others ?? 0) >= maxRunning) throw new TooManyRunning(maxRunning);
+    }
+    const [updated] = await tx.unsafe<PipelineRow[]>(
+      // updated_at moves only on a real change, so starting a running pipeline is a no-op.
+      `update ${s}.pipelines set state = $2, updated_at = case when state = $2 then updated_at else now() end
+       where id = $1 returning ${COLUMNS}`,
+      [id, state],
+    );
+    return updated ? fromRow(updated) : null;
+  });
 }
 
 /** Newest first. */
