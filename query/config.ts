@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { defineConfig, port, positiveInt, setting, type ConfigOf } from '../shared/config/index.ts';
+import { pipelineLimitSettings } from '../shared/pipelines/limits.ts';
 
 // Same safe subsets the sinks accept (workers/sinks/*/config.ts): the gateway must read exactly what they write.
 const indexName = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_.-]{0,199}$/, 'expected lowercase letters, digits, _ . -'));
@@ -37,6 +38,8 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   pgMaxConnections: setting(positiveInt, 10, 'Postgres pool size.'),
   cacheTtlMs: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000, 'Aggregations (counts, histograms, top lists) and liveStats are shared between requests for this long, then served stale for at most one refresh, so a dashboard polled by many viewers costs the stores one read per interval; 0 turns it off. Event searches and lookups are never cached.'),
   dryRunMaxEvents: setting(positiveInt, 100, 'Most events one pipeline dry run takes (given, or the last N dead letters); more is refused with invalid_parameter / BAD_USER_INPUT.'),
+  // PIPELINES_* (not QUERY_*): the workers read the same variables and re-check every definition against them.
+  ...pipelineLimitSettings,
   minIntervalMs: setting(positiveInt, 250, 'Smallest intervalMs the liveStats subscription accepts; smaller values are raised to it.'),
 });
 

@@ -4,12 +4,15 @@
  * results into their own error shapes.
  */
 import type { Sql } from 'postgres';
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { loadConfig } from '../shared/config/index.ts';
 import type { JsonObject } from '../shared/contracts/json.ts';
 import { parseEvent } from '../shared/contracts/parse.ts';
 import type { PipelineDefinition } from '../shared/contracts/pipeline.ts';
 import { stampedSchema, stampEvent, type StampedEvent } from '../shared/contracts/stamped.ts';
 import { uuidv7 } from '../shared/contracts/uuid.ts';
-import { runSteps } from '../shared/pipelines/index.ts';
+import { createAdmin, KafkaError } from '../shared/kafka/index.ts';
+import { BudgetExceeded, checkPipeline, createBudget, runSteps, type PipelineCheck } from '../shared/pipelines/index.ts';
 import { lookupEntries, migratePipelines } from '../shared/stores/pipelines.ts';
 import { readWindows, type WindowResult } from '../shared/stores/windows.ts';
 import * as v from 'valibot';
@@ -38,6 +41,36 @@ export function withPipelines<T>(ctx: GatewayContext, run: (sql: Sql, schema: st
   return ctx.read('postgres', async () => {
     await ensureTables(sql, schema);
     return run(sql, schema);
+  });
+}
+
+/** The contract and the PIPELINES_* limits (shared/pipelines/limits.ts), as the workers will check them again. */
+export const checkDefinition = (ctx: GatewayContext, input: unknown): PipelineCheck => checkPipeline(input, ctx.config);
+
+const brokers = () => loadConfig(connectionsConfig).kafkaBrokers;
+
+/**
+ * Creates the definition's sinkTopic (nothing when it exists), with PIPELINES_SINK_TOPIC_PARTITIONS/_REPLICATION
+ * (0: the broker's defaults, as the auto-created `events` gets), so the workers never produce into a missing topic.
+ * Resolves the broker's reason when it refuses the topic; an unreachable broker is StoreUnavailable('kafka').
+ */
+export async function ensureSinkTopic(ctx: GatewayContext, definition: PipelineDefinition): Promise<string | undefined> {
+  const name = definition.sinkTopic;
+  if (name === undefined) return undefined;
+  const { pipelineSinkTopicPartitions: partitions, pipelineSinkTopicReplication: replication, storeTimeoutMs } = ctx.config;
+  return ctx.read('kafka', async () => {
+    const admin = createAdmin({ brokers: brokers(), timeoutMs: storeTimeoutMs, config: { log_level: '3' } });
+    try {
+      await admin.createTopics([{ name, partitions: partitions || -1, replicationFactor: replication || -1 }]);
+      return undefined;
+    } catch (error) {
+      // Broker codes are positive and answer for this topic (invalid name, replication, policy); local ones (< 0:
+      // timed out, transport) mean no broker answered.
+      if (error instanceof KafkaError && error.code > 0) return error.message;
+      throw error;
+    } finally {
+      await admin.close();
+    }
   });
 }
 
@@ -75,24 +108,36 @@ function toEvent(input: unknown, now: number): StampedEvent | InputProblem {
   return { code: envelope.code, path: envelope.path, message: envelope.message };
 }
 
+/** A dry run's answer: one item per input, or the budget it went past (nothing of it is returned then). */
+export type DryRunAnswer = { readonly ok: true; readonly items: DryRunItem[] } | { readonly ok: false; readonly exceeded: BudgetExceeded };
+
 /**
  * Runs the definition over the inputs with the same engine the workers use, reading lookups but writing nothing
- * (runSteps is pure; the lookup only selects). Inputs that are not events come back with `error` and no trace.
+ * (runSteps is pure; the lookup only selects). Inputs that are not events come back with `error` and no trace. The
+ * run is bounded (PIPELINES_DRY_RUN_MAX_ITEMS step results, PIPELINES_DRY_RUN_MAX_MS of work), because it runs on the
+ * gateway's one thread, between other clients' requests.
  */
-export async function dryRun(ctx: GatewayContext, definition: PipelineDefinition, inputs: readonly unknown[], now = Date.now()): Promise<DryRunItem[]> {
+export async function dryRun(ctx: GatewayContext, definition: PipelineDefinition, inputs: readonly unknown[], now = Date.now()): Promise<DryRunAnswer> {
   const converted = inputs.map((input) => toEvent(input, now));
   const events = converted.filter((e): e is StampedEvent => 'id' in e);
   const lookup = (table: string, keys: string[]): Promise<Map<string, JsonObject>> =>
     withPipelines(ctx, (sql, schema) => lookupEntries(sql, schema, table, keys));
-  const results = events.length > 0 ? await runSteps(definition, events, { lookup, now: () => now }) : [];
+  const budget = createBudget({ maxItems: ctx.config.pipelineDryRunMaxItems, maxMs: ctx.config.pipelineDryRunMaxMs });
+  let results: Awaited<ReturnType<typeof runSteps>> = [];
+  try {
+    if (events.length > 0) results = await runSteps(definition, events, { lookup, now: () => now, budget });
+  } catch (error) {
+    if (error instanceof BudgetExceeded) return { ok: false, exceeded: error };
+    throw error;
+  }
   let next = 0;
-  return inputs.map((input, i) => {
+  return { ok: true, items: inputs.map((input, i) => {
     const event = converted[i]!;
     if (!('id' in event)) return { input, event: null, output: null, dropped: false, trace: [], error: event };
     const result = results[next++]!;
     const trace = result.trace.map((t) => ({ step: t.step, type: t.type, before: t.before ?? null, after: t.after ?? null, note: t.note ?? null }));
     return { input, event, output: result.output, dropped: result.output === null, trace, error: null };
-  });
+  }) };
 }
 
 /** The newest `count` dead letters' original events, oldest first (the order they were first consumed in). */

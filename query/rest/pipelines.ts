@@ -1,9 +1,10 @@
 import { jsonObject, type JsonObject } from '../../shared/contracts/json.ts';
-import { parsePipeline, type PipelineDefinition } from '../../shared/contracts/pipeline.ts';
+import type { PipelineDefinition } from '../../shared/contracts/pipeline.ts';
+import type { BudgetExceeded } from '../../shared/pipelines/index.ts';
 import * as store from '../../shared/stores/pipelines.ts';
 import * as v from 'valibot';
 import type { GatewayContext } from '../context.ts';
-import { deadLetterInputs, dryRun, windowsOf, withPipelines, type DryRunItem, type WindowResult } from '../pipelines.ts';
+import { checkDefinition, deadLetterInputs, dryRun, ensureSinkTopic, windowsOf, withPipelines, type DryRunItem, type WindowResult } from '../pipelines.ts';
 import { iso, json, RestError, timeParam } from './http.ts';
 import type { Handler, Methods, RestCall } from './router.ts';
 
@@ -17,12 +18,28 @@ async function body(request: Request): Promise<unknown> {
   }
 }
 
-/** A definition, or 400 invalid_pipeline naming the step and field (`steps.2.window.size`). */
-function definitionOf(input: unknown): PipelineDefinition {
-  const parsed = parsePipeline(input);
-  if (!parsed.ok) throw new RestError(400, 'invalid_pipeline', parsed.message, { path: parsed.path, issue: parsed.code });
-  return parsed.event;
+/**
+ * A definition within the contract and the PIPELINES_* limits, or 400 invalid_pipeline naming the step and field
+ * (`steps.2.window.size`) and the setting that refused it (`limit`).
+ */
+function definitionOf(ctx: GatewayContext, input: unknown): PipelineDefinition {
+  const checked = checkDefinition(ctx, input);
+  if (!checked.ok) throw new RestError(400, 'invalid_pipeline', checked.message, { path: checked.path, issue: checked.code, ...(checked.limit && { limit: checked.limit }) });
+  return checked.definition;
 }
+
+/** A definition ready to store: checked, and its sinkTopic created (422 sink_topic_refused when the broker will not). */
+async function storable(ctx: GatewayContext, request: Request): Promise<PipelineDefinition> {
+  const definition = definitionOf(ctx, await body(request));
+  const refused = await ensureSinkTopic(ctx, definition);
+  if (refused !== undefined) throw new RestError(422, 'sink_topic_refused', `sinkTopic: the broker refused to create it (${refused})`, { path: 'sinkTopic' });
+  return definition;
+}
+
+const tooLarge = (e: BudgetExceeded) =>
+  new RestError(413, 'dry_run_too_large', `the dry run was stopped after ${e.message}; send fewer events`, {
+    limit: e.bound === 'items' ? 'PIPELINES_DRY_RUN_MAX_ITEMS' : 'PIPELINES_DRY_RUN_MAX_MS', max: e.max, step: e.step,
+  });
 
 const notFound = (id: string) => new RestError(404, 'not_found', `no pipeline ${JSON.stringify(id)}`, { id });
 
@@ -37,7 +54,7 @@ async function existing(ctx: GatewayContext, id: string): Promise<store.StoredPi
 }
 
 const create: Handler = async ({ ctx, request }) => {
-  const definition = definitionOf(await body(request));
+  const definition = await storable(ctx, request);
   return json(pipelineJson(await withPipelines(ctx, (sql, schema) => store.createPipeline(sql, schema, definition))), 201);
 };
 
@@ -53,7 +70,7 @@ const getOne: Handler = async ({ ctx, params: [id = ''] }) => {
 };
 
 const update: Handler = async ({ ctx, request, params: [id = ''] }) => {
-  const definition = definitionOf(await body(request));
+  const definition = await storable(ctx, request);
   const updated = await withPipelines(ctx, (sql, schema) => store.updatePipeline(sql, schema, id, definition));
   if (!updated) throw notFound(id);
   return json(pipelineJson(updated));
@@ -67,7 +84,11 @@ const remove: Handler = async ({ ctx, params: [id = ''] }) => {
 const setState =
   (state: store.PipelineState): Handler =>
   async ({ ctx, params: [id = ''] }) => {
-    const pipeline = await withPipelines(ctx, (sql, schema) => store.setPipelineState(sql, schema, id, state));
+    const maxRunning = ctx.config.pipelineMaxRunning;
+    const pipeline = await withPipelines(ctx, (sql, schema) => store.setPipelineState(sql, schema, id, state, { maxRunning })).catch((error: unknown) => {
+      if (error instanceof store.TooManyRunning) throw new RestError(409, 'too_many_pipelines', error.message, { limit: 'PIPELINES_MAX_RUNNING', max: error.max });
+      throw error;
+    });
     if (!pipeline) throw notFound(id);
     return json(pipelineJson(pipeline));
   };
@@ -89,9 +110,12 @@ const dryRunRoute: Handler = async ({ ctx, request, params: [id = ''] }) => {
   const requested = 'events' in parsed.output ? parsed.output.events.length : parsed.output.deadLetters;
   if (requested > max) throw new RestError(400, 'invalid_parameter', `a dry run takes at most ${max} events`, { parameter: 'events' in parsed.output ? 'events' : 'deadLetters' });
   const pipeline = await existing(ctx, id);
+  // Stored before a limit was lowered, it is what the workers now skip: say so rather than show what will not run.
+  const definition = definitionOf(ctx, pipeline.definition);
   const inputs = 'events' in parsed.output ? parsed.output.events : deadLetterInputs(ctx, parsed.output.deadLetters);
-  const items = await dryRun(ctx, pipeline.definition, inputs);
-  return json({ id, version: pipeline.version, results: items.map(itemJson), count: items.length, written: false });
+  const answer = await dryRun(ctx, definition, inputs);
+  if (!answer.ok) throw tooLarge(answer.exceeded);
+  return json({ id, version: pipeline.version, results: answer.items.map(itemJson), count: answer.items.length, written: false });
 };
 
 const windowJson = (w: WindowResult) => ({

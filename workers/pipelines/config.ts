@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { defineConfig, positiveInt, setting, type ConfigOf } from '../../shared/config/index.ts';
+import { pipelineLimitSettings } from '../../shared/pipelines/limits.ts';
 
 const schemaName = v.pipe(v.string(), v.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case Postgres schema name'));
 
@@ -19,6 +20,8 @@ export const pipelinesConfig = defineConfig('workers.pipelines', 'PIPELINES', {
   ),
   flushMaxItems: setting(positiveInt, 50_000, 'Window items buffered before a write is forced sooner than PIPELINES_FLUSH_MS (bounds worker memory).'),
   maxPipelineLabels: setting(positiveInt, 50, 'Distinct pipeline ids used as metric labels; further pipelines are counted under `other`.'),
+  // The same variables the gateway reads: a worker re-checks every definition it loads against them.
+  ...pipelineLimitSettings,
 });
 
 export type PipelinesConfig = ConfigOf<typeof pipelinesConfig>;

@@ -11,7 +11,7 @@ import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
 const run = newRun('pipelines');
 const stores = storeReaders();
 const logs: string[] = [];
-const sinkTopic = `workers_test_${run.id}.out`;
+const sinkTopic = `pipelines.workers_test_${run.id}`;
 const pipelineId = `orders-${run.id}`;
 let edge: EdgeFixture;
 let worker: Worker;

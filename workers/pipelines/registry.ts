@@ -1,5 +1,5 @@
-import { parsePipeline, type PipelineDefinition } from '../../shared/contracts/index.ts';
-import { checkMap } from '../../shared/pipelines/index.ts';
+import type { PipelineDefinition } from '../../shared/contracts/index.ts';
+import { checkPipeline, type PipelineLimits } from '../../shared/pipelines/index.ts';
 
 export interface StoredRunning {
   readonly id: string;
@@ -14,6 +14,8 @@ export interface ActivePipeline extends StoredRunning {
 
 export interface RegistryOptions {
   readonly load: () => Promise<readonly StoredRunning[]>;
+  /** The bounds each definition is re-checked against (the gateway's, from the same PIPELINES_* settings). */
+  readonly limits: PipelineLimits;
   readonly refreshMs?: number;
   readonly log?: (line: string) => void;
   /** Called with the revisions that stopped or changed, so their caches can go. */
@@ -22,10 +24,12 @@ export interface RegistryOptions {
 
 /**
  * The set of running pipelines, re-read every `refreshMs`. A definition is re-validated on load (it fills defaults
- * such as allowedLateness, and a row written around the API must not crash workers): an invalid one is skipped with
- * one log line per revision. While Postgres cannot be read, the last known set stays in force.
+ * such as allowedLateness, and a row written around the API, or one a lowered limit now refuses, must not run): an
+ * invalid one is skipped with one log line per revision. Past PIPELINES_MAX_RUNNING the extra ones (by id) are
+ * skipped too: the gateway refuses to start them, so only rows written around it get there. While Postgres cannot be
+ * read, the last known set stays in force.
  */
-export function createPipelineRegistry({ load, refreshMs = 2_000, log = console.log, onRemoved = () => {} }: RegistryOptions) {
+export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = console.log, onRemoved = () => {} }: RegistryOptions) {
   let active: readonly ActivePipeline[] = [];
   let loaded = false;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -35,19 +39,28 @@ export function createPipelineRegistry({ load, refreshMs = 2_000, log = console.
 
   function accept(row: StoredRunning): ActivePipeline[] {
     const revision = `${row.id}@${row.version}`;
-    const parsed = parsePipeline(row.definition);
-    const problems = parsed.ok ? parsed.event.steps.flatMap((s, i) => (s.type === 'map' ? checkMap(s).map((p) => `steps.${i}.${p}`) : [])) : [`${parsed.path}: ${parsed.message}`];
-    if (parsed.ok && problems.length === 0) return [{ ...row, definition: parsed.event, revision }];
-    if (!reported.has(revision)) log(`pipeline ${revision} skipped: invalid definition (${problems.join('; ')})`);
-    reported.add(revision);
+    const checked = checkPipeline(row.definition, limits);
+    if (checked.ok) return [{ ...row, definition: checked.definition, revision }];
+    skip(revision, `invalid definition (${checked.message})`);
     return [];
+  }
+
+  function skip(revision: string, why: string): void {
+    if (!reported.has(revision)) log(`pipeline ${revision} skipped: ${why}`);
+    reported.add(revision);
+  }
+
+  function capped(rows: ActivePipeline[]): ActivePipeline[] {
+    const max = limits.pipelineMaxRunning;
+    for (const row of rows.slice(max)) skip(row.revision, `more than ${max} pipelines are running (PIPELINES_MAX_RUNNING)`);
+    return rows.slice(0, max);
   }
 
   /** Re-reads now; resolves false (keeping the previous set) when the store cannot be read. */
   function refresh(): Promise<boolean> {
     inFlight ??= (async () => {
       try {
-        const next = (await load()).flatMap(accept);
+        const next = capped((await load()).flatMap(accept));
         const kept = new Set(next.map((p) => p.revision));
         const removed = active.filter((p) => !kept.has(p.revision)).map((p) => p.revision);
         const added = next.filter((p) => !active.some((a) => a.revision === p.revision)).map((p) => p.revision);
