@@ -6,7 +6,7 @@ import type { QueryConfig } from './config.ts';
 import type { DeadLetterReader } from './dlq/reader.ts';
 import { fromStore, isMissingTable, SearchItemError, storeError, StoreUnavailable, type StoreName } from './errors.ts';
 import type { QueryMetrics } from './metrics.ts';
-import { idsSearchBody } from './search.ts';
+import { eventOfHit, idsSearchBody } from './search.ts';
 import { redisConnected, type Stores } from './stores.ts';
 import { createTtlCache, type TtlCache } from './cache.ts';
 
@@ -102,7 +102,10 @@ export function createContext({ stores, config, metrics, dlq, cache = createTtlC
     let searchDown: StoreUnavailable | undefined;
     try {
       const response = await search.load(idsSearchBody(ids));
-      found = new Map(response.hits.hits.flatMap((hit) => (hit._source ? [[hit._source.id, hit._source]] : [])));
+      found = new Map(response.hits.hits.flatMap((hit) => {
+        const event = eventOfHit(hit);
+        return event ? [[event.id, event]] : [];
+      }));
     } catch (error) {
       if (!(error instanceof StoreUnavailable)) throw error;
       searchDown = error;

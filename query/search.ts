@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import type { JsonObject, StampedEvent } from '../shared/contracts/index.ts';
 import { badInput } from './errors.ts';
 
 /**
@@ -152,4 +153,19 @@ export function bucketsFrom(response: estypes.SearchResponse, name: string): Buc
 export function totalOf(response: estypes.SearchResponse): number {
   const total = response.hits.total;
   return typeof total === 'number' ? total : (total?.value ?? 0);
+}
+
+/** A stored document: the event, plus `data_unindexed` when the workers salvaged it (see eventOfHit). */
+export type StoredEvent = StampedEvent & { readonly data_unindexed?: JsonObject };
+
+/**
+ * The event a search hit holds, or undefined for a hit without _source. The workers store an event whose data the
+ * mapping refused with that data in `data_unindexed` and `data` empty (workers/sinks/elasticsearch/sink.ts); it is
+ * answered with its data where clients expect it.
+ */
+export function eventOfHit(hit: estypes.SearchHit<StoredEvent>): StampedEvent | undefined {
+  const source = hit._source;
+  if (!source || source.data_unindexed === undefined) return source;
+  const { data_unindexed: data, ...event } = source;
+  return { ...event, data };
 }

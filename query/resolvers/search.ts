@@ -8,6 +8,7 @@ import {
   countBody,
   decodeCursor,
   encodeCursor,
+  eventOfHit,
   eventsSearchBody,
   histogramBody,
   termsBody,
@@ -41,8 +42,10 @@ async function events(_: unknown, args: EventsArgs, ctx: GatewayContext) {
   checkRange(args.filter?.from, args.filter?.to);
   const after = args.after ? decodeCursor(args.after) : undefined;
   const response = await ctx.search.load(eventsSearchBody({ query: args.query, filter: args.filter, first, ...(after && { after }) }));
-  const hits = response.hits.hits.slice(0, first).filter((hit) => hit._source);
-  const edges = hits.map((hit) => ({ cursor: encodeCursor(hit.sort ?? []), node: hit._source as StampedEvent }));
+  const edges = response.hits.hits.slice(0, first).flatMap((hit) => {
+    const node = eventOfHit(hit);
+    return node ? [{ cursor: encodeCursor(hit.sort ?? []), node }] : [];
+  });
   return {
     edges,
     nodes: edges.map((edge) => edge.node),
