@@ -279,6 +279,51 @@ describe('request errors carry a status and a stable code', () => {
     expect(res.body.error).toMatchObject({ code: 'too_many_events', limit: LIMITS.maxEventsPerRequest });
   });
 
+  test('NDJSON with more non-blank lines than a request may carry is 413 too_many_events; blank lines do not count', async () => {
+    const line = (i: number) => JSON.stringify({ type: `nd.${i}` });
+    const atLimit = Array.from({ length: LIMITS.maxEventsPerRequest }, (_, i) => `${line(i)}\n  \n`).join('');
+    expect((await post(edge.app, '/v1/events', atLimit, NDJSON)).status).toBe(202);
+    const over = Array.from({ length: LIMITS.maxEventsPerRequest + 1 }, (_, i) => line(i)).join('\n');
+    const res = await post<ErrorBody>(edge.app, '/v1/events', over, NDJSON);
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: 'too_many_events', limit: LIMITS.maxEventsPerRequest });
+  });
+
+  test('an {events: [...]} wrapper with more events than a request may carry is 413 too_many_events', async () => {
+    const events = Array.from({ length: LIMITS.maxEventsPerRequest + 1 }, (_, i) => ({ type: `w.${i}` }));
+    const res = await post<ErrorBody>(edge.app, '/api/events/ingest', { events });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('too_many_events');
+  });
+
+  test('a batch too long to parse whole is refused as too_many_events even when it is malformed further on', async () => {
+    const res = await post<ErrorBody>(edge.app, '/v1/events', `[${'{},'.repeat(LIMITS.maxEventsPerRequest + 1)} oops`);
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('too_many_events');
+  });
+
+  test('in a batch, an event nested too deeply is rejected at its index with too_deep, and the others are accepted', async () => {
+    const deep = { type: 'deep', data: JSON.parse(`${'{"a":'.repeat(200)}1${'}'.repeat(200)}`) as unknown };
+    const res = await post(edge.app, '/v1/events', [{ type: 'shallow' }, deep, { type: 'shallow' }]);
+    expect(res.status).toBe(207);
+    expect(res.body.results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted']);
+    expect(res.body.results[1]).toMatchObject({ index: 1, code: 'too_deep' });
+  });
+
+  test('a syntax error in a batch with a too-deep event is 400 malformed_json at its place in the whole body', async () => {
+    const body = `[${'['.repeat(100)}${']'.repeat(100)},\n {"type": nope}]`;
+    const res = await post<ErrorBody>(edge.app, '/v1/events', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'malformed_json', position: { line: 2, column: 11, offset: body.indexOf('nope') } });
+  });
+
+  test('a truncated gzip body is 400 malformed_gzip', async () => {
+    const gz = Bun.gzipSync(JSON.stringify([{ type: 'g.one' }, { type: 'g.two' }]));
+    const res = await post<ErrorBody>(edge.app, '/v1/events', gz.subarray(0, gz.byteLength - 8), { 'content-encoding': 'gzip' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('malformed_gzip');
+  });
+
   test('an unknown route is 404 not_found', async () => {
     const res = await post<ErrorBody>(edge.app, '/v2/nothing-here', { type: 'a' });
     expect(res.status).toBe(404);

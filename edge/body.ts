@@ -1,12 +1,19 @@
 import { EdgeError } from './errors.ts';
+import { MAX_DEPTH } from '../shared/contracts/index.ts';
 import { findJsonError } from './json-position.ts';
+import { nestingDepth, outlineJson, type Outline } from './json-outline.ts';
 
 export interface BodyLimits {
   maxBodyBytes: number;
 }
 
-/** One parsed item of a request body; NDJSON lines that fail to parse become per-item errors, not a 400. */
-export type BodyItem = { ok: true; value: unknown; bytes: number } | { ok: false; line: number; message: string };
+/**
+ * One parsed item of a request body; NDJSON lines that fail to parse, and items refused before parsing (too deep, too
+ * large), become per-item errors, not a 400.
+ */
+export type BodyItem =
+  | { ok: true; value: unknown; bytes: number }
+  | { ok: false; code: 'malformed_json' | 'too_deep' | 'event_too_large'; line?: number; message: string };
 
 export interface ParsedBody {
   /** true when the body was one object (not an array/batch): the receipt still lists it at index 0. */
@@ -58,23 +65,37 @@ export async function readBody(req: Request, { maxBodyBytes }: BodyLimits): Prom
 const tooLarge = (limit: number) =>
   new EdgeError(413, 'body_too_large', `request body is larger than ${limit} bytes`, { limit_bytes: limit });
 
+/** The per-request limits a body is held to while it is parsed; without them nothing is counted ahead. */
+export interface ParseLimits {
+  maxEventBytes?: number;
+  maxEventsPerRequest?: number;
+}
+
+/**
+ * Bodies at least this long are outlined before they are parsed. Below it a body holds too few characters to carry
+ * more than the limit's items (each takes at least two: one for itself, one for a comma or newline), and nests too
+ * shallowly to cost much: 64 KiB of nested arrays parse in ~20 ms into ~3 MB.
+ */
+export function outlineFrom({ maxEventsPerRequest = Infinity }: ParseLimits): number {
+  return Math.min(2 * maxEventsPerRequest + 1, 65_536);
+}
+
+/** Nesting past this cannot pass the contract (`data`, one level inside the event, may nest MAX_DEPTH levels). */
+const ITEM_MAX_DEPTH = MAX_DEPTH + 1;
+
 /** JSON: one object, an array, or `{events:[...]}`. A syntax error is a 400 with line, column and offset. */
-export function parseJsonBody(text: string, { maxEventBytes }: { maxEventBytes?: number } = {}): ParsedBody {
+export function parseJsonBody(text: string, limits: ParseLimits = {}): ParsedBody {
   if (text.trim() === '') throw new EdgeError(400, 'empty_body', 'the request body is empty');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const at = findJsonError(text);
-    const where = at ? ` at line ${at.line}, column ${at.column}` : '';
-    throw new EdgeError(400, 'malformed_json', `malformed JSON${where}: ${at?.message ?? (err as Error).message}`, {
-      position: at ? { offset: at.offset, line: at.line, column: at.column } : undefined,
-    });
-  }
+  const { maxEventBytes, maxEventsPerRequest = Infinity } = limits;
   // No event can be larger than the whole body: below the per-event limit, skip measuring each one (a second
   // JSON.stringify per event, which showed in bench:edge's batch profile).
   const small = maxEventBytes !== undefined && (text.length * 3 <= maxEventBytes || Buffer.byteLength(text) <= maxEventBytes);
   const sized = (v: unknown): BodyItem => ({ ok: true, value: v, bytes: small ? 0 : byteLengthOf(v) });
+  if (text.length >= outlineFrom(limits)) {
+    const outlined = parseOutlined(text, outlineJson(text, maxEventsPerRequest), { maxEventBytes: maxEventBytes ?? Infinity, maxEventsPerRequest }, sized);
+    if (outlined) return outlined;
+  }
+  const value = parseWhole(text);
   const batch = Array.isArray(value) ? value : isEventsWrapper(value) ? value.events : undefined;
   if (batch?.length === 0) throw new EdgeError(400, 'empty_body', 'the batch has no events');
   if (Array.isArray(value)) return { single: false, items: value.map(sized) };
@@ -82,23 +103,133 @@ export function parseJsonBody(text: string, { maxEventBytes }: { maxEventBytes?:
   return { single: true, items: [sized(value)] };
 }
 
-/** NDJSON: one event per line; blank lines are skipped; a bad line rejects that item only. */
-export function parseNdjsonBody(text: string): ParsedBody {
+/**
+ * A long body by its outline: refused when it carries too many events, its too-deep items rejected without being
+ * parsed; undefined when nothing stands out and JSON.parse may take the body whole.
+ */
+function parseOutlined(text: string, outline: Outline, limits: Required<ParseLimits>, sized: (v: unknown) => BodyItem): ParsedBody | undefined {
+  if (outline.shape === 'malformed') throw malformedJson(text);
+  if (outline.shape === 'single') {
+    if (outline.depth > ITEM_MAX_DEPTH) return { single: true, items: [tooDeepItem()] };
+    // Every object or array takes at least two characters once serialised.
+    if (outline.containers * 2 > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
+    return undefined;
+  }
+  if (outline.count > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
+  if (outline.depths.every((d) => d <= ITEM_MAX_DEPTH)) return undefined;
+  // Only the parts around the items are parsed whole: the brackets and commas of an array were checked by the outline.
+  if (outline.wrapper) parseWhole(skeleton(text, outline.values));
   const items: BodyItem[] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
-    if (line === '') continue;
+  for (let n = 0; n < outline.count; n++) {
+    if (outline.depths[n]! > ITEM_MAX_DEPTH) {
+      items.push(tooDeepItem());
+      continue;
+    }
+    const start = outline.starts[n]!;
+    const item = text.slice(start, outline.ends[n]!);
     try {
-      items.push({ ok: true, value: JSON.parse(line), bytes: Buffer.byteLength(line) });
+      items.push(sized(JSON.parse(item)));
+    } catch {
+      throw malformedJson(item, start, text);
+    }
+  }
+  return { single: false, items, wrapper: outline.wrapper ? 'events' : undefined };
+}
+
+function parseWhole(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw malformedJson(text, 0, text, (err as Error).message);
+  }
+}
+
+/** 400 malformed_json at the first syntax error of `part`, which starts at `offset` in the whole body. */
+function malformedJson(part: string, offset = 0, whole = part, fallback = 'syntax error'): EdgeError {
+  const at = findJsonError(part);
+  const position = at ? linePosition(whole, offset + at.offset) : undefined;
+  const where = position ? ` at line ${position.line}, column ${position.column}` : '';
+  return new EdgeError(400, 'malformed_json', `malformed JSON${where}: ${at?.message ?? fallback}`, { position });
+}
+
+function linePosition(text: string, offset: number) {
+  const lineStart = text.lastIndexOf('\n', offset - 1);
+  let line = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && at < offset; at = text.indexOf('\n', at + 1)) line++;
+  return { offset, line, column: offset - lineStart };
+}
+
+/** The root object with its values blanked, so a batch's wrapper is checked without parsing the batch again. */
+function skeleton(text: string, values: ReadonlyArray<readonly [number, number]>): string {
+  let out = '';
+  let from = 0;
+  for (const [open, close] of values) {
+    out += `${text.slice(from, open)}[]`;
+    from = close + 1;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * NDJSON: one event per line; blank lines are skipped; a bad line rejects that item only. Lines are taken one at a
+ * time, and counted first when the body could hold more than the limit, so no line is parsed in a refused request.
+ */
+export function parseNdjsonBody(text: string, limits: ParseLimits = {}): ParsedBody {
+  const { maxEventBytes = Infinity, maxEventsPerRequest = Infinity } = limits;
+  if (text.length >= 2 * maxEventsPerRequest + 1 && countLines(text, maxEventsPerRequest + 1) > maxEventsPerRequest) {
+    throw tooManyEvents(maxEventsPerRequest);
+  }
+  const outlined = text.length >= outlineFrom(limits);
+  const items: BodyItem[] = [];
+  for (let start = 0, n = 1; start <= text.length; n++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    if (isBlank(raw)) continue;
+    const line = raw.trim();
+    const bytes = Buffer.byteLength(line);
+    if (outlined && bytes > maxEventBytes) {
+      items.push({ ok: false, code: 'event_too_large', line: n, message: `event on line ${n} is larger than ${maxEventBytes} bytes` });
+      continue;
+    }
+    if (outlined && line.length > 2 * ITEM_MAX_DEPTH && nestingDepth(line, 0, line.length, ITEM_MAX_DEPTH) > ITEM_MAX_DEPTH) {
+      items.push(tooDeepItem(n));
+      continue;
+    }
+    try {
+      items.push({ ok: true, value: JSON.parse(line), bytes });
     } catch {
       const at = findJsonError(line);
-      items.push({ ok: false, line: n + 1, message: `malformed JSON on line ${n + 1}${at ? `, column ${at.column}` : ''}: ${at?.message ?? 'syntax error'}` });
+      items.push({ ok: false, code: 'malformed_json', line: n, message: `malformed JSON on line ${n}${at ? `, column ${at.column}` : ''}: ${at?.message ?? 'syntax error'}` });
     }
   }
   if (items.length === 0) throw new EdgeError(400, 'empty_body', 'the request body has no events');
   return { single: false, items };
 }
+
+/** Non-blank lines in `text`, counting no further than `stopAt`. */
+function countLines(text: string, stopAt: number): number {
+  let n = 0;
+  for (let start = 0; start <= text.length && n < stopAt; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const first = text.charCodeAt(start);
+    // The common line starts with a printable ASCII character; anything else is checked as parseNdjsonBody does.
+    if (end > start && ((first > 0x20 && first < 0x7f) || !isBlank(text.slice(start, end)))) n++;
+    start = end + 1;
+  }
+  return n;
+}
+
+const isBlank = (line: string) => line.trim() === '';
+
+const tooDeepItem = (line?: number): BodyItem => ({ ok: false, code: 'too_deep', line, message: `event nests deeper than ${MAX_DEPTH} levels` });
+
+export const tooManyEvents = (limit: number) =>
+  new EdgeError(413, 'too_many_events', `a request may carry at most ${limit} events`, { limit });
+
+export const eventTooLarge = (limit: number) => new EdgeError(413, 'event_too_large', `event is larger than ${limit} bytes`, { limit_bytes: limit });
 
 function isEventsWrapper(value: unknown): value is { events: unknown[] } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

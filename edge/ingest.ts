@@ -1,5 +1,5 @@
 import { parseEvent, stampEvent, uuidv7, type EventKind, type StampedEvent } from '../shared/contracts/index.ts';
-import { parseJsonBody, parseNdjsonBody, readBody } from './body.ts';
+import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents } from './body.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeError } from './errors.ts';
 import type { EdgeMetrics } from './metrics.ts';
@@ -20,12 +20,12 @@ export async function ingest(
   const ack = ackMode(req.url);
   const ndjson = isNdjson(req);
   const text = await readBody(req, limits);
-  const body = ndjson ? parseNdjsonBody(text) : parseJsonBody(text, limits);
+  const body = ndjson ? parseNdjsonBody(text, limits) : parseJsonBody(text, limits);
   if (kind === 'ingest' && body.wrapper !== 'events') {
     throw new EdgeError(400, 'invalid_body', 'expected a body of the form {"events": [{"event_type", "source", "data"}, ...]}', { path: 'events' });
   }
   if (body.items.length > limits.maxEventsPerRequest) {
-    throw new EdgeError(413, 'too_many_events', `a request may carry at most ${limits.maxEventsPerRequest} events`, { limit: limits.maxEventsPerRequest });
+    throw tooManyEvents(limits.maxEventsPerRequest);
   }
   if (body.single && body.items[0]?.ok && body.items[0].bytes > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
 
@@ -37,7 +37,7 @@ export async function ingest(
   for (let index = 0; index < body.items.length; index++) {
     const item = body.items[index]!;
     if (!item.ok) {
-      results[index] = { index, status: 'rejected', code: 'malformed_json', path: '', message: item.message };
+      results[index] = { index, status: 'rejected', code: item.code, path: '', message: item.message };
       continue;
     }
     const r = parseEvent(itemKind, item.value);
@@ -97,5 +97,4 @@ function isNdjson(req: Request): boolean {
 // Label sets of the per-request metrics, made once rather than per request.
 const ACK_LABELS = { kafka: { ack: 'kafka' }, queued: { ack: 'queued' } } as const;
 const ACCEPTED = { outcome: 'accepted', code: 'ok' } as const;
-const eventTooLarge = (limit: number) => new EdgeError(413, 'event_too_large', `event is larger than ${limit} bytes`, { limit_bytes: limit });
 const retryAfter = (limits: Limits) => ({ 'Retry-After': String(limits.retryAfterSeconds) });
