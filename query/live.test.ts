@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { seedEvents, seedStart } from './fixtures.ts';
 import { createRun, eventually, graphql } from './testing.ts';
 import { createGateway, type Gateway } from './yoga.ts';
+import { createRedisSink } from '../workers/sinks/redis/index.ts';
 
 // Redis counters and the dead-letter topic, seeded through the real sinks and the workers' DLQ record format.
 const run = createRun();
@@ -56,6 +57,32 @@ describe('Redis: live statistics, latest values, recent events', () => {
     const { data } = await ask('{ recentEvents(limit: 3) { id type key event { id data } } }');
     expect(data?.recentEvents.map((e: { id: string }) => e.id)).toEqual(['signup-3', 'signup-2', 'signup-1']);
     expect(data?.recentEvents[0].event).toEqual({ id: 'signup-3', data: events[19]!.data });
+  });
+});
+
+describe('liveStats when clients invent more types and sources than the sink keeps', () => {
+  test('the rest is one (other) entry, listed last, and the counts still add up to the total', async () => {
+    // The run's events again, under a prefix of their own, through a sink that keeps two types and two sources.
+    const prefix = `${run.redisPrefix}capped:`;
+    const sink = createRedisSink({ config: { keyPrefix: prefix, maxTypes: 2, maxSources: 2 } });
+    const capped = createGateway({ config: { ...run.config, redisPrefix: prefix }, dlq: false });
+    try {
+      // The two smaller types (and their sources) fill the caps first, so the ten orders are what is left over.
+      const orders = events.filter((e) => e.type === 'order.created');
+      for (const part of [events.filter((e) => e.type !== 'order.created'), orders]) {
+        expect((await sink.write(part)).every((o) => o.type === 'ok')).toBe(true);
+      }
+      const { data, errors } = await graphql(capped.yoga.fetch, '{ liveStats { total byType { value count } bySource { value count } } }');
+      expect(errors).toBeUndefined();
+      expect(data?.liveStats).toEqual({
+        total: 20,
+        byType: [{ value: 'sensor.reading', count: 6 }, { value: 'user.signup', count: 4 }, { value: '(other)', count: 10 }],
+        bySource: [{ value: 'sensors', count: 6 }, { value: 'web', count: 4 }, { value: '(other)', count: 10 }],
+      });
+    } finally {
+      await sink.close();
+      await capped.close();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { OTHER } from '../shared/stores/redis-keys.ts';
 import type { LiveStats } from '../shared/stores/redis-readers.ts';
 
 /** LiveStats as the API shows it: times in epoch ms, counts sorted, and a rate for "now". */
@@ -12,10 +13,11 @@ export interface LiveSummary {
   readonly latency: { count: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null };
 }
 
+/** Most frequent first; OTHER (the types or sources past the sink's cap, all together) last, whatever its count. */
 const sorted = (counts: Record<string, number>) =>
   Object.entries(counts)
     .map(([value, count]) => ({ value, count }))
-    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    .sort((a, b) => Number(a.value === OTHER) - Number(b.value === OTHER) || b.count - a.count || a.value.localeCompare(b.value));
 
 /**
  * The rate leaves the current second out: it is still filling, so including it would make the rate dip at the start

@@ -4,13 +4,15 @@ import { createElasticsearchSink, elasticsearchConfig } from './sinks/elasticsea
 import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.ts';
 import { createRedisSink } from './sinks/redis/index.ts';
 import type { Sink, SinkName } from './sinks/types.ts';
+import type { Registry } from '../shared/telemetry/metrics.ts';
 
 /**
  * The configured sinks, each reading its own settings (SINK_ES_*, SINK_PG_*, SINK_REDIS_*) and connection
  * (ELASTICSEARCH_URL, DATABASE_URL, REDIS_URL) from `env`. Each connects lazily and installs its template or
- * migrations on its first write, so creating them cannot fail because a store is down.
+ * migrations on its first write, so creating them cannot fail because a store is down. Sinks with metrics of their
+ * own (Redis: its caps) register them on `registry` when one is given.
  */
-export function createSinks(names: readonly SinkName[], env: Record<string, string | undefined> = process.env): Sink[] {
+export function createSinks(names: readonly SinkName[], env: Record<string, string | undefined> = process.env, registry?: Registry): Sink[] {
   const connections = loadConfig(connectionsConfig, env);
   return names.map((name) => {
     switch (name) {
@@ -19,7 +21,7 @@ export function createSinks(names: readonly SinkName[], env: Record<string, stri
       case 'postgres':
         return createPostgresSink({ url: connections.databaseUrl, config: loadConfig(postgresSinkConfig, env) });
       case 'redis':
-        return createRedisSink({ env, url: connections.redisUrl });
+        return createRedisSink({ env, url: connections.redisUrl, registry });
     }
   });
 }

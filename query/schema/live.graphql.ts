@@ -19,8 +19,9 @@ export const liveSDL = /* GraphQL */ `
     "When these were read."
     at: DateTime!
     total: Long!
-    "Per type, most frequent first."
+    "Per type, most frequent first. Past SINK_REDIS_MAX_TYPES types, events of further types are counted under the value (other), listed last."
     byType: [TermCount!]!
+    "Per source, most frequent first; (none) counts events without a source, and (other) (listed last) those of sources past SINK_REDIS_MAX_SOURCES."
     bySource: [TermCount!]!
     "Mean events/s over the last complete seconds (QUERY_RATE_WINDOW_SECONDS), by receivedAt."
     eventsPerSecond: Float!

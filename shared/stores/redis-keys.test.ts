@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'bun:test';
-import { epochMinute, epochSecond, keys, LATENCY_BOUNDS_MS, LATENCY_OVERFLOW, latencyField, NO_SOURCE, quantile } from './redis-keys.ts';
+import * as v from 'valibot';
+import { eventType } from '../contracts/index.ts';
+import { epochMinute, epochSecond, keys, LATENCY_BOUNDS_MS, LATENCY_OVERFLOW, latencyField, NO_SOURCE, OTHER, quantile } from './redis-keys.ts';
 
 describe('the Redis key layout', () => {
+  test('the field for types past the cap is one no event type can have', () => {
+    expect(v.safeParse(eventType, OTHER).success).toBe(false);
+    expect(v.safeParse(eventType, 'other').success).toBe(true);
+  });
+
   test('every key is the prefix plus its documented name', () => {
     const k = keys('el:');
     expect([k.seen('e1'), k.total, k.byType, k.bySource, k.perSecond(7), k.perMinute(8), k.latency(9), k.latest('s-1'), k.recent]).toEqual([

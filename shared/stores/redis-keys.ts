@@ -7,13 +7,15 @@
  * |--------------------------|--------|-------------------------------------------------------------------------|-------------------------|
  * | P seen:<event id>        | string | `1`; present = this event's effects were applied (de-duplication)       | seenTtlSeconds          |
  * | P total                  | string | events counted, ever                                                    | none                    |
- * | P by_type                | hash   | event type -> count                                                     | none                    |
- * | P by_source              | hash   | source -> count (`(none)` for events without one)                       | none                    |
+ * | P by_type                | hash   | event type -> count; once it holds maxTypes types, events of any        | none                    |
+ * |                          |        | other type count under `(other)` (OTHER)                                |                         |
+ * | P by_source              | hash   | source -> count (`(none)` for events without one); once it holds        | none                    |
+ * |                          |        | maxSources sources, events of any other source count under `(other)`    |                         |
  * | P sec:<epoch second>     | string | events whose receivedAt falls in that second                            | perSecondTtl after it   |
  * | P min:<epoch minute>     | string | events whose receivedAt falls in that minute (epoch minute = s / 60)    | perMinuteTtl after it   |
  * | P latency:<epoch minute> | hash   | latency bucket upper bound in ms (or `+Inf`) -> count, for events       | perMinuteTtl after it   |
  * |                          |        | *processed* in that minute; latency = processing time - receivedAt      |                         |
- * | P latest:<event key>     | hash   | value, unit?, timestamp (ISO), ts_ms, id of the newest event by         | none                    |
+ * | P latest:<event key>     | hash   | value, unit?, timestamp (ISO), ts_ms, id of the newest event by         | latestTtl after update  |
  * |                          |        | timestamp, for the types in `latestTypes` (sensor_id is the event key)  |                         |
  * | P recent                 | list   | compact JSON {id,type,source?,key,timestamp}, newest written first      | none, capped by LTRIM   |
  *
@@ -53,6 +55,13 @@ export function keys(prefix: string): KeyLayout {
 
 /** The `by_source` field for events that carry no source, so the per-source counts still add up to the total. */
 export const NO_SOURCE = '(none)';
+
+/**
+ * The `by_type` and `by_source` field for events whose type or source came after the map reached its cap, so the
+ * counts still add up to the total. Parentheses are outside the characters a type may have (shared/contracts), so no
+ * real type can be mistaken for it.
+ */
+export const OTHER = '(other)';
 
 export const epochSecond = (ms: number): number => Math.floor(ms / 1000);
 export const epochMinute = (ms: number): number => Math.floor(ms / 60_000);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import Redis from 'ioredis';
-import { epochMinute, epochSecond, keys } from './redis-keys.ts';
+import { epochMinute, epochSecond, keys, OTHER } from './redis-keys.ts';
 import { readLatest, readLiveStats, readRecent } from './redis-readers.ts';
 
 // Runs against the real, shared Redis, writing the layout by hand (the sink's own tests cover the writer side) under
@@ -42,6 +42,14 @@ describe('the Redis readers', () => {
       ],
       latency: { count: 4, p50: 5, p95: 1_000_000, p99: 1_000_000 },
     });
+  });
+
+  test('events counted under (other) past the caps read as one entry that completes the total', async () => {
+    await redis.multi().set(k.total, 9).hset(k.byType, { a: 4, b: 2, [OTHER]: 3 }).hset(k.bySource, { shop: 8, [OTHER]: 1 }).exec();
+    const stats = await readLiveStats(redis, prefix, { seconds: 1, minutes: 1 });
+    expect(stats.byType).toEqual({ a: 4, b: 2, '(other)': 3 });
+    expect(stats.bySource).toEqual({ shop: 8, '(other)': 1 });
+    expect(Object.values(stats.byType).reduce((sum, n) => sum + n, 0)).toBe(stats.total);
   });
 
   test('an empty store reads as zeros and null percentiles', async () => {

@@ -32,7 +32,12 @@ export interface LatencySummary {
 
 export interface LiveStats {
   readonly total: number;
+  /**
+   * Count per type. Once the sink's maxTypes is reached, events of types not yet listed are counted under OTHER
+   * (`(other)`), so the values still add up to `total`; readers show it as the rest, not as a type.
+   */
   readonly byType: Record<string, number>;
+  /** Count per source, with NO_SOURCE for events without one and OTHER past the sink's maxSources. */
   readonly bySource: Record<string, number>;
   /** The last `seconds` seconds up to and including the current one, oldest first, zero-filled. */
   readonly perSecond: TimeCount[];

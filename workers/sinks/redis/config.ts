@@ -23,6 +23,21 @@ export const redisSinkConfig = defineConfig('workers.redis', 'SINK_REDIS', {
     2 * DAY,
     'Per-minute counters and per-minute latency histograms live this long after their minute ends.',
   ),
+  latestTtlSeconds: setting(
+    positiveInt,
+    7 * DAY,
+    'Each latest:<key> hash expires this long after its last update, so keys a client stopped sending (or invented once) do not stay forever.',
+  ),
+  maxTypes: setting(
+    positiveInt,
+    1_000,
+    'Most distinct event types by_type counts on its own; events of further types are counted under `(other)`, so totals still add up and a client inventing types cannot grow the hash without bound.',
+  ),
+  maxSources: setting(
+    positiveInt,
+    1_000,
+    'Most distinct sources by_source counts on its own; events from further sources are counted under `(other)`.',
+  ),
   latestTypes: setting(
     v.array(v.pipe(v.string(), v.minLength(1))),
     ['sensor.reading'],

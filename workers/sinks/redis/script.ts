@@ -1,5 +1,5 @@
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
-import { epochMinute, epochSecond, latencyField, NO_SOURCE, type KeyLayout } from '../../../shared/stores/redis-keys.ts';
+import { epochMinute, epochSecond, latencyField, NO_SOURCE, OTHER, type KeyLayout } from '../../../shared/stores/redis-keys.ts';
 import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
 
 /**
@@ -8,13 +8,19 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
  * sees half a chunk. Counts are summed in Lua tables and written once per distinct key at the end (INCRBY, HINCRBY,
  * one EXPIREAT per bucket, one LPUSH of the newest entries): bench:workers showed Redis spending ~15 µs of CPU per
  * event when every event ran its own dozen commands. The per-event part runs under pcall, so one bad event (a latest
- * key of the wrong type) fails alone; the reply has one entry per event: 1 applied, 0 already seen, or the error.
+ * key of the wrong type) fails alone. The reply is {per event: 1 applied, 0 already seen, or the error; events counted
+ * under OTHER in by_type; in by_source}.
+ *
+ * by_type and by_source are capped in distinct fields (the other field aside): a type or source the hash does not
+ * hold yet, once it is full, is counted under OTHER instead, so the counts still add up to total. HLEN once per hash
+ * and call, HEXISTS per distinct field only once the hash is full; decided here, in the script, so two workers
+ * cannot both add the last free field.
  *
  * Key names come in ARGV, built by shared/stores/redis-keys.ts, so the layout is spelled in one place; they are not
  * declared as KEYS, so this is for a single Redis server, not Redis Cluster.
  *
  * ARGV: total, by_type, by_source, recent, latency key, latency EXPIREAT, seen ttl (s), recent length, seen key
- * prefix, then a JSON array of the chunk's time buckets (per distinct receivedAt second: second key, its EXPIREAT,
+ * prefix, the other field, by_type's cap, by_source's cap, latest ttl (s), then a JSON array of the chunk's time buckets (per distinct receivedAt second: second key, its EXPIREAT,
  * minute key, its EXPIREAT), then a JSON array with one array per event: id, type, source, its bucket's position in
  * the bucket array (from 1), latency field, recent JSON ('' = not among the write's newest) and, only for events that
  * update a latest value, latest key, timestamp ms, value, unit ('' = none), timestamp. Two JSON arguments rather
@@ -27,7 +33,9 @@ import type { RecentEntry } from '../../../shared/stores/redis-readers.ts';
 export const RECORD_LUA = `
 local total, byType, bySource, recent = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local latKey, latExp, seenTtl, recentLen = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-local seenPrefix, bucketList = ARGV[9], cjson.decode(ARGV[10])
+local seenPrefix, other = ARGV[9], ARGV[10]
+local maxTypes, maxSources, latestTtl = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13]
+local bucketList = cjson.decode(ARGV[14])
 
 local function newer(latest, ts, id)
   local cur = redis.call('HMGET', latest, 'ts_ms', 'id')
@@ -44,13 +52,34 @@ local function record(e)
     redis.call('DEL', latest)
     redis.call('HSET', latest, 'value', e[9], 'timestamp', e[11], 'ts_ms', e[8], 'id', id)
     if e[10] ~= '' then redis.call('HSET', latest, 'unit', e[10]) end
+    redis.call('EXPIRE', latest, latestTtl)
   end
   return 1
 end
 
 local function add(t, k, n) t[k] = (t[k] or 0) + n end
 
-local events = cjson.decode(ARGV[11])
+-- Adds counts to a capped hash; returns how many events went to the other field for want of room.
+local function addCapped(hash, counts, cap)
+  local held = redis.call('HLEN', hash) - redis.call('HEXISTS', hash, other)
+  local folded = 0
+  for k, n in pairs(counts) do
+    if k == other then
+      redis.call('HINCRBY', hash, k, n)
+    elseif held < cap then
+      -- The count equals what was added only when the field is new.
+      if redis.call('HINCRBY', hash, k, n) == n then held = held + 1 end
+    elseif redis.call('HEXISTS', hash, k) == 1 then
+      redis.call('HINCRBY', hash, k, n)
+    else
+      folded = folded + n
+    end
+  end
+  if folded > 0 then redis.call('HINCRBY', hash, other, folded) end
+  return folded
+end
+
+local events = cjson.decode(ARGV[15])
 local out, applied = {}, {}
 local types, sources, buckets, lats = {}, {}, {}, {}
 for n = 1, #events do
@@ -72,10 +101,11 @@ for n = 1, #events do
   end
 end
 
+local foldedTypes, foldedSources = 0, 0
 local function flush()
   redis.call('INCRBY', total, #applied)
-  for k, n in pairs(types) do redis.call('HINCRBY', byType, k, n) end
-  for k, n in pairs(sources) do redis.call('HINCRBY', bySource, k, n) end
+  foldedTypes = addCapped(byType, types, maxTypes)
+  foldedSources = addCapped(bySource, sources, maxSources)
   -- Seconds of one minute share its key: summed first, so the minute is written once.
   local minutes, minuteExpiry = {}, {}
   for b, n in pairs(buckets) do
@@ -109,9 +139,10 @@ if #applied > 0 then
     -- A shared key of the wrong type: every event counted here shares the failure.
     local err = type(res) == 'table' and (res.err or 'ERR script error') or tostring(res)
     for j = 1, #out do if out[j] == 1 then out[j] = err end end
+    foldedTypes, foldedSources = 0, 0
   end
 end
-return out
+return {out, foldedTypes, foldedSources}
 `;
 
 export interface RecordSettings {
@@ -121,6 +152,9 @@ export interface RecordSettings {
   readonly perSecondTtlSeconds: number;
   readonly perMinuteTtlSeconds: number;
   readonly latestTypes: ReadonlySet<string>;
+  readonly latestTtlSeconds: number;
+  readonly maxTypes: number;
+  readonly maxSources: number;
 }
 
 export type ScriptArg = string | number;
@@ -130,7 +164,10 @@ export function headerArgs(settings: RecordSettings, nowMs: number): ScriptArg[]
   const { keys: k } = settings;
   const minute = epochMinute(nowMs);
   const latencyExpireAt = (minute + 1) * 60 + settings.perMinuteTtlSeconds;
-  return [k.total, k.byType, k.bySource, k.recent, k.latency(minute), latencyExpireAt, settings.seenTtlSeconds, settings.recentLength, k.seenPrefix];
+  return [
+    k.total, k.byType, k.bySource, k.recent, k.latency(minute), latencyExpireAt, settings.seenTtlSeconds, settings.recentLength, k.seenPrefix,
+    OTHER, settings.maxTypes, settings.maxSources, settings.latestTtlSeconds,
+  ];
 }
 
 /** A time bucket's entry in the script's bucket array: second key, its EXPIREAT, minute key, its EXPIREAT. */

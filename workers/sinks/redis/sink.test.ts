@@ -4,6 +4,8 @@ import type { StampedEvent } from '../../../shared/contracts/index.ts';
 import type { Sink } from '../types.ts';
 import { createRedisSink, epochMinute, epochSecond, keys, readLatest, readLiveStats, readRecent, type RedisSinkOptions } from './index.ts';
 import { listKeys } from '../../../shared/stores/redis-scan.ts';
+import { OTHER } from '../../../shared/stores/redis-keys.ts';
+import { Registry } from '../../../shared/telemetry/metrics.ts';
 
 // Runs against the real, shared Redis: every test writes under its own prefix and deletes it afterwards.
 const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -164,6 +166,76 @@ describe('the Redis sink keeps live statistics', () => {
       { at: second + 2, count: 1 },
     ]);
     expect(stats.perMinute.reduce((sum, m) => sum + m.count, 0)).toBe(5);
+  });
+});
+
+describe('the Redis sink bounds what clients can make it keep', () => {
+  // Eight types and eight sources, three events each; two of every type and source come first.
+  const types = Array.from({ length: 8 }, (_, n) => `type.${n}`);
+  const invented = types.flatMap((type, n) =>
+    Array.from({ length: 3 }, (_, i) => event(`c${n}-${i}`, { type, source: `src-${n}`, receivedAt: at(base + i * 1_000) })),
+  );
+  const sum = (hash: Record<string, string>) => Object.values(hash).reduce((total, n) => total + Number(n), 0);
+
+  test('past the cap, new types and sources are counted under (other) and the totals still add up', async () => {
+    const prefix = newPrefix();
+    const k = keys(prefix);
+    const sink = sinkAt(prefix, { config: { maxTypes: 5, maxSources: 5, eventsPerScript: 7 } });
+    expect(await sink.write(invented)).toEqual(invented.map(() => ({ type: 'ok' })));
+    for (const hash of [await redis.hgetall(k.byType), await redis.hgetall(k.bySource)]) {
+      expect(Object.keys(hash)).toHaveLength(6);
+      expect(sum(hash)).toBe(24);
+      // A type is whole where it is counted: all three of its events, or none (they are under other).
+      const own = Object.entries(hash).filter(([field]) => field !== OTHER);
+      expect(own.map(([, n]) => n)).toEqual(['3', '3', '3', '3', '3']);
+      expect(hash[OTHER]).toBe('9');
+    }
+    expect(await redis.get(k.total)).toBe('24');
+    const stats = await readLiveStats(redis, prefix);
+    expect(stats.byType[OTHER]).toBe(9);
+  });
+
+  test('a type already counted keeps its own field after the cap is reached', async () => {
+    const prefix = newPrefix();
+    const k = keys(prefix);
+    const sink = sinkAt(prefix, { config: { maxTypes: 2 } });
+    await sink.write([event('a1', { type: 'a' }), event('b1', { type: 'b' })]);
+    await sink.write([event('c1', { type: 'c' }), event('a2', { type: 'a' }), event('d1', { type: 'd' })]);
+    expect(await redis.hgetall(k.byType)).toEqual({ a: '2', b: '1', [OTHER]: '2' });
+  });
+
+  test('writing the same events again changes no count, under (other) either', async () => {
+    const prefix = newPrefix();
+    const now = () => base + 50;
+    const config = { maxTypes: 5, maxSources: 5 };
+    await sinkAt(prefix, { now, config }).write(invented);
+    const before = await snapshot(prefix);
+    await sinkAt(prefix, { now, config }).write(invented);
+    await sinkAt(prefix, { now, config }).write([...invented].reverse());
+    expect(await snapshot(prefix)).toEqual(before);
+  });
+
+  test('the caps and the events folded into (other) are reported as metrics', async () => {
+    const prefix = newPrefix();
+    const registry = new Registry();
+    await sinkAt(prefix, { registry, config: { maxTypes: 5, maxSources: 7 } }).write(invented);
+    const text = registry.render();
+    expect(text).toContain('workers_redis_cardinality_cap_fields{map="by_type"} 5');
+    expect(text).toContain('workers_redis_cardinality_cap_fields{map="by_source"} 7');
+    expect(text).toContain('workers_redis_folded_events_total{map="by_type"} 9');
+    expect(text).toContain('workers_redis_folded_events_total{map="by_source"} 3');
+  });
+
+  test('latest values expire a set time after their last update', async () => {
+    const prefix = newPrefix();
+    const sink = sinkAt(prefix, { config: { latestTtlSeconds: 3_600 } });
+    await sink.write([reading('t1', 's-1', 1, base)]);
+    const ttl = await redis.ttl(keys(prefix).latest('s-1'));
+    expect(ttl).toBeGreaterThan(3_500);
+    expect(ttl).toBeLessThanOrEqual(3_600);
+    await redis.expire(keys(prefix).latest('s-1'), 60);
+    await sink.write([reading('t2', 's-1', 2, base + 1_000)]);
+    expect(await redis.ttl(keys(prefix).latest('s-1'))).toBeGreaterThan(3_500);
   });
 });
 

@@ -9,6 +9,8 @@ import { redisSinkConfig, type RedisSinkConfig } from './config.ts';
 import { outcomeOfRedisError, unavailable } from './retry.ts';
 import { bucketArgs, eventArgs, headerArgs, RECORD_LUA, type RecordSettings, type ScriptArg } from './script.ts';
 import { whenRedisConnected } from '../../../shared/stores/redis-connection.ts';
+import type { Registry } from '../../../shared/telemetry/metrics.ts';
+import { redisSinkMetrics } from './metrics.ts';
 
 export interface RedisSinkOptions {
   /** Environment the settings are read from. */
@@ -21,6 +23,8 @@ export interface RedisSinkOptions {
   readonly now?: () => number;
   /** Connection errors; without a listener ioredis prints every reconnect failure as unhandled. */
   readonly onError?: (error: Error) => void;
+  /** Where the sink's own metrics go (the worker's registry); none without it. */
+  readonly registry?: Registry;
 }
 
 const COMMAND = 'eventLensRecord';
@@ -75,6 +79,7 @@ export function createRedisSink({
   config = {},
   now = Date.now,
   onError = ignore,
+  registry,
 }: RedisSinkOptions = {}): Sink {
   const settings = loadConfig(redisSinkConfig, env, config);
   const record: RecordSettings = { ...settings, keys: keys(settings.keyPrefix), latestTypes: new Set(settings.latestTypes) };
@@ -87,6 +92,7 @@ export function createRedisSink({
   });
   redis.on('error', onError);
   redis.defineCommand(COMMAND, { numberOfKeys: 0, lua: RECORD_LUA });
+  const metrics = redisSinkMetrics({ registry, maxTypes: settings.maxTypes, maxSources: settings.maxSources });
 
   async function send(pending: readonly Pending[], nowMs: number, outcomes: Outcome[]): Promise<void> {
     const chunks = chunk(pending, settings.eventsPerScript);
@@ -100,9 +106,14 @@ export function createRedisSink({
     const results = (await pipeline.exec()) ?? [];
     chunks.forEach((part, c) => {
       const [error, reply] = results[c] ?? [new Error('Connection is closed (no reply)'), null];
+      // {per-event replies, events folded into by_type's other field, into by_source's} (script.ts).
+      const [entries, foldedTypes, foldedSources] = Array.isArray(reply) ? (reply as [unknown, unknown, unknown]) : [reply, 0, 0];
       part.forEach((p, i) => {
-        outcomes[p.index] = error ? outcomeOfRedisError(error) : outcomeOfReply(Array.isArray(reply) ? reply[i] : reply);
+        outcomes[p.index] = error ? outcomeOfRedisError(error) : outcomeOfReply(Array.isArray(entries) ? entries[i] : entries);
       });
+      if (error) return;
+      metrics.folded('by_type', Number(foldedTypes) || 0);
+      metrics.folded('by_source', Number(foldedSources) || 0);
     });
   }
 
