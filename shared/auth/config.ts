@@ -50,12 +50,12 @@ export const authConfig = defineConfig('auth', 'AUTH', {
     500,
     "Tokens a process took but has not spent are dropped after this long, so over any window a key's admitted events stay within rate x (window + this) + burst. At most 1000.",
   ),
-  rateLimitTimeoutMs: setting(positiveInt, 100, 'Longest wait for Redis when taking tokens; past it (or on an error) the request is decided by rateLimitOnRedisDown.'),
+  rateLimitTimeoutMs: setting(positiveInt, 100, 'Longest wait for Redis when taking tokens; past it (or on an error) the request is decided by AUTH_RATE_LIMIT_ON_REDIS_DOWN.'),
   rateLimitRetryMs: setting(positiveInt, 1000, 'After a Redis failure, rate limit decisions skip Redis for this long instead of waiting out a timeout on every request.'),
   rateLimitOnRedisDown: setting(
     v.picklist(['open', 'closed']),
     'open',
-    'When Redis cannot be reached: open admits the request (and counts it in <component>_rate_limit_redis_total{result="failed"}), closed refuses it with rate_limit_unavailable.',
+    'When Redis cannot be reached: open admits the request (each failed call counts in the service\'s rate_limit_redis_total metric with result="failed", e.g. edge_rate_limit_redis_total), closed refuses it with rate_limit_unavailable.',
   ),
 });
 
