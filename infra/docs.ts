@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { authConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig, type ConfigEntries, type ConfigSpec } from '../shared/config/index.ts';
 import { edgeConfig } from '../edge/config.ts';
@@ -24,6 +25,7 @@ export const SPECS: Array<ConfigSpec<ConfigEntries>> = [
   postgresSinkConfig,
   redisSinkConfig,
   pipelinesConfig,
+  authConfig,
 ];
 
 export const DOC_PATH = join(import.meta.dir, '..', 'docs', 'configuration.md');
