@@ -1,5 +1,6 @@
 import { eventText, type StampedEvent } from '../shared/contracts/index.ts';
 import { createProducer, KafkaError, type DeliveryResult, type KafkaConfig, type OutgoingMessage, type Producer } from '../shared/kafka/index.ts';
+import type { LostDelivery } from './losses.ts';
 import type { AckMode, PublishOutcome, Publisher } from './publisher.ts';
 
 export interface KafkaPublisherOptions {
@@ -13,6 +14,8 @@ export interface KafkaPublisherOptions {
   probeIntervalMs?: number;
   /** Largest event the edge accepts; the producer's own size limit is set above it, with room for the stamped fields. */
   maxEventBytes?: number;
+  /** Called with the events of one `?ack=queued` request that Kafka did not take after the answer was sent. */
+  onLost?: (lost: LostDelivery[]) => void;
 }
 
 type ProducerOptions = Pick<KafkaPublisherOptions, 'deliveryTimeoutMs' | 'queueMaxMessages' | 'lingerMs' | 'compression' | 'maxEventBytes'>;
@@ -49,7 +52,7 @@ export function edgeProducerConfig(options: ProducerOptions): KafkaConfig {
  * The edge's producer side: one librdkafka producer per process (acks=all, idempotent), plus a metadata probe so
  * that "broker reachable" is known before a request waits a whole delivery timeout to find out.
  */
-export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2_000, ...producerOptions }: KafkaPublisherOptions): Promise<Publisher> {
+export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2_000, onLost = () => {}, ...producerOptions }: KafkaPublisherOptions): Promise<Publisher> {
   const producer: Producer = createProducer({ brokers, config: edgeProducerConfig(producerOptions) });
   const queueMaxMessages = producerOptions.queueMaxMessages ?? PRODUCER_OPTION_DEFAULTS.queueMaxMessages;
   producer.on('error', () => {}); // surfaced through lastError()/ready(); an unhandled 'error' must not crash the edge
@@ -88,10 +91,18 @@ export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2
       }
       // ?ack=queued: answer once librdkafka holds the event. A produce refused on the spot (queue full) rejects
       // before the next microtask, so racing each promise against an already-settled one separates the two.
-      const pending = messages.map((m) => producer.produce(m));
-      const settledNow = await Promise.all(pending.map((p) => Promise.race([p.then(() => undefined, (e: unknown) => e), Promise.resolve(undefined)])));
-      for (const p of pending) p.catch(() => {}); // later delivery failures show in metrics/logs, not as unhandled rejections
-      return settledNow.map((err) => (err === undefined ? { ok: true } : toOutcome(err as KafkaError)));
+      const settled = messages.map((m) => producer.produce(m).then(() => undefined, (e: unknown) => e as KafkaError));
+      const settledNow = await Promise.all(settled.map((p) => Promise.race([p, Promise.resolve(undefined)])));
+      // The client already has its 202 for the rest: a later failure is a loss, counted and logged by onLost.
+      void Promise.all(settled).then((errors) => {
+        const lost: LostDelivery[] = [];
+        for (let i = 0; i < errors.length; i++) {
+          const err = errors[i];
+          if (err && settledNow[i] === undefined) lost.push({ id: events[i]!.id, rdName: err.rdName ?? 'unknown', message: err.message });
+        }
+        if (lost.length > 0) onLost(lost);
+      });
+      return settledNow.map((err) => (err === undefined ? { ok: true } : toOutcome(err)));
     },
     // Not producer.isHealthy(): after "all brokers down" it stays false until a delivery succeeds, and admission
     // produces nothing while not ready, so the edge would never recover. The probe says whether a broker answers.

@@ -6,7 +6,7 @@ export function createEdgeMetrics() {
   return {
     registry,
     requests: registry.counter('edge_requests_total', 'HTTP requests by route pattern and status.', ['route', 'status']),
-    events: registry.counter('edge_events_total', 'Events by outcome (accepted, rejected) and code.', ['outcome', 'code']),
+    events: registry.counter('edge_events_total', 'Events by outcome (accepted, rejected, lost_after_ack: answered with ?ack=queued, then not delivered) and code.', ['outcome', 'code']),
     produceLatency: registry.histogram('edge_produce_latency_seconds', 'Time from produce to acknowledgement, per request.', ['ack'], LATENCY_BUCKETS),
     queueDepth: registry.gauge('edge_producer_queue_depth_messages', 'Messages waiting in the producer queue.'),
   };

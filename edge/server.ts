@@ -4,6 +4,7 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { createApp, nativeIngestRoutes } from './app.ts';
 import { edgeConfig, type EdgeConfig } from './config.ts';
 import { createKafkaPublisher } from './kafka-publisher.ts';
+import { createLossRecorder } from './losses.ts';
 import { createEdgeMetrics } from './metrics.ts';
 
 /**
@@ -28,6 +29,7 @@ async function serve(cfg: EdgeConfig): Promise<void> {
     lingerMs: cfg.lingerMs,
     compression: cfg.compression,
     maxEventBytes: cfg.maxEventBytes,
+    onLost: createLossRecorder({ metrics }),
   });
   let draining = false;
   const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining });

@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { edgeConfig } from './config.ts';
 import type { Limits } from './ingest.ts';
 import { createKafkaPublisher, type KafkaPublisherOptions } from './kafka-publisher.ts';
+import { createLossRecorder } from './losses.ts';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
 import type { Receipt } from './receipt.ts';
@@ -27,8 +28,8 @@ export function uniqueTopic(what: string): string {
   return `edge_test_${what}_${Date.now().toString(36)}${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export async function createTopic(admin: Admin, topic: string, partitions = 3): Promise<void> {
-  await admin.createTopics([{ name: topic, partitions }]);
+export async function createTopic(admin: Admin, topic: string, partitions = 3, config?: Record<string, string>): Promise<void> {
+  await admin.createTopics([{ name: topic, partitions, config }]);
   // The controller answers before every partition has a leader; wait until metadata shows them all led.
   await waitFor(async () => {
     const md = await admin.metadata({ timeoutMs: 5000 }).catch(() => undefined);
@@ -56,21 +57,28 @@ export async function edgeFixture({
   limits = {},
   publisher: publisherOptions = {},
   partitions = 3,
+  topicConfig,
   draining,
+  log,
 }: {
   what: string;
   brokers?: string;
   limits?: Partial<Limits>;
   publisher?: Partial<KafkaPublisherOptions>;
   partitions?: number;
+  /** Topic configs, e.g. { 'max.message.bytes': '2048' }. */
+  topicConfig?: Record<string, string>;
   draining?: () => boolean;
+  /** Where lost `?ack=queued` deliveries are logged (stderr by default). */
+  log?: (line: string) => void;
 }): Promise<EdgeFixture> {
   const topic = uniqueTopic(what);
   const admin = createAdmin({ brokers, timeoutMs: 15_000 });
-  await createTopic(admin, topic, partitions);
+  await createTopic(admin, topic, partitions, topicConfig);
   const allLimits = { ...DEFAULT_LIMITS, ...limits };
-  const publisher = await createKafkaPublisher({ brokers, topic, lingerMs: 1, maxEventBytes: allLimits.maxEventBytes, ...publisherOptions });
   const metrics = createEdgeMetrics();
+  const onLost = createLossRecorder({ metrics, log });
+  const publisher = await createKafkaPublisher({ brokers, topic, lingerMs: 1, maxEventBytes: allLimits.maxEventBytes, onLost, ...publisherOptions });
   const app = createApp({ publisher, limits: allLimits, metrics, draining });
   let closed = false;
   return {
