@@ -47,6 +47,7 @@ const MAX_SLOTS = 10_000;
  * locally, so most requests cost no round trip. Unspent tokens are dropped after leaseTtlMs: every admitted event
  * then spent a token leased at most leaseTtlMs earlier, so over any window W a key admits at most
  * rate x (W + leaseTtlMs) + burst, however many processes hold leases. A request that does not fit is refused whole.
+ * Give it a client with the offline queue off: a queued lease would reach Redis after the request gave up on it.
  */
 export function createRateLimiter({
   redis,
