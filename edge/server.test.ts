@@ -1,66 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { join } from 'node:path';
 import { createAdmin, type Admin } from '../shared/kafka/index.ts';
 import type { Receipt } from './receipt.ts';
-import { acceptedIds, BROKERS, countById, createTopic, readTopic, uniqueTopic, waitFor } from './testing.ts';
+import { acceptedIds, BROKERS, countById, createTopic, readTopic, spawnEdgeServer, uniqueTopic, type EdgeServerProcess } from './testing.ts';
 
 // `bun edge/server.ts` as a real process tree (a supervisor and EDGE_PROCESSES children on one port), over real HTTP.
-const ROOT = join(import.meta.dir, '..');
 const PORT = 18080;
 const PROCESSES = 2;
 const topic = uniqueTopic('server');
 let admin: Admin;
+let edge: EdgeServerProcess | undefined;
 let proc: ReturnType<typeof Bun.spawn> | undefined;
-let output = '';
-const childPids: number[] = [];
 const accepted: string[] = [];
-
-/** Collects a pipe's text into `output` (stdout and stderr both, for the failure message). */
-async function drain(stream: ReadableStream<Uint8Array>) {
-  const decoder = new TextDecoder();
-  const reader = stream.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
-}
 
 beforeAll(async () => {
   admin = createAdmin({ brokers: BROKERS, timeoutMs: 15_000 });
   await createTopic(admin, topic);
-  proc = Bun.spawn([process.execPath, join(ROOT, 'edge', 'server.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: BROKERS,
-      EDGE_PROCESSES: String(PROCESSES),
-      EDGE_PORT: String(PORT),
-      EDGE_HOSTNAME: '127.0.0.1',
-      EDGE_TOPIC: topic,
-    },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  void drain(proc.stdout as ReadableStream<Uint8Array>);
-  void drain(proc.stderr as ReadableStream<Uint8Array>);
-  // Every child prints one "listening" line once its producer is up and its server bound.
-  await waitFor(() => (output.match(/: listening on /g) ?? []).length === PROCESSES || proc!.exitCode !== null, 30_000, 'both edge processes to listen');
-  if (proc.exitCode !== null) throw new Error(`edge exited early (${proc.exitCode}):\n${output}`);
-  for (const m of output.matchAll(/edge (\d+): listening/g)) childPids.push(Number(m[1]));
+  edge = await spawnEdgeServer({ EDGE_PROCESSES: String(PROCESSES), EDGE_PORT: String(PORT), EDGE_TOPIC: topic });
+  proc = edge.proc;
 }, 60_000);
 
 afterAll(async () => {
   // Only the processes this file started: the supervisor, then any child it left behind.
-  if (proc && proc.exitCode === null) {
-    proc.kill('SIGTERM');
-    await Promise.race([proc.exited, Bun.sleep(10_000)]);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-  }
-  for (const pid of childPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  await edge?.stop();
   await admin?.deleteTopics([topic]).catch(() => undefined);
   await admin?.close();
 }, 30_000);
@@ -187,7 +148,7 @@ describe('bun edge/server.ts', () => {
 
     const code = await proc!.exited;
     expect(code).toBe(0);
-    expect(output).toContain('stopped');
+    expect(edge!.output()).toContain('stopped');
   }, 60_000);
 
   test('every event the server answered 202 for is in Kafka exactly once', async () => {
