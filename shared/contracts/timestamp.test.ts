@@ -43,6 +43,8 @@ describe('event timestamps are stored as canonical UTC ISO strings', () => {
     ['epoch millis written as a string', '1700000000000'],
     ['a time past year 9999', 253_402_300_800_000],
     ['a time before year 0', '0000-01-01T00:00:00+01:00'],
+    ['a time in year 0, which Postgres cannot store', '0000-12-31T23:59:59.999Z'],
+    ['epoch millis in year 0', -62_135_596_800_001],
   ])('refuses %s as invalid_timestamp', (_, input) => {
     expect(timestampOf(input)).toBe('invalid_timestamp');
   });

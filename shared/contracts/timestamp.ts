@@ -1,10 +1,11 @@
 import * as v from 'valibot';
 
 /**
- * Years 0000-9999 only: outside them toISOString() writes six-digit years (`+010000-…`), which the ISO pattern below
- * would then refuse when the stamped event is read back from Kafka.
+ * Years 0001-9999 only: outside them toISOString() writes six-digit years (`+010000-…`), which the ISO pattern below
+ * would then refuse when the stamped event is read back from Kafka; and Postgres has no year 0 (it counts 1 BC),
+ * so its timestamptz refused `0000-12-31T23:59:59.999Z` as out of range after the edge had accepted the event.
  */
-export const MIN_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+export const MIN_TIME_MS = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
 export const MAX_TIME_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 // Date, optionally time, optionally offset. `T` or a space (Python's str(datetime)), `.` or `,` before fractions.
@@ -63,7 +64,7 @@ export const timestamp = v.pipe(
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const iso = toIsoTimestamp(dataset.value);
     if (iso !== undefined) return iso;
-    addIssue({ expected: 'invalid_timestamp', message: 'must be an ISO-8601 date-time or epoch milliseconds between years 0000 and 9999' });
+    addIssue({ expected: 'invalid_timestamp', message: 'must be an ISO-8601 date-time or epoch milliseconds between years 0001 and 9999' });
     return NEVER;
   }),
   v.description('When the event happened: ISO-8601 (no offset means UTC) or epoch milliseconds; stored as a UTC ISO string.'),
