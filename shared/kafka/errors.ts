@@ -19,6 +19,29 @@ const RETRIABLE = new Set<number>([
   5, 6, 7, 13, 14, 15, 16, 19, 20,
 ]);
 
+/**
+ * Broker and local codes a produce request answers for a record that will be refused again however often it is
+ * retried (Kafka protocol error codes; librdkafka reuses MSG_SIZE_TOO_LARGE for its own message.max.bytes check):
+ * the record or its batch is too large or malformed, or the topic is invalid or not ours to write.
+ */
+const PERMANENT_PRODUCE = new Set<number>([
+  ERR.INVALID_ARG,
+  2, // CORRUPT_MESSAGE
+  4, // INVALID_FETCH_SIZE / INVALID_MSG_SIZE
+  10, // MESSAGE_TOO_LARGE (MSG_SIZE_TOO_LARGE)
+  17, // INVALID_TOPIC_EXCEPTION
+  18, // RECORD_LIST_TOO_LARGE
+  29, // TOPIC_AUTHORIZATION_FAILED
+  31, // CLUSTER_AUTHORIZATION_FAILED
+  43, // UNSUPPORTED_FOR_MESSAGE_FORMAT
+  87, // INVALID_RECORD
+]);
+
+/** Whether producing the same record again cannot succeed: the caller must change the record (or the topic) instead. */
+export function isPermanentProduceError(error: Pick<KafkaError, 'code'>): boolean {
+  return PERMANENT_PRODUCE.has(error.code);
+}
+
 export class KafkaError extends Error {
   override name = 'KafkaError';
   readonly code: number;

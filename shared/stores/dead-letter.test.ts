@@ -24,7 +24,7 @@ describe('the dead-letter record format', () => {
     const record = deadLetterRecord('events.dlq', { message, stage: 'validate', reason: 'contract_violation', detail: 'bad type', attempts: 2, eventId: 'e1' });
     expect(record).toMatchObject({ topic: 'events.dlq', value: message.value, key: message.key });
     const headers = record.headers as Array<[string, string]>;
-    expect(headers.map(([name]) => name)).toEqual([...DLQ_HEADERS]);
+    expect(headers.map(([name]) => name)).toEqual(DLQ_HEADERS.filter((h) => h !== 'truncated'));
     expect(readDeadLetterHeaders(consumed(headers))).toEqual({
       stage: 'validate',
       reason: 'contract_violation',
@@ -42,6 +42,23 @@ describe('the dead-letter record format', () => {
     const read = readDeadLetterHeaders(consumed(record.headers as Array<[string, string]>));
     expect(read.event_id).toBeUndefined();
     expect(read.message).toHaveLength(1000);
+  });
+
+  test('a value longer than maxValueBytes is cut to a prefix and the record names the original length; a short one is untouched', () => {
+    const big: ConsumedMessage = { ...message, value: encoder.encode('0123456789'.repeat(10)) };
+    const cut = deadLetterRecord('events.dlq', { message: big, stage: 'elasticsearch', reason: 'mapping_conflict', attempts: 1, eventId: 'e1' }, { maxValueBytes: 16 });
+    expect(cut.value).toEqual(encoder.encode('0123456789012345'));
+    expect(cut.key).toEqual(message.key);
+    expect(readDeadLetterHeaders(consumed(cut.headers as Array<[string, string]>))).toMatchObject({
+      truncated: '100',
+      topic: 'events',
+      partition: '3',
+      offset: '42',
+      event_id: 'e1',
+    });
+    const whole = deadLetterRecord('events.dlq', { message, stage: 'decode', reason: 'invalid_json', attempts: 1 }, { maxValueBytes: 16 });
+    expect(whole.value).toBe(message.value);
+    expect(readDeadLetterHeaders(consumed(whole.headers as Array<[string, string]>)).truncated).toBeUndefined();
   });
 
   test('unknown headers are ignored and a null header value reads as empty', () => {

@@ -17,8 +17,12 @@ export interface DeadLetter<S extends string = string> {
   readonly eventId?: string;
 }
 
-/** Headers every dead-letter record carries; `event_id` only when the event got far enough to have a known id. */
-export const DLQ_HEADERS = ['stage', 'reason', 'message', 'attempts', 'topic', 'partition', 'offset', 'event_id'] as const;
+/**
+ * Headers every dead-letter record carries; `event_id` only when the event got far enough to have a known id, and
+ * `truncated` (the original value's length in bytes) only when the topic refused the whole record and the value is a
+ * prefix of the original: topic, partition and offset then locate the original, still in the main topic.
+ */
+export const DLQ_HEADERS = ['stage', 'reason', 'message', 'attempts', 'topic', 'partition', 'offset', 'event_id', 'truncated'] as const;
 export type DeadLetterHeaders = Partial<Record<(typeof DLQ_HEADERS)[number], string>>;
 
 const MESSAGE_LIMIT = 1000;
@@ -27,8 +31,9 @@ const MESSAGE_LIMIT = 1000;
  * The record for one (event, stage). The original bytes and key go out untouched, so the event can be re-driven into
  * the main topic as it was, and keyed like it was (same partition, same order relative to its key). The record's
  * timestamp is left to the producer: the DLQ's retention should count from when the record was dead-lettered.
+ * With `maxValueBytes`, a longer value is cut to that many bytes and the record says so (the `truncated` header).
  */
-export function deadLetterRecord(topic: string, letter: DeadLetter): OutgoingMessage {
+export function deadLetterRecord(topic: string, letter: DeadLetter, { maxValueBytes }: { maxValueBytes?: number } = {}): OutgoingMessage {
   const { message: m, stage, reason, detail, attempts, eventId } = letter;
   const headers: Array<[string, string]> = [
     ['stage', stage],
@@ -40,7 +45,9 @@ export function deadLetterRecord(topic: string, letter: DeadLetter): OutgoingMes
     ['offset', String(m.offset)],
   ];
   if (eventId !== undefined) headers.push(['event_id', eventId]);
-  return { topic, value: m.value, key: m.key, headers };
+  if (maxValueBytes === undefined || m.value === null || m.value.byteLength <= maxValueBytes) return { topic, value: m.value, key: m.key, headers };
+  headers.push(['truncated', String(m.value.byteLength)]);
+  return { topic, value: m.value.subarray(0, maxValueBytes), key: m.key, headers };
 }
 
 const text = new TextDecoder();
