@@ -159,6 +159,17 @@ describe('Consumer flow control', () => {
     await consumer.close();
   });
 
+  test('uncommitted counts from the last commit, so messages taken but not committed still show', async () => {
+    const { topic, consumer } = await consumerOn(10);
+    await take(consumer, 10);
+    expect(consumer.lag()[0]).toMatchObject({ position: 10n, high: 10n, lag: 0n, committed: 0n, uncommitted: 10n });
+    await consumer.commit([{ topic, partition: 0, offset: 4n }]);
+    expect(consumer.lag()[0]).toMatchObject({ lag: 0n, committed: 4n, uncommitted: 6n });
+    await consumer.commit();
+    expect(consumer.lag()[0]).toMatchObject({ committed: 10n, uncommitted: 0n });
+    await consumer.close();
+  });
+
   test('a paused partition delivers nothing until resumed, then continues without gaps', async () => {
     const { topic, consumer } = await consumerOn(10);
     expect(values(await take(consumer, 3))).toEqual(['m0', 'm1', 'm2']);

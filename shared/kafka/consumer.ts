@@ -22,6 +22,8 @@ export interface ConsumerOptions {
   statsIntervalMs?: number;
   /** Messages copied out of librdkafka ahead of poll(); beyond this, fetched data waits in librdkafka's bounded queue. */
   maxBuffered?: number;
+  /** The same bound in bytes (values and keys): 10,000 messages of 1 MiB would otherwise be 10 GB held in JS. */
+  maxBufferedBytes?: number;
   libraryPath?: string;
 }
 
@@ -31,6 +33,13 @@ export interface PartitionLag extends TopicPartition {
   /** High watermark from the last fetch response (-1 until the first fetch). */
   high: bigint;
   lag: bigint | undefined;
+  /**
+   * Offset this member last committed, or, before its first commit, the offset consumption started from (the group's
+   * committed offset, or where auto.offset.reset put it); -1 until poll() returned a message of the partition.
+   */
+  committed: bigint;
+  /** High watermark minus `committed`: what is not yet committed, including messages taken but still in process. */
+  uncommitted: bigint | undefined;
 }
 
 export interface ConsumerEvents extends ClientEvents {
@@ -54,7 +63,10 @@ export class Consumer extends Emitter<ConsumerEvents> {
   readonly #mainPump: EventPump;
   readonly #commits: CommitTracker;
   readonly #maxBuffered: number;
+  readonly #maxBufferedBytes: number;
   #buffer: ConsumedMessage[] = [];
+  #bufferedBytes = 0;
+  readonly #committed = new Map<string, bigint>();
   readonly #positions = new Map<string, TopicPartitionOffset>();
   readonly #paused = new Set<string>();
   readonly #assigned = new Map<string, TopicPartition>();
@@ -65,7 +77,16 @@ export class Consumer extends Emitter<ConsumerEvents> {
   #lastError: KafkaError | undefined;
   readonly groupId: string;
 
-  constructor({ brokers = DEFAULT_BROKERS, groupId, topics, config = {}, statsIntervalMs = 0, maxBuffered = 10_000, libraryPath }: ConsumerOptions) {
+  constructor({
+    brokers = DEFAULT_BROKERS,
+    groupId,
+    topics,
+    config = {},
+    statsIntervalMs = 0,
+    maxBuffered = 10_000,
+    maxBufferedBytes = 64 * 1024 * 1024,
+    libraryPath,
+  }: ConsumerOptions) {
     super();
     const lib = (this.#lib = loadRdkafka(libraryPath));
     const merged: KafkaConfig = { ...CONSUMER_DEFAULTS, 'bootstrap.servers': brokers, ...config, 'group.id': groupId };
@@ -74,6 +95,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
     const conf = buildConf(lib, merged, EVENT.ERROR | EVENT.STATS | EVENT.REBALANCE | EVENT.OFFSET_COMMIT);
     this.#rk = createHandle(lib, RD_KAFKA_CONSUMER, conf);
     this.#maxBuffered = maxBuffered;
+    this.#maxBufferedBytes = maxBufferedBytes;
     this.groupId = groupId;
     this.#reader = new MessageReader(lib);
     // Not rd_kafka_poll_set_consumer: commit results, stats and client errors stay on the main queue, so a full
@@ -86,7 +108,8 @@ export class Consumer extends Emitter<ConsumerEvents> {
       lib,
       queue: this.#consumerQ,
       handle: (ev) => this.#onConsumerEvent(ev),
-      canDrain: () => this.#pendingRebalances.length === 0 && (this.#inPoll || this.#buffer.length < this.#maxBuffered),
+      canDrain: () =>
+        this.#pendingRebalances.length === 0 && (this.#inPoll || (this.#buffer.length < this.#maxBuffered && this.#bufferedBytes < this.#maxBufferedBytes)),
     });
     const err = withTpList(lib, topics.map((topic) => ({ topic, partition: -1 })), (list) => lib.rd_kafka_subscribe(this.#rk, list));
     if (err !== 0) {
@@ -127,7 +150,11 @@ export class Consumer extends Emitter<ConsumerEvents> {
     if (type === EVENT.FETCH) {
       const m = asPtr(lib.rd_kafka_event_message_next(ev));
       const err = m ? read.i32(m, 0) : 0;
-      if (m && err === 0 && !this.#closing) this.#buffer.push(this.#reader.read(m));
+      if (m && err === 0 && !this.#closing) {
+        const message = this.#reader.read(m);
+        this.#bufferedBytes += sizeOf(message);
+        this.#buffer.push(message);
+      }
       else if (err !== 0 && err !== ERR.PARTITION_EOF) this.#error(errorFromCode(lib, err));
     } else {
       this.#clientEvent(ev, type);
@@ -143,7 +170,11 @@ export class Consumer extends Emitter<ConsumerEvents> {
       if (event.kind === 'assign') this.#assigned.set(tpKey(p.topic, p.partition), p);
       else if (event.kind === 'revoke') this.#assigned.delete(tpKey(p.topic, p.partition));
     }
-    if (event.kind !== 'assign') this.#forget(event.cooperative ? event.partitions : undefined);
+    if (event.kind !== 'assign') {
+      this.#forget(event.cooperative ? event.partitions : undefined);
+      if (!event.cooperative) this.#committed.clear();
+      else for (const p of event.partitions) this.#committed.delete(tpKey(p.topic, p.partition));
+    }
     this.emit('rebalance', { kind: event.kind, partitions: event.partitions, ...(event.error ? { error: event.error } : {}) });
   }
 
@@ -158,6 +189,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
   #forget(partitions: TopicPartition[] | undefined): void {
     const keys = partitions ? new Set(partitions.map((p) => tpKey(p.topic, p.partition))) : undefined;
     this.#buffer = keys ? this.#buffer.filter((m) => !keys.has(tpKey(m.topic, m.partition))) : [];
+    this.#bufferedBytes = this.#buffer.reduce((n, m) => n + sizeOf(m), 0);
     for (const k of keys ?? [...this.#positions.keys()]) this.#positions.delete(k);
   }
 
@@ -197,12 +229,19 @@ export class Consumer extends Emitter<ConsumerEvents> {
       this.#buffer = rest;
     }
     // Set at the last message of each run of one partition: a key and an object per message showed in worker profiles.
+    let runStart = 0;
+    let bytes = 0;
     for (let i = 0; i < out.length; i++) {
       const m = out[i]!;
+      bytes += sizeOf(m);
       const n = out[i + 1];
       if (n?.partition === m.partition && n.topic === m.topic) continue;
-      this.#positions.set(tpKey(m.topic, m.partition), { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+      const key = tpKey(m.topic, m.partition);
+      this.#positions.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+      if (!this.#committed.has(key)) this.#committed.set(key, out[runStart]!.offset);
+      runStart = i + 1;
     }
+    this.#bufferedBytes = this.#buffer.length === 0 ? 0 : this.#bufferedBytes - bytes;
     return out;
   }
 
@@ -222,7 +261,15 @@ export class Consumer extends Emitter<ConsumerEvents> {
    */
   commit(offsets?: readonly TopicPartitionOffset[], { sync = true }: { sync?: boolean } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(errorFromCode(this.#lib, ERR.DESTROY, 'consumer is closed'));
-    return this.#commits.commit(offsets ?? [...this.#positions.values()], sync);
+    const list = offsets ?? [...this.#positions.values()];
+    const done = this.#commits.commit(list, sync);
+    if (!sync) return done;
+    return done.then(() => {
+      for (const o of list) {
+        const key = tpKey(o.topic, o.partition);
+        if (o.offset >= 0n && this.#assigned.has(key)) this.#committed.set(key, o.offset);
+      }
+    });
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -257,15 +304,22 @@ export class Consumer extends Emitter<ConsumerEvents> {
     return [...this.#assigned.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
 
-  /** Per assigned partition, from the watermark librdkafka cached on its last fetch (no broker round trip). */
+  /**
+   * Per assigned partition, from the watermark librdkafka cached on its last fetch and the offsets this member
+   * committed (no broker round trip). `lag` counts from the fetch position, which prefetch moves past messages still
+   * being processed; `uncommitted` counts from the commit, so a batch held by retries shows in it.
+   */
   lag(): PartitionLag[] {
     const lo = new BigInt64Array(2);
     return this.assignment().map(({ topic, partition }) => {
       const name = Buffer.from(`${topic}\0`);
       const err = this.#lib.rd_kafka_get_watermark_offsets(this.#rk, name, partition, ptr(lo), ptr(lo, 8));
       const high = err === 0 ? lo[1]! : -1n;
-      const position = this.#positions.get(tpKey(topic, partition))?.offset ?? -1n;
-      return { topic, partition, position, high, lag: high >= 0n && position >= 0n ? high - position : undefined };
+      const key = tpKey(topic, partition);
+      const position = this.#positions.get(key)?.offset ?? -1n;
+      const committed = this.#committed.get(key) ?? -1n;
+      const behind = (from: bigint) => (high >= 0n && from >= 0n ? (high > from ? high - from : 0n) : undefined);
+      return { topic, partition, position, high, lag: behind(position), committed, uncommitted: behind(committed) };
     });
   }
 
@@ -300,12 +354,15 @@ export class Consumer extends Emitter<ConsumerEvents> {
     this.#mainPump.stop();
     this.#commits.rejectAll(errorFromCode(lib, ERR.DESTROY, 'consumer closed before the commit completed'));
     this.#buffer = [];
+    this.#bufferedBytes = 0;
     lib.rd_kafka_queue_destroy(this.#consumerQ);
     lib.rd_kafka_queue_destroy(this.#mainQ);
     lib.rd_kafka_destroy_flags(this.#rk, closedCleanly ? 0 : DESTROY_F_NO_CONSUMER_CLOSE);
     this.#closed = true;
   }
 }
+
+const sizeOf = (m: ConsumedMessage): number => (m.value?.byteLength ?? 0) + (m.key?.byteLength ?? 0);
 
 export function createConsumer(options: ConsumerOptions): Consumer {
   return new Consumer(options);
