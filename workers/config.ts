@@ -21,6 +21,13 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
   // 2000, not 1000: beside an edge on the same 2 cores, 1000-event batches fell behind at 14,600 events/s (p50 9 s
   // in the end-to-end bench) where 2000 kept p99 under 0.4 s, and bench:workers measures its maximum at 2000.
   batchSize: setting(positiveInt, 2000, 'Most messages taken from one poll and processed (and committed) together.'),
+  // 2000 events of the edge's largest size (1 MiB) would be 2 GB in one batch; 64 MiB is about 250,000 ordinary
+  // (260-byte) events, so it cuts only batches of large events.
+  batchMaxBytes: setting(
+    positiveInt,
+    67_108_864,
+    'Most message bytes (values and keys) in one batch; the messages past the cut wait for the next batch. A batch always takes at least one message.',
+  ),
   pollTimeoutMs: setting(positiveInt, 250, 'How long one poll waits for messages when none are buffered.'),
   sessionTimeoutMs: setting(
     positiveInt,
@@ -47,7 +54,28 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
     'Longest gap between polls before the member is expelled (max.poll.interval.ms, at least sessionTimeoutMs); workers keep polling while a sink is retried.',
   ),
   retryInitialMs: setting(positiveInt, 200, 'First backoff before re-submitting events a sink answered `retry` for; doubles per attempt.'),
-  retryMaxMs: setting(positiveInt, 10_000, 'Cap of that backoff; a store that stays down is retried this often, forever, with consumption paused.'),
+  retryMaxMs: setting(positiveInt, 10_000, 'Cap of that backoff; a store that stays down is retried at least this often, with consumption paused, until retryTimeoutMs.'),
+  // Long enough to ride out a store restart or failover (tens of seconds to a couple of minutes) without losing the
+  // events' place; short enough that an event a store keeps answering `retry` for holds its partition for minutes,
+  // not forever. What is dead-lettered this way can be re-driven (workers/replay.ts).
+  retryTimeoutMs: setting(
+    positiveInt,
+    300_000,
+    "How long a sink's transient failures are retried for one batch; the events still pending then are dead-lettered with reason retries_exhausted.",
+  ),
+  // The edge accepts events up to 1 MiB plus its stamp; a dead letter adds headers. librdkafka's default (1,000,000)
+  // refused those dead letters before they left the worker. 2 MiB is the broker's message.max.bytes in infra/ and
+  // docker-compose.yml, so a record the events topic holds fits in the dead-letter topic.
+  dlqMaxMessageBytes: setting(
+    positiveInt,
+    2_097_152,
+    'Largest record the dead-letter producer sends (message.max.bytes); keep it at or under the dead-letter topic\'s max.message.bytes.',
+  ),
+  dlqTruncatedBytes: setting(
+    positiveInt,
+    65_536,
+    'When the dead-letter topic refuses a whole record for good (too large, invalid), the record is written again with only this many bytes of the value and a `truncated` header.',
+  ),
   metricsPort: setting(listenPort, 9470, 'Port of /metrics, /healthz and /readyz; worker i of a `--count N` run listens on metricsPort + i (0: any free port).'),
   count: setting(positiveInt, 2, 'Worker processes `bun workers/main.ts` runs on this machine (`--count N` overrides).'),
   index: setting(nonNegativeInt, 0, 'Which worker of a `--count N` run this process is; set by the supervisor, not by hand.'),
@@ -67,5 +95,11 @@ export function groupSettings(config: WorkersConfig): KafkaConfig {
     'max.poll.interval.ms': config.maxPollIntervalMs,
     'heartbeat.interval.ms': config.heartbeatIntervalMs,
     'queued.max.messages.kbytes': config.prefetchKbytes,
+    // One fetch response may overshoot the prefetch bound by up to fetch.max.bytes (librdkafka's CONFIGURATION.md),
+    // 50 MiB by default; capping it at the prefetch keeps fetched-ahead data near prefetchKbytes. The broker still
+    // returns a record larger than the cap on its own (KIP-74), so a 1 MiB event is never stuck behind it, and the
+    // floor keeps it at least librdkafka's message.max.bytes, which it requires. queued.min.messages yields to
+    // queued.max.messages.kbytes (same document), so it does not need lowering.
+    'fetch.max.bytes': Math.max(config.prefetchKbytes * 1024, 1_048_576),
   };
 }

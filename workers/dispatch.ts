@@ -1,5 +1,6 @@
 import { KafkaError, type ConsumedMessage, type Producer } from '../shared/kafka/index.ts';
 import { deadLetterRecord, type Stage } from './dlq.ts';
+import { dlqNextStep, type DlqDeliveryReason } from './dlq-retry.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outcome } from './outcomes.ts';
 import type { SinkName } from './sinks/types.ts';
@@ -40,6 +41,8 @@ export interface DispatcherOptions {
   readonly dlqTopic: string;
   readonly metrics: WorkerMetrics;
   readonly backoff: Backoff;
+  /** Bytes of the value a dead letter keeps when the topic refuses the whole record for good. */
+  readonly truncatedBytes?: number;
   readonly hooks?: DispatchHooks;
   readonly log?: (line: string) => void;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -63,40 +66,72 @@ const where = (m: ConsumedMessage) => `${m.topic}[${m.partition}]@${m.offset}`;
  * or dropped event" is decided here and nowhere else: nothing leaves the pipeline without a DLQ record or a log line,
  * and nothing is counted twice.
  */
-export function createDispatcher({ producer, dlqTopic, metrics, backoff, hooks = {}, log = console.log, sleep: wait = sleep }: DispatcherOptions): Dispatcher {
+export function createDispatcher({
+  producer,
+  dlqTopic,
+  metrics,
+  backoff,
+  truncatedBytes = 65_536,
+  hooks = {},
+  log = console.log,
+  sleep: wait = sleep,
+}: DispatcherOptions): Dispatcher {
   function attempt(sink: SinkName, seconds: number, outcomes: readonly Outcome[]): void {
     metrics.sinkLatency.observe({ sink }, seconds);
     for (const o of outcomes) if (o.type === 'retry' || o.type === 'dlq') metrics.sinkErrors.inc({ sink, reason: o.reason });
   }
 
-  /** Produces until every record is acknowledged; a DLQ that cannot be written holds the batch like a down sink. */
+  /**
+   * Produces until every record is acknowledged. A record the topic refuses for good is written truncated at once
+   * (dlq-retry.ts); anything else that fails holds the batch like a down sink, retried with backoff.
+   */
   async function deliver(letters: readonly Settled[], signal?: AbortSignal): Promise<boolean> {
-    let pending = letters;
+    let pending = letters.map((settled) => ({ settled, truncated: false }));
     let retried = false;
+    let reported: DlqDeliveryReason | undefined;
     try {
-      for (let round = 1; pending.length > 0; round++) {
-        const records = pending.map((s) => {
+      for (let round = 1; pending.length > 0; ) {
+        const records = pending.map(({ settled: s, truncated }) => {
           const { reason, message: detail } = s.outcome as Extract<Outcome, { type: 'dlq' }>;
-          return deadLetterRecord(dlqTopic, { message: s.message, stage: s.stage, reason, detail, attempts: s.attempts, eventId: s.eventId });
+          const letter = { message: s.message, stage: s.stage, reason, detail, attempts: s.attempts, eventId: s.eventId };
+          return deadLetterRecord(dlqTopic, letter, truncated ? { maxValueBytes: truncatedBytes } : {});
         });
         const results = await producer.produceBatch(records);
-        const failed: Settled[] = [];
-        let firstError = '';
-        pending.forEach((s, i) => {
+        const next: typeof pending = [];
+        let failure: { reason: DlqDeliveryReason; error: string; n: number } | undefined;
+        pending.forEach((p, i) => {
           const result = results[i];
-          if (result instanceof KafkaError) {
-            failed.push(s);
-            firstError ||= result.message;
-          } else metrics.dlq.inc({ stage: s.stage, reason: (s.outcome as { reason: string }).reason });
+          if (!(result instanceof KafkaError)) {
+            metrics.dlq.inc({ stage: p.settled.stage, reason: (p.settled.outcome as { reason: string }).reason });
+            if (p.truncated) metrics.dlqTruncated.inc({ stage: p.settled.stage });
+            return;
+          }
+          const step = dlqNextStep(result, p);
+          if (step.action === 'truncate') {
+            log(`dead-letter topic ${dlqTopic} refused the record of ${where(p.settled.message)} (${result.message}); writing it truncated to ${truncatedBytes} bytes`);
+            next.push({ settled: p.settled, truncated: true });
+            return;
+          }
+          next.push(p);
+          // A refusal only an operator can fix outranks a transient failure in what readiness and the log say.
+          if (!failure || (step.reason === 'dlq_record_refused' && failure.reason !== step.reason)) failure = { reason: step.reason, error: result.message, n: 0 };
+          failure.n++;
         });
-        pending = failed;
-        if (pending.length === 0) return true;
-        metrics.sinkErrors.inc({ sink: 'dlq', reason: 'dlq_delivery_failed' }, pending.length);
-        if (round === 1) log(`dead-letter topic ${dlqTopic} refused ${pending.length} records (${firstError}); retrying`);
+        pending = next;
+        if (!failure) continue; // only truncations: write them now, no backoff
+        metrics.sinkErrors.inc({ sink: 'dlq', reason: failure.reason }, failure.n);
+        if (reported !== failure.reason) {
+          reported = failure.reason;
+          log(
+            failure.reason === 'dlq_record_refused'
+              ? `dead-letter topic ${dlqTopic} refuses even truncated records (${failure.error}); the topic must be fixed (max.message.bytes, ACLs); retrying`
+              : `dead-letter topic ${dlqTopic} refused ${failure.n} records (${failure.error}); retrying`,
+          );
+        }
         if (signal?.aborted) return false;
         retried = true;
-        hooks.onRetrying?.('dlq', round, pending.length, 'dlq_delivery_failed');
-        await wait(backoffMs(round, backoff), signal);
+        hooks.onRetrying?.('dlq', round, pending.length, failure.reason);
+        await wait(backoffMs(round++, backoff), signal);
         if (signal?.aborted) return false;
       }
       return true;

@@ -11,8 +11,8 @@ export interface WorkerHttpOptions {
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
 /**
- * /metrics (Prometheus text), /healthz (the process answers) and /readyz (503 naming the sinks being retried, or while
- * shutting down). Readiness is about the stores, not about having partitions: a member without any is still healthy.
+ * /metrics (Prometheus text), /healthz (the process answers) and /readyz (503 naming the sinks being retried and the
+ * partitions whose batch they hold, from which offset, since when and why; or while shutting down). Readiness is about the stores, not about having partitions: a member without any is still healthy.
  */
 export function serveWorkerHttp({ worker, port, hostname = '0.0.0.0' }: WorkerHttpOptions): Server<undefined> {
   return Bun.serve({
@@ -28,7 +28,7 @@ export function serveWorkerHttp({ worker, port, hostname = '0.0.0.0' }: WorkerHt
           return json({ status: 'ok' });
         case '/readyz': {
           const r = worker.readiness();
-          return json({ status: r.status, unready: r.unready }, r.ready ? 200 : 503);
+          return json({ status: r.status, unready: r.unready, stuck: r.stuck }, r.ready ? 200 : 503);
         }
         default:
           return json({ error: { code: 'not_found', message: `no route for ${pathname}` } }, 404);

@@ -26,7 +26,16 @@ export function createWorkerMetrics() {
       'reason',
     ]),
     dlq: registry.counter('workers_dlq_events_total', 'Records delivered to the dead-letter topic, by stage and reason.', ['stage', 'reason']),
-    lag: registry.gauge('workers_consumer_lag_messages', 'High watermark minus position, per assigned partition.', ['partition']),
+    dlqTruncated: registry.counter(
+      'workers_dlq_truncated_events_total',
+      'Dead letters the topic refused whole, delivered with a prefix of their value and a `truncated` header, by stage.',
+      ['stage'],
+    ),
+    lag: registry.gauge(
+      'workers_consumer_lag_messages',
+      'High watermark minus the committed offset, per assigned partition: messages not yet processed, including a batch being retried.',
+      ['partition'],
+    ),
     rebalances: registry.counter('workers_rebalances_total', 'Partition assignments and revocations seen by this member.', ['kind']),
     commitFailures: registry.counter('workers_commit_failures_total', 'Offset commits the coordinator refused (the batch is re-delivered).'),
     // Pipeline ids are bounded by PIPELINES_MAX_PIPELINE_LABELS (the rest count as `other`); outcomes are a fixed set.

@@ -128,7 +128,7 @@ describe('a worker consuming what the edge accepted', () => {
     expect((await fetch(url('/healthz'))).status).toBe(200);
     const ready = await fetch(url('/readyz'));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', unready: {} });
+    expect(await ready.json()).toEqual({ status: 'ready', unready: {}, stuck: [] });
     const text = await (await fetch(url('/metrics'))).text();
     expect(text).toContain('workers_events_total{outcome="ok",stage="postgres",reason=""} 70');
     expect(text).toContain('workers_dlq_events_total{stage="elasticsearch",reason="mapping_conflict"} 1');

@@ -4,6 +4,7 @@ import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig,
 import { processBatch } from './batch.ts';
 import { groupSettings, workersConfig, type WorkersConfig } from './config.ts';
 import { createDispatcher, type DispatchHooks, type Target } from './dispatch.ts';
+import { batchCut, stuckPartitions, type StuckPartition } from './held.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
 import { createPauser, keyOf, nextOffsets } from './partitions.ts';
 import { pipelinesFromEnv, type Pipelines } from './pipelines/index.ts';
@@ -29,6 +30,8 @@ export interface Readiness {
   readonly status: 'ready' | 'retrying' | 'stopping';
   /** Sinks (or `dlq`) currently being retried, with the reason of their last failure. */
   readonly unready: Record<string, string>;
+  /** The partitions whose batch those retries hold (nothing from `offset` on is committed meanwhile). */
+  readonly stuck: readonly StuckPartition[];
 }
 
 export interface Worker {
@@ -59,8 +62,9 @@ export function createWorker({
     groupId: config.groupId,
     topics: [config.topic],
     config: { ...groupSettings(config), ...consumerConfig },
+    maxBufferedBytes: config.batchMaxBytes,
   });
-  const producer = createProducer({ brokers });
+  const producer = createProducer({ brokers, config: { 'message.max.bytes': config.dlqMaxMessageBytes } });
   const backoff = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
   const controller = new AbortController();
   const retrying = new Map<Target, string>();
@@ -73,6 +77,8 @@ export function createWorker({
   let flushing: { done: Promise<void>; offsets: Map<string, TopicPartitionOffset> } | undefined;
   /** Messages a keep-alive poll returned (from partitions assigned during a retry); they form the next batch. */
   let stash: ConsumedMessage[] = [];
+  /** The batch in flight and when it began to be retried, for /readyz's `stuck`. */
+  let held: { messages: readonly ConsumedMessage[]; since?: Date } | undefined;
   let stopping = false;
   let lastError = '';
 
@@ -100,21 +106,32 @@ export function createWorker({
     onRetrying(target: Target, _attempt: number, pending: number, reason: string) {
       if (!retrying.has(target)) log(`${target}: ${pending} events to retry (${reason}); consumption paused, not ready`);
       retrying.set(target, reason);
+      if (held) held.since ??= new Date();
     },
     onSettled(target: Target) {
       if (retrying.delete(target)) log(`${target}: done retrying${stopping ? ' (shutdown)' : ''}`);
     },
   };
-  const dispatcher = createDispatcher({ producer, dlqTopic: config.dlqTopic, metrics, backoff, hooks, log });
-  const sinkStep = { sinks, backoff, signal: controller.signal, hooks: { ...hooks, onAttempt: dispatcher.attempt } };
+  const dispatcher = createDispatcher({ producer, dlqTopic: config.dlqTopic, metrics, backoff, truncatedBytes: config.dlqTruncatedBytes, hooks, log });
+  const sinkStep = {
+    sinks,
+    backoff,
+    retryTimeoutMs: config.retryTimeoutMs,
+    signal: controller.signal,
+    hooks: { ...hooks, onAttempt: dispatcher.attempt },
+  };
   const pipelines = pipelinesOf?.({ producer, metrics }) ?? null;
 
   let lagAt = 0;
-  /** While batches flow, at most twice a second (it showed in a --cpu-prof profile when called per poll); when idle, always. */
+  /**
+   * From the committed offsets, not the fetch position: prefetch moves the position past a batch held by retries, and
+   * the gauge then read 0 while the partition was stuck. While batches flow, at most twice a second (it showed in a
+   * --cpu-prof profile when called per poll); when idle, always.
+   */
   function updateLag(busy = false): void {
     if (busy && performance.now() - lagAt < 500) return;
     lagAt = performance.now();
-    for (const p of consumer.lag()) if (p.lag !== undefined) metrics.lag.set({ partition: String(p.partition) }, Number(p.lag));
+    for (const p of consumer.lag()) if (p.uncommitted !== undefined) metrics.lag.set({ partition: String(p.partition) }, Number(p.uncommitted));
   }
 
   /**
@@ -130,7 +147,7 @@ export function createWorker({
         else {
           pauser.pauseAssigned();
           stash.push(...(await consumer.poll(config.batchSize, config.pollTimeoutMs)));
-          updateLag();
+          updateLag(true);
         }
       }
     } finally {
@@ -154,7 +171,7 @@ export function createWorker({
     // The buffer is due (interval passed or full) while the previous flush still runs: wait for it, which is also
     // the backpressure while Postgres is slow or being retried.
     if (flushing && pipelines.due()) await keepAlive(flushing.done);
-    startFlush(messages.length < config.batchSize || atEndOfPartitions());
+    startFlush(stash.length === 0 && (messages.length < config.batchSize || atEndOfPartitions()));
   }
 
   /**
@@ -204,12 +221,14 @@ export function createWorker({
   async function runBatch(messages: readonly ConsumedMessage[]): Promise<void> {
     const started = performance.now();
     revoked.clear();
+    held = { messages };
     const complete = await keepAlive(
       (async () => {
         const processed = await processBatch(messages, sinkStep, pipelines ? (valid) => pipelines.process(valid, controller.signal) : undefined);
         return !processed.aborted && (await dispatcher.settle(processed, controller.signal));
       })(),
     );
+    held = undefined;
     if (!complete) {
       log(`shutdown while retrying: ${messages.length} messages left uncommitted; they are re-delivered`);
       return;
@@ -237,6 +256,9 @@ export function createWorker({
     while (!stopping) {
       await settleBeforeRebalance();
       const messages = stash.length > 0 ? stash.splice(0, config.batchSize) : await consumer.poll(config.batchSize, config.pollTimeoutMs);
+      // Cut by bytes too: what is past the cut waits in the stash, ahead of anything polled later.
+      const cut = batchCut(messages, config.batchMaxBytes);
+      if (cut < messages.length) stash.unshift(...messages.splice(cut));
       updateLag(messages.length > 0);
       // Taken but not processed when shutdown began: uncommitted, so the next owner of the partitions gets them.
       if (messages.length > 0 && !stopping) await runBatch(messages);
@@ -257,8 +279,10 @@ export function createWorker({
     done,
     readiness(): Readiness {
       const unready = Object.fromEntries(retrying);
-      if (stopping) return { ready: false, status: 'stopping', unready };
-      return retrying.size > 0 ? { ready: false, status: 'retrying', unready } : { ready: true, status: 'ready', unready };
+      const reason = retrying.values().next().value;
+      const stuck = held?.since && reason !== undefined ? stuckPartitions(held.messages, held.since, reason) : [];
+      if (stopping) return { ready: false, status: 'stopping', unready, stuck };
+      return retrying.size > 0 ? { ready: false, status: 'retrying', unready, stuck } : { ready: true, status: 'ready', unready, stuck };
     },
     stop() {
       stopped ??= (async () => {

@@ -114,6 +114,39 @@ describe('the sinks step', () => {
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
   });
 
+  test('events a sink still answers retry for when retryTimeoutMs is up are dead-lettered as retries_exhausted; the last wait ends at the cap', async () => {
+    let clock = 0;
+    const es = fakeSink('elasticsearch', (ids) => ids.map((id) => (id === 'a' ? ok : id === 'b' ? dlq('mapping_conflict') : retry('elasticsearch_unavailable', 'connect ECONNREFUSED'))));
+    const { opts, delays } = options([es.sink], {
+      retryTimeoutMs: 2000,
+      now: () => clock,
+      sleep: async (ms) => {
+        delays.push(ms);
+        clock += ms;
+      },
+    });
+    const result = await writeToSinks(events, opts);
+    expect(result.aborted).toBe(false);
+    expect(delays).toEqual([100, 200, 400, 800, 500]);
+    expect(es.calls.length).toBe(6);
+    const [only] = result.results;
+    expect(only?.outcomes.slice(0, 2)).toEqual([ok, dlq('mapping_conflict')]);
+    expect(only?.outcomes.slice(2)).toEqual([
+      dlq('retries_exhausted', 'still failing after 6 attempts (elasticsearch_unavailable: connect ECONNREFUSED)'),
+      dlq('retries_exhausted', 'still failing after 6 attempts (elasticsearch_unavailable: connect ECONNREFUSED)'),
+    ]);
+    expect(only?.attempts).toEqual([1, 1, 6, 6]);
+  });
+
+  test('a store that recovers before retryTimeoutMs loses nothing to the cap', async () => {
+    let clock = 0;
+    const redis = fakeSink('redis', (ids, call) => ids.map(() => (call < 5 ? retry('redis_unavailable') : ok)));
+    const { opts } = options([redis.sink], { retryTimeoutMs: 2000, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const [result] = (await writeToSinks(events, opts)).results;
+    expect(result?.outcomes).toEqual([ok, ok, ok, ok]);
+    expect(clock).toBe(1500);
+  });
+
   test('shutdown during retries stops them and reports the batch aborted', async () => {
     const controller = new AbortController();
     const redis = fakeSink('redis', (ids) => ids.map(() => retry('redis_unavailable')));

@@ -1,10 +1,10 @@
 import { sleep } from '../../shared/sleep.ts';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
-import { retry, type Outcome } from '../outcomes.ts';
+import { dlq, retry, type Outcome } from '../outcomes.ts';
 import type { Sink, SinkName } from '../sinks/types.ts';
 
 /** Reasons this step adds on top of the sinks' own, when a sink breaks its contract; fixed, as they are labels. */
-export const SINK_STEP_REASONS = ['sink_exception', 'sink_contract_error'] as const;
+export const SINK_STEP_REASONS = ['sink_exception', 'sink_contract_error', 'retries_exhausted'] as const;
 
 export interface Backoff {
   readonly initialMs: number;
@@ -54,12 +54,18 @@ export interface SinkHooks {
 export interface SinkStepOptions {
   readonly sinks: readonly Sink[];
   readonly backoff: Backoff;
+  /**
+   * How long one sink's `retry` answers are retried for a batch, from its first attempt; the events still pending
+   * then end as dlq(retries_exhausted). Undefined: until they settle.
+   */
+  readonly retryTimeoutMs?: number;
   /** Aborted on shutdown: no further retries; the batch is then reported aborted and must not be committed. */
   readonly signal?: AbortSignal;
   readonly hooks?: SinkHooks;
-  /** Injectable for tests, like `random`. */
+  /** Injectable for tests, like `random` and `now` (milliseconds, monotonic). */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
+  readonly now?: () => number;
 }
 
 export interface SinkResult {
@@ -90,9 +96,13 @@ async function attempt(sink: Sink, events: readonly StampedEvent[]): Promise<Out
   }
 }
 
-/** Writes to one sink, re-submitting only the events it answered `retry` for, until none are left or shutdown. */
-async function writeUntilSettled(sink: Sink, events: readonly StampedEvent[], options: SinkStepOptions): Promise<SinkResult> {
-  const { backoff, signal, hooks = {}, sleep: wait = sleep, random = Math.random } = options;
+/**
+ * Writes to one sink, re-submitting only the events it answered `retry` for, until none are left, the retry time is
+ * up (they are dead-lettered as retries_exhausted, with the sink's last message) or shutdown.
+ */
+export async function writeUntilSettled(sink: Sink, events: readonly StampedEvent[], options: SinkStepOptions): Promise<SinkResult> {
+  const { backoff, signal, hooks = {}, sleep: wait = sleep, random = Math.random, now = performance.now.bind(performance), retryTimeoutMs } = options;
+  const deadline = retryTimeoutMs === undefined ? Infinity : now() + retryTimeoutMs;
   const outcomes: Outcome[] = new Array(events.length);
   const attempts: number[] = events.map(() => 0);
   let pending = events.map((_, i) => i);
@@ -115,13 +125,23 @@ async function writeUntilSettled(sink: Sink, events: readonly StampedEvent[], op
       pending = left;
       if (pending.length === 0) return { sink: sink.name, outcomes, attempts, aborted: false };
       if (signal?.aborted) return { sink: sink.name, outcomes, attempts, aborted: true };
+      const remaining = deadline - now();
+      if (remaining <= 0) {
+        for (const i of pending) outcomes[i] = dlq('retries_exhausted', exhausted(outcomes[i]!, attempts[i]!));
+        return { sink: sink.name, outcomes, attempts, aborted: false };
+      }
       hooks.onRetrying?.(sink.name, round, pending.length, reason);
-      await wait(backoffMs(round, backoff, random), signal);
+      await wait(Math.min(backoffMs(round, backoff, random), remaining), signal);
       if (signal?.aborted) return { sink: sink.name, outcomes, attempts, aborted: true };
     }
   } finally {
     hooks.onSettled?.(sink.name);
   }
+}
+
+function exhausted(last: Outcome, attempts: number): string {
+  const why = last.type === 'retry' ? `${last.reason}${last.message ? `: ${last.message}` : ''}` : last.type;
+  return `still failing after ${attempts} attempts (${why})`;
 }
 
 /**
