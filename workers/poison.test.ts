@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createProducer, type ConsumedMessage } from '../shared/kafka/index.ts';
 import { readAll } from '../shared/kafka/testing.ts';
 import { acceptedIds, edgeFixture, post, waitFor, type EdgeFixture } from '../edge/testing.ts';
+import type { WorkersConfig } from './config.ts';
 import { readDeadLetterHeaders } from './dlq.ts';
 import { serveWorkerHttp } from './http.ts';
 import { eventually, newRun, runConfig, runSinks, storeReaders, uncommitted, type Run } from './testing.ts';
@@ -25,12 +26,12 @@ interface Setup {
 const setups: Setup[] = [];
 
 /** A one-partition topic behind the edge app, a dead-letter topic with `dlqConfig`, and a worker on both. */
-async function start(what: string, dlqConfig: Record<string, string> = {}): Promise<Setup> {
+async function start(what: string, dlqConfig: Record<string, string> = {}, overrides: Partial<WorkersConfig> = {}): Promise<Setup> {
   const run = newRun(what);
   const edge = await edgeFixture({ what: `workers_${what}`, partitions: 1 });
   await edge.admin.createTopics([{ name: run.dlqTopic, partitions: 1, config: dlqConfig }]);
   const logs: string[] = [];
-  const config = runConfig(run, edge.topic, { batchSize: 200, dlqTruncatedBytes: TRUNCATED_BYTES, retryMaxMs: 500 });
+  const config = runConfig(run, edge.topic, { batchSize: 200, dlqTruncatedBytes: TRUNCATED_BYTES, retryMaxMs: 500, ...overrides });
   const worker = createWorker({ config, sinks: runSinks(run), log: (l) => logs.push(l) });
   const http = serveWorkerHttp({ worker, port: 0, hostname: '127.0.0.1' });
   const setup = { run, edge, worker, http, logs };
@@ -155,5 +156,20 @@ describe('a dead-letter topic that refuses even the truncated record', () => {
     expect(logs.some((l) => l.includes('refuses even truncated records') && l.includes('must be fixed'))).toBe(true);
     expect(worker.metrics.dlq.get({ stage: 'validate', reason: 'contract_violation' }) ?? 0).toBe(0);
     await waitFor(async () => (await lagLines(http)).some((l) => l.endsWith(' 1')), 5_000, 'the lag gauge to count the held event');
+  }, 120_000);
+});
+
+describe('batches of large events', () => {
+  test('a batch ends at batchMaxBytes and the rest follows in the next batches, every event stored once', async () => {
+    // Each event is about 100 KB, so at most two fit in 300,000 bytes.
+    const { run, edge, worker } = await start('cut', {}, { batchMaxBytes: 300_000 });
+    const events = Array.from({ length: 10 }, (_, i) => ({ type: 'upload.done', key: KEY, data: { i, blob: 'x'.repeat(100_000) } }));
+    expect((await postAll(edge, events)).length).toBe(10);
+    await waitFor(eventually(inAllStores(run, 10)), 60_000, 'the 10 large events in every store');
+    const text = worker.metrics.registry.render();
+    const count = Number(text.match(/^workers_batch_size_events_count (\d+)$/m)?.[1]);
+    const sum = Number(text.match(/^workers_batch_size_events_sum (\d+)$/m)?.[1]);
+    expect(sum).toBe(10);
+    expect(count).toBeGreaterThanOrEqual(5);
   }, 120_000);
 });
