@@ -10,14 +10,18 @@ import type { Registry } from '../shared/telemetry/metrics.ts';
  * The configured sinks, each reading its own settings (SINK_ES_*, SINK_PG_*, SINK_REDIS_*) and connection
  * (ELASTICSEARCH_URL, DATABASE_URL, REDIS_URL) from `env`. Each connects lazily and installs its template or
  * migrations on its first write, so creating them cannot fail because a store is down. Sinks with metrics of their
- * own (Redis: its caps) register them on `registry` when one is given.
+ * own (Redis: its caps; Elasticsearch: salvaged events) register them on `registry` when one is given.
  */
 export function createSinks(names: readonly SinkName[], env: Record<string, string | undefined> = process.env, registry?: Registry): Sink[] {
   const connections = loadConfig(connectionsConfig, env);
   return names.map((name) => {
     switch (name) {
       case 'elasticsearch':
-        return createElasticsearchSink({ node: connections.elasticsearchUrl, config: loadConfig(elasticsearchConfig, env) });
+        return createElasticsearchSink({
+          node: connections.elasticsearchUrl,
+          config: loadConfig(elasticsearchConfig, env),
+          registry,
+        });
       case 'postgres':
         return createPostgresSink({ url: connections.databaseUrl, config: loadConfig(postgresSinkConfig, env) });
       case 'redis':

@@ -51,8 +51,8 @@ export interface Worker {
 export function createWorker({
   config = loadConfig(workersConfig),
   brokers = loadConfig(connectionsConfig).kafkaBrokers,
-  sinks = createSinks(config.sinks),
   metrics = createWorkerMetrics(),
+  sinks = createSinks(config.sinks, process.env, metrics.registry),
   consumerConfig = {},
   log = (line: string) => console.log(`workers[${config.index}] ${line}`),
   pipelines: pipelinesOf = pipelinesFromEnv({ initialMs: config.retryInitialMs, maxMs: config.retryMaxMs }, log),

@@ -3,6 +3,7 @@ import { loadConfig } from '../../../shared/config/index.ts';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
 import { FetchConnection } from '../../../shared/stores/es-connection.ts';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
+import type { Registry } from '../../../shared/telemetry/metrics.ts';
 import type { Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
 import { elasticsearchConfig, type ElasticsearchConfig } from './config.ts';
@@ -40,6 +41,8 @@ export interface ElasticsearchSinkOptions {
   readonly readyTimeoutMs?: number;
   /** Told how many events were stored with their data unindexed after the mapping refused it, per reason. */
   readonly onSalvaged?: (reason: SalvageReason, count: number) => void;
+  /** Where workers_sink_salvaged_events_total{sink,reason} is registered (the worker's /metrics), when given. */
+  readonly registry?: Registry;
 }
 
 export function createElasticsearchSink({
@@ -47,9 +50,19 @@ export function createElasticsearchSink({
   config = loadConfig(elasticsearchConfig),
   client: given,
   readyTimeoutMs = 2_000,
-  onSalvaged,
+  onSalvaged: told,
+  registry,
 }: ElasticsearchSinkOptions = {}): Sink {
   const client = given ?? createElasticsearchClient({ node, requestTimeoutMs: config.requestTimeoutMs });
+  const salvagedTotal = registry?.counter(
+    'workers_sink_salvaged_events_total',
+    'Events a sink stored only after setting part of them aside (Elasticsearch: data its mapping refused, kept unindexed in data_unindexed), by sink and reason.',
+    ['sink', 'reason'],
+  );
+  const onSalvaged = (reason: SalvageReason, n: number): void => {
+    salvagedTotal?.inc({ sink: 'elasticsearch', reason }, n);
+    told?.(reason, n);
+  };
   // Installed before the first write: a daily index auto-created without the template would get guessed mappings
   // (and no alias) for the whole day. Remembered once it succeeds; retried on the next write if it failed.
   let templateReady: Promise<void> | undefined = config.installTemplate ? undefined : Promise.resolve();
@@ -69,7 +82,7 @@ export function createElasticsearchSink({
     if (events.length === 0) return [];
     const failed = await prepareTemplate();
     if (failed) return events.map(() => failed);
-    return writeBulk({ client, config, ...(onSalvaged && { onSalvaged }) }, events);
+    return writeBulk({ client, config, onSalvaged }, events);
   }
 
   async function ready(): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { loadConfig } from '../../../shared/config/index.ts';
 import { connectionsConfig } from '../../../shared/config/connections.ts';
 import { MAX_DEPTH, keepEventText, type StampedEvent } from '../../../shared/contracts/index.ts';
+import { Registry } from '../../../shared/telemetry/metrics.ts';
 import type { Outcome } from '../../outcomes.ts';
 import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, otherIndexOf, templateNameOf, type SalvageReason } from './index.ts';
 
@@ -12,7 +13,8 @@ const node = loadConfig(connectionsConfig).elasticsearchUrl;
 const config = loadConfig(elasticsearchConfig, {}, { indexPrefix: run, alias: run });
 const client = createElasticsearchClient({ node, requestTimeoutMs: 30_000 });
 const salvaged: Array<[SalvageReason, number]> = [];
-const sink = createElasticsearchSink({ node, config, onSalvaged: (reason, n) => salvaged.push([reason, n]) });
+const registry = new Registry();
+const sink = createElasticsearchSink({ node, config, registry, onSalvaged: (reason, n) => salvaged.push([reason, n]) });
 
 /** An event received a second after its own timestamp unless `receivedAt` says otherwise. */
 const event = (id: string, data: StampedEvent['data'] = {}, timestamp = '2024-03-01T12:00:00.000Z', receivedAt?: string): StampedEvent => ({
@@ -84,6 +86,7 @@ describe('the Elasticsearch sink against a real node', () => {
     const conflicting = event('c-3', { amount: { value: 7 }, note: 'kept' });
     expect(summary(await sink.write([event('c-2', { amount: 6 }), conflicting, event('c-4')]))).toEqual(['ok', 'ok', 'ok']);
     expect(salvaged).toEqual([['mapping_conflict', 1]]);
+    expect(registry.render()).toContain('workers_sink_salvaged_events_total{sink="elasticsearch",reason="mapping_conflict"} 1\n');
     const hit = (await search(['c-3']))[0];
     const { data, ...envelope } = conflicting;
     expect(hit?._source).toEqual({ ...envelope, data: {}, data_unindexed: data } as never);
