@@ -2,11 +2,12 @@ import { createContext } from './context.ts';
 import { serveDashboard } from './dashboard/serve.ts';
 import { routeOf } from './metrics.ts';
 import { createRest } from './rest/router.ts';
+import type { ClientInfo } from './plugins/use-subscription-cap.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './yoga.ts';
 
 export interface QueryApp {
   /** One handler for the whole gateway: REST routes, the dashboard (/dashboard), else yoga (/graphql, /healthz, /readyz, 404). */
-  readonly fetch: (request: Request) => Promise<Response>;
+  readonly fetch: (request: Request, client?: ClientInfo) => Promise<Response>;
   readonly gateway: Gateway;
   close(): Promise<void>;
 }
@@ -16,7 +17,7 @@ export function createQueryApp(options: GatewayOptions = {}): QueryApp {
   const { stores, config, metrics, dlq, cache } = gateway;
   const rest = createRest({ context: () => createContext({ stores, config, metrics, dlq, cache }), corsOrigin: config.corsOrigin, log: options.log });
 
-  async function fetch(request: Request): Promise<Response> {
+  async function fetch(request: Request, client: ClientInfo = {}): Promise<Response> {
     const url = new URL(request.url);
     if (!url.pathname.startsWith('/graphql')) {
       const started = performance.now();
@@ -29,7 +30,7 @@ export function createQueryApp(options: GatewayOptions = {}): QueryApp {
         return response;
       }
     }
-    return gateway.yoga.fetch(request);
+    return gateway.yoga.fetch(request, client);
   }
 
   return { fetch, gateway, close: gateway.close };

@@ -21,11 +21,22 @@ export const queryConfig = defineConfig('query', 'QUERY', {
     'Most memory the dead letters kept for the deadLetters query may take, estimated from their sizes (payload text, parsed event, message); the oldest go first when this or QUERY_DLQ_BUFFER is reached. A record larger than a sixteenth of it keeps only the first part of its payload, no parsed event, and reads truncated: true.',
   ),
   dlqEnabled: setting(v.boolean(), true, 'Read the dead-letter topic; off, deadLetters answers STORE_UNAVAILABLE (store kafka).'),
-  maxDepth: setting(positiveInt, 8, 'Deepest selection nesting a query may have; deeper ones are rejected with QUERY_TOO_DEEP (400).'),
+  maxTokens: setting(
+    positiveInt,
+    2000,
+    'Most tokens (names, punctuation, values) a GraphQL document may have; counted while parsing, which stops at the limit, so a bigger document is never validated: query_too_large (400).',
+  ),
+  maxAliases: setting(positiveInt, 15, 'Most aliases an operation may use (fragments counted where spread); more is too_many_aliases (400), before validation.'),
+  maxDirectives: setting(positiveInt, 10, 'Most directives (@include, @skip, ...) an operation may use; more is too_many_directives (400), before validation.'),
+  maxDepth: setting(
+    positiveInt,
+    10,
+    'Deepest selection nesting an operation may have (a root field is 1; __schema introspection is exempt and charged by cost instead); deeper is QUERY_TOO_DEEP (400), before validation.',
+  ),
   maxCost: setting(
     positiveInt,
     1000,
-    'Highest cost a query may have: each field costs 1, times the page sizes (first/limit) of the fields around it; above it QUERY_TOO_COSTLY (400).',
+    'Highest cost an operation may have, introspection included: each field costs 1 (plus 1 per day of time range for searches and aggregations), times the sizes of the lists around it (first/limit, keys, eventCounts buckets); above it QUERY_TOO_COSTLY (400).',
   ),
   maxFirst: setting(positiveInt, 100, 'Largest page size (first/limit) a field accepts; larger is BAD_USER_INPUT.'),
   maxBuckets: setting(positiveInt, 10_000, 'Most buckets one eventCounts histogram may have (range / interval).'),
@@ -41,6 +52,17 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   // PIPELINES_* (not QUERY_*): the workers read the same variables and re-check every definition against them.
   ...pipelineLimitSettings,
   minIntervalMs: setting(positiveInt, 250, 'Smallest intervalMs the liveStats subscription accepts; smaller values are raised to it.'),
+  maxSubscriptions: setting(positiveInt, 1000, 'Most subscriptions one gateway process keeps open at once, all clients together; one more is too_many_subscriptions (429).'),
+  maxSubscriptionsPerClient: setting(
+    positiveInt,
+    10,
+    'Most subscriptions one client keeps open at once; one more is too_many_subscriptions (429). A client is its IP address until API keys exist (then it will be the key), so clients behind one proxy share this.',
+  ),
+  idleTimeoutSeconds: setting(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(255)),
+    10,
+    'Seconds a connection may sit idle (nothing sent or received) before the server closes it; subscription streams (Server-Sent Events) are exempt. 255 at most (Bun).',
+  ),
 });
 
 export type QueryConfig = ConfigOf<typeof queryConfig>;

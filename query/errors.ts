@@ -5,7 +5,39 @@ import { GraphQLError } from 'graphql';
 export type StoreName = 'elasticsearch' | 'postgres' | 'redis' | 'kafka';
 
 /** Codes a client can branch on; anything else reaching a client is INTERNAL_SERVER_ERROR (masked). */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'STORE_UNAVAILABLE' | 'QUERY_TOO_DEEP' | 'QUERY_TOO_COSTLY';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'STORE_UNAVAILABLE' | LimitCode;
+
+/** A request refused by a limit (limits.ts, plugins/use-document-limits.ts, plugins/use-subscription-cap.ts). */
+export type LimitCode =
+  | 'query_too_large'
+  | 'too_many_aliases'
+  | 'too_many_directives'
+  | 'QUERY_TOO_DEEP'
+  | 'QUERY_TOO_COSTLY'
+  | 'too_many_subscriptions';
+
+/**
+ * The error for a request over a limit: `limit` is the setting's value, the rest says what was measured. 400 because
+ * the request itself is at fault; 429 for a cap on what a client holds open at once.
+ */
+export function limitError(code: LimitCode, message: string, extra: Record<string, unknown> & { limit: number }, status = 400): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra, http: fixedStatus(status) } });
+}
+
+/**
+ * yoga marks every parse and validation error as a GraphQL-over-HTTP status (`http.spec ||= true`), which an
+ * `Accept: application/json` answer turns into 200. A refused request is the client's fault whatever it accepts, so
+ * `spec` reads false and ignores that write.
+ */
+function fixedStatus(status: number) {
+  return {
+    status,
+    get spec() {
+      return false;
+    },
+    set spec(_: boolean) {},
+  };
+}
 
 export function badInput(message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });

@@ -2,11 +2,13 @@ import {
   getArgumentValues,
   getNamedType,
   getVariableValues,
-  GraphQLError,
   isInterfaceType,
   isObjectType,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLNamedType,
@@ -14,43 +16,94 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { limitError } from './errors.ts';
+import { bucketsOf, type Interval } from './search.ts';
 
 /**
- * Depth and cost of an operation, computed before it runs.
- * - depth: nesting of field selections; a root field is 1. Introspection (`__schema`, `__type`, `__typename`) is not
- *   counted, so GraphiQL's schema query is never refused.
- * - cost: every field costs 1 times the product of the page sizes (`first`, `limit`, or the length of `keys` or of a
- *   dry run's `events`) of the fields it is nested in, so `events(first: 100) { nodes { id } }` costs 1 + 100 * 2 = 201.
- *   Page sizes come from the arguments as they will execute (variables and defaults applied), which is why this runs
- *   at execution and not as a cached validation rule.
+ * The cost of an operation, computed before it runs, in units of backend work:
+ * - every field costs 1, introspection included, times the sizes of the lists it is nested in;
+ * - a list's size is its page (`first`, `limit`, the number of `keys`, a dry run's `events`), the number of buckets
+ *   of an `eventCounts` (its range / interval), 60 for liveStats' per-second and per-minute series, and
+ *   INTROSPECTION_LIST for the schema's own lists that can nest (fields, inputFields, interfaces, ...);
+ * - a field that searches or aggregates every event of a time range (`events`, `eventCounts`, `countEvents`,
+ *   `topTypes`, `topSources`) also costs one per day of its range: events live in daily indices (and daily Postgres
+ *   partitions), so each day is one more index to read. A range left open counts as OPEN_RANGE_DAYS.
+ * So `events(first: 100) { nodes { id } }` over the last day costs 1 + 1 + 100 * (1 + 1) = 202. Sizes come from the
+ * arguments as they will execute (variables and defaults applied), which is why this runs at execution and not as a
+ * cached validation rule.
  */
 export interface QueryShape {
-  readonly depth: number;
   readonly cost: number;
 }
 
+export const OPEN_RANGE_DAYS = 30;
+/**
+ * What each of the schema's own lists that can nest inside itself (a type's fields, whose types have fields, ...)
+ * counts as; top-level lists (types, directives) and args cannot nest, so they count as 1. GraphiQL's schema query
+ * costs 564 here, well under the default QUERY_MAX_COST; three copies of it under aliases do not fit. (graphql-js'
+ * MaxIntrospectionDepthRule already refuses `fields` nested three deep, the way to multiply an answer's size.)
+ */
+export const INTROSPECTION_LIST = 3;
+
+const DAY_MS = 86_400_000;
 // `events`: a dry run answers per event given, so its list multiplies like a page.
 const PAGE_ARGUMENTS = ['first', 'limit', 'keys', 'events'] as const;
+const RANGE_FIELDS = new Set(['events', 'eventCounts', 'countEvents', 'topTypes', 'topSources']);
+const FIXED_LISTS: Record<string, number> = {
+  'LiveStats.perSecond': 60,
+  'LiveStats.perMinute': 60,
+  '__Type.fields': INTROSPECTION_LIST,
+  '__Type.interfaces': INTROSPECTION_LIST,
+  '__Type.possibleTypes': INTROSPECTION_LIST,
+  '__Type.enumValues': INTROSPECTION_LIST,
+  '__Type.inputFields': INTROSPECTION_LIST,
+};
+
+type Args = Record<string, unknown>;
+
+function fieldOf(parent: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === '__schema') return SchemaMetaFieldDef;
+  if (name === '__type') return TypeMetaFieldDef;
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
 
 function operationOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   return operationName ? operations.find((op) => op.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
 }
 
-function multiplierOf(field: GraphQLField<unknown, unknown> | undefined, node: Parameters<typeof getArgumentValues>[1], variables: Record<string, unknown>): number {
-  if (!field) return 1;
-  let args: Record<string, unknown>;
+function argumentsOf(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode, variables: Args): Args {
+  if (!field || field.args.length === 0) return {};
   try {
-    args = getArgumentValues(field, node, variables);
+    return getArgumentValues(field, node, variables);
   } catch {
-    return 1; // invalid arguments fail execution with their own error
+    return {}; // invalid arguments fail execution with their own error
   }
-  for (const name of PAGE_ARGUMENTS) {
-    const value = args[name];
+}
+
+const millis = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+function rangeDays(name: string, args: Args): number {
+  if (!RANGE_FIELDS.has(name)) return 0;
+  const range = (name === 'events' ? args['filter'] : args) as Args | null | undefined;
+  const from = millis(range?.['from']);
+  const to = millis(range?.['to']);
+  if (from === undefined || to === undefined) return OPEN_RANGE_DAYS;
+  return Math.max(1, Math.ceil((to - from) / DAY_MS));
+}
+
+function listSize(parent: string, name: string, args: Args): number {
+  if (name === 'eventCounts') {
+    const from = millis(args['from']);
+    const to = millis(args['to']);
+    if (from !== undefined && to !== undefined && to > from) return bucketsOf(from, to, (args['interval'] ?? 'MINUTE') as Interval);
+  }
+  for (const argument of PAGE_ARGUMENTS) {
+    const value = args[argument];
     if (typeof value === 'number' && value > 0) return value;
     if (Array.isArray(value) && value.length > 0) return value.length;
   }
-  return 1;
+  return FIXED_LISTS[`${parent}.${name}`] ?? 1;
 }
 
 export function shapeOf(
@@ -60,63 +113,54 @@ export function shapeOf(
   variableValues?: Record<string, unknown> | null,
 ): QueryShape {
   const operation = operationOf(document, operationName);
-  if (!operation) return { depth: 0, cost: 0 };
+  if (!operation) return { cost: 0 };
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {});
   const variables = 'coerced' in coerced && coerced.coerced ? coerced.coerced : {};
   const fragments = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
-  let depth = 0;
 
-  function walk(set: SelectionSetNode, parent: GraphQLNamedType | undefined, level: number, multiplier: number, seen: Set<string>): number {
+  function walk(set: SelectionSetNode, parent: GraphQLNamedType | undefined, multiplier: number, seen: Set<string>): number {
     let cost = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
-        depth = Math.max(depth, level);
-        cost += multiplier;
-        const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
+        const name = selection.name.value;
+        const definition = fieldOf(parent, name);
+        const args = argumentsOf(definition, selection, variables);
+        cost += multiplier * (1 + rangeDays(name, args));
         if (selection.selectionSet) {
-          const inner = multiplier * multiplierOf(field, selection, variables);
-          cost += walk(selection.selectionSet, field ? getNamedType(field.type) : undefined, level + 1, inner, seen);
+          const inner = multiplier * listSize(parent?.name ?? '', name, args);
+          cost += walk(selection.selectionSet, definition ? getNamedType(definition.type) : undefined, inner, seen);
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        cost += walk(selection.selectionSet, type ?? undefined, level, multiplier, seen);
+        cost += walk(selection.selectionSet, type ?? undefined, multiplier, seen);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         // Validation rejects fragment cycles; the guard keeps this safe if it ever runs on an unvalidated document.
         if (!fragment || seen.has(name)) continue;
         const type = schema.getType(fragment.typeCondition.name.value) ?? undefined;
-        cost += walk(fragment.selectionSet, type, level, multiplier, new Set(seen).add(name));
+        cost += walk(fragment.selectionSet, type, multiplier, new Set(seen).add(name));
       }
     }
     return cost;
   }
 
   const root = schema.getRootType(operation.operation) ?? undefined;
-  const cost = walk(operation.selectionSet, root, 1, 1, new Set());
-  return { depth, cost };
+  return { cost: walk(operation.selectionSet, root, 1, new Set()) };
 }
 
-export interface Limits {
-  readonly maxDepth: number;
+export interface CostLimit {
   readonly maxCost: number;
 }
 
-/** The error for an operation over a limit, or undefined; http 400 because the request itself is at fault. */
-export function limitError(shape: QueryShape, { maxDepth, maxCost }: Limits): GraphQLError | undefined {
-  if (shape.depth > maxDepth) {
-    return new GraphQLError(`Query is too deep: depth ${shape.depth} exceeds the limit of ${maxDepth}. Select fewer nested fields.`, {
-      extensions: { code: 'QUERY_TOO_DEEP', depth: shape.depth, maxDepth, http: { status: 400 } },
-    });
-  }
-  if (shape.cost > maxCost) {
-    return new GraphQLError(
-      `Query is too costly: cost ${shape.cost} exceeds the limit of ${maxCost}. Ask for smaller pages (first/limit) or fewer fields.`,
-      { extensions: { code: 'QUERY_TOO_COSTLY', cost: shape.cost, maxCost, http: { status: 400 } } },
-    );
-  }
-  return undefined;
+/** The error for an operation over the cost limit, or undefined. */
+export function costError({ cost }: QueryShape, { maxCost }: CostLimit) {
+  if (cost <= maxCost) return undefined;
+  return limitError(
+    'QUERY_TOO_COSTLY',
+    `Query is too costly: cost ${cost} exceeds the limit of ${maxCost}. Ask for smaller pages (first/limit), shorter time ranges, larger intervals or fewer fields.`,
+    { cost, maxCost, limit: maxCost },
+  );
 }

@@ -1,32 +1,56 @@
-import { createQueryApp } from './app.ts';
+import type { Server } from 'bun';
+import { createQueryApp, type QueryApp } from './app.ts';
+
+export interface QueryServerOptions {
+  readonly app: QueryApp;
+  /** 0 for any free port. */
+  readonly port?: number;
+  readonly hostname?: string;
+}
+
+/** A subscription (or any operation) asked for as Server-Sent Events: it streams for as long as the client listens. */
+const isEventStream = (request: Request): boolean => request.headers.get('accept')?.includes('text/event-stream') ?? false;
+
+/**
+ * Serves the gateway over HTTP. Idle connections are closed after QUERY_IDLE_TIMEOUT_SECONDS; only event streams opt
+ * out, per request, since a subscription can tick less often than that (and yoga pings every 12 s). Each request's
+ * peer address goes to the gateway as the client for the per-client subscription cap.
+ */
+export function serveQuery({ app, port = app.gateway.config.port, hostname = app.gateway.config.hostname }: QueryServerOptions): Server<undefined> {
+  const { config } = app.gateway;
+  return Bun.serve({
+    port,
+    hostname,
+    maxRequestBodySize: config.maxBodyBytes,
+    idleTimeout: config.idleTimeoutSeconds,
+    fetch: function serveRequest(request, server) {
+      if (isEventStream(request)) server.timeout(request, 0);
+      return app.fetch(request, { clientAddress: server.requestIP(request)?.address });
+    },
+  });
+}
 
 /**
  * `bun query/server.ts`: one gateway process on QUERY_PORT. On SIGTERM it stops accepting, lets requests in flight
  * (and open subscriptions, which end when the server closes them) finish briefly, then closes its store clients.
  */
-let draining = false;
-const app = createQueryApp({ draining: () => draining });
-const { config } = app.gateway;
-const server = Bun.serve({
-  port: config.port,
-  hostname: config.hostname,
-  fetch: app.fetch,
-  maxRequestBodySize: config.maxBodyBytes,
-  // Subscriptions stream for as long as the client listens; the idle timeout must not cut them.
-  idleTimeout: 0,
-});
-console.log(`query ${process.pid}: listening on http://${config.hostname}:${server.port} (GraphQL at /graphql)`);
+if (import.meta.main) {
+  let draining = false;
+  const app = createQueryApp({ draining: () => draining });
+  const server = serveQuery({ app });
+  console.log(`query ${process.pid}: listening on http://${app.gateway.config.hostname}:${server.port} (GraphQL at /graphql)`);
 
-async function shutdown(): Promise<void> {
-  if (draining) return;
-  draining = true;
-  const deadline = Date.now() + 10_000;
-  void server.stop(false);
-  while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
-  await server.stop(true);
-  await app.close();
-  console.log(`query ${process.pid}: stopped`);
-  process.exit(0);
+  async function shutdown(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    const deadline = Date.now() + 10_000;
+    void server.stop(false);
+    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
+    await server.stop(true);
+    await app.close();
+    console.log(`query ${process.pid}: stopped`);
+    process.exit(0);
+  }
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);

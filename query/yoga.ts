@@ -8,10 +8,12 @@ import { createDeadLetterReader, type DeadLetterReader } from './dlq/reader.ts';
 import { createQueryMetrics, type QueryMetrics } from './metrics.ts';
 import { maskedErrors } from './plugins/mask-errors.ts';
 import { useCors } from './plugins/use-cors.ts';
+import { useDocumentLimits } from './plugins/use-document-limits.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useLimits } from './plugins/use-limits.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
+import { createSubscriptionCap, type ClientInfo, type SubscriptionCap } from './plugins/use-subscription-cap.ts';
 import { resolvers } from './resolvers/index.ts';
 import { typeDefs } from './schema/index.ts';
 import { closeStores, createStores, type StoreUrls, type Stores } from './stores.ts';
@@ -33,13 +35,16 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  readonly yoga: YogaServerInstance<object, GatewayContext>;
+  /** yoga.fetch(request, { clientAddress }) tells it who the client is (use-subscription-cap.ts). */
+  readonly yoga: YogaServerInstance<ClientInfo, GatewayContext>;
   readonly config: QueryConfig;
   readonly stores: Stores;
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
   /** Aggregations and liveStats shared across requests for QUERY_CACHE_TTL_MS. */
   readonly cache: TtlCache;
+  /** Subscriptions open now (QUERY_MAX_SUBSCRIPTIONS, QUERY_MAX_SUBSCRIPTIONS_PER_CLIENT). */
+  readonly subscriptions: SubscriptionCap;
   close(): Promise<void>;
 }
 
@@ -56,7 +61,8 @@ function startDlq(config: QueryConfig, brokers: string, log: (...args: unknown[]
 
 /**
  * The GraphQL gateway. Plugins run in list order: health and readiness answer before anything else, CORS wraps
- * every answer, metrics time what is left, limits refuse abusive operations before a resolver runs. Unexpected
+ * every answer, metrics time what is left; document limits refuse abusive documents while parsing and before
+ * validation, the cost limit before a resolver runs, and the subscription cap before a stream opens. Unexpected
  * errors are masked (mask-errors.ts); GraphiQL is served on GET /graphql.
  */
 export function createGateway({
@@ -78,8 +84,10 @@ export function createGateway({
   );
   const dlq = givenDlq === false ? undefined : (givenDlq ?? startDlq(config, kafkaBrokers ?? connections.kafkaBrokers, log));
   const cache = createTtlCache({ ttlMs: config.cacheTtlMs });
+  const rejected = (code: string) => metrics.operations.inc({ operation: 'any', outcome: code });
+  const subscriptions = createSubscriptionCap({ maxTotal: config.maxSubscriptions, maxPerClient: config.maxSubscriptionsPerClient, onReject: rejected });
 
-  const yoga = createYoga<object, GatewayContext>({
+  const yoga = createYoga<ClientInfo, GatewayContext>({
     schema: createSchema<GatewayContext>({ typeDefs, resolvers }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'Event Lens', defaultQuery: '{\n  liveStats { total eventsPerSecond byType { value count } }\n}\n' },
@@ -94,7 +102,9 @@ export function createGateway({
       useReadiness({ stores, timeoutMs: config.readyTimeoutMs, draining }),
       useCors({ origin: config.corsOrigin }),
       useMetrics(metrics),
-      useLimits({ maxDepth: config.maxDepth, maxCost: config.maxCost, onReject: (code) => metrics.operations.inc({ operation: 'any', outcome: code }) }),
+      useDocumentLimits({ maxTokens: config.maxTokens, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives, maxDepth: config.maxDepth, onReject: rejected }),
+      useLimits({ maxCost: config.maxCost, onReject: rejected }),
+      subscriptions.plugin,
     ],
   });
 
@@ -104,5 +114,5 @@ export function createGateway({
     await closeStores(created);
   }
 
-  return { yoga, config, stores, metrics, dlq, cache, close };
+  return { yoga, config, stores, metrics, dlq, cache, subscriptions, close };
 }

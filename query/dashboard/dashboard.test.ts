@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
 import { migrateWindows } from '../../shared/stores/windows.ts';
 import { createQueryApp, type QueryApp } from '../app.ts';
+import { serveQuery } from '../server.ts';
 import { seedEvents, seedStart } from '../fixtures.ts';
 import { insertWindows, ORDER_TOTALS } from '../pipelines.fixtures.ts';
 import { createRun, eventually } from '../testing.ts';
@@ -46,8 +47,8 @@ beforeAll(async () => {
   await run.deadLetter([{ event: seeded[1]!, stage: 'elasticsearch', reason: 'mapping_conflict', detail: 'data.amount: long expected' }]);
   app = createQueryApp({ config: run.config });
   await eventually(() => (app.gateway.dlq?.consumed() ?? 0) >= 1, 'the dead-letter reader to catch up');
-  // idleTimeout 0 as in server.ts: the SSE subscription is quiet between ticks and must not be cut.
-  server = Bun.serve({ port: 0, fetch: app.fetch, idleTimeout: 0 });
+  // The server bun query/server.ts runs: its SSE subscription is quiet between ticks and must not be cut.
+  server = serveQuery({ app, port: 0, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${server.port}`;
   browser = await launchBrowser();
   page = await browser.context.newPage();
@@ -138,7 +139,7 @@ describe('the dashboard in Chromium', () => {
 
   test('stores that are down are named where their panels are; search still answers', async () => {
     const redisDown = createQueryApp({ config: { ...run.config, storeTimeoutMs: 2_000 }, dlq: false, urls: { redisUrl: 'redis://127.0.0.1:1' } });
-    const downServer = Bun.serve({ port: 0, fetch: redisDown.fetch, idleTimeout: 0 });
+    const downServer = serveQuery({ app: redisDown, port: 0, hostname: '127.0.0.1' });
     const other = await browser!.context.newPage();
     try {
       await other.goto(`http://127.0.0.1:${downServer.port}/dashboard`);
