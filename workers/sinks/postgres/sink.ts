@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { StampedEvent } from '../../../shared/contracts/index.ts';
-import { dlq, ok, type Outcome } from '../../outcomes.ts';
+import { ok, type Outcome } from '../../outcomes.ts';
 import type { Sink } from '../types.ts';
 import { chunksByLength, type Chunk } from './chunks.ts';
 import type { PostgresSinkConfig } from './config.ts';
@@ -24,12 +24,14 @@ interface Row {
 }
 
 /**
- * The legacy sensor_data columns, or a reason the reading cannot have a row there. The edge's `/data` route already
- * guarantees the shape; this guards the generic routes, where any client may send type `sensor.reading`.
+ * The legacy sensor_data columns, or undefined when the reading has no numeric value for them. The edge's `/data`
+ * route guarantees the shape; on the generic routes any client may send type `sensor.reading` with any data, and
+ * the edge accepted it, so the event is still stored in `events` (every store holds what the edge accepts) and
+ * only the sensor_data projection, which needs a number, leaves it out.
  */
-function sensorRowOf(event: StampedEvent): SensorRow | Outcome {
+function sensorRowOf(event: StampedEvent): SensorRow | undefined {
   const { sensor_id: id, value, unit } = event.data;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return dlq('invalid_sensor_reading', 'data.value must be a finite number');
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   const sensorId = typeof id === 'string' || typeof id === 'number' ? String(id) : event.key;
   return { sensorId, value, unit: typeof unit === 'string' ? unit : null };
 }
@@ -155,9 +157,7 @@ export function postgresSink({ sql, config, now }: PostgresSinkParts): Sink {
     const outcomes: Outcome[] = batch.map(() => ok);
     const rows: Row[] = [];
     batch.forEach((event, index) => {
-      const sensor = event.type === SENSOR_READING ? sensorRowOf(event) : undefined;
-      if (sensor && 'type' in sensor) outcomes[index] = sensor;
-      else rows.push({ index, event, day: dayOf(event.timestamp), sensor });
+      rows.push({ index, event, day: dayOf(event.timestamp), sensor: event.type === SENSOR_READING ? sensorRowOf(event) : undefined });
     });
     if (rows.length === 0) return outcomes;
     try {
