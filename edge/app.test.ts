@@ -388,7 +388,7 @@ describe('health, readiness and metrics', () => {
     }
   });
 
-  test('/metrics counts requests by route and status, and events by outcome and code', async () => {
+  test('/metrics, on the admin app, counts requests by route and status, and events by outcome and code', async () => {
     const f = await edgeFixture({ what: 'app_metrics' });
     try {
       await post(f.app, '/v1/events', [{ type: 'm.one' }, { type: 'm.two' }]);
@@ -396,7 +396,7 @@ describe('health, readiness and metrics', () => {
       await post(f.app, '/orders', { region: 'eu', category: 'x' });
       await post(f.app, '/v1/events', '{nope');
       await post(f.app, '/nowhere', {});
-      const res = await get(f.app, '/metrics');
+      const res = await get(f.adminApp, '/metrics');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const lines = res.text.split('\n');
@@ -409,6 +409,7 @@ describe('health, readiness and metrics', () => {
       expect(lines).toContain('edge_events_total{outcome="rejected",code="invalid_type"} 1');
       expect(lines).toContain('edge_events_total{outcome="rejected",code="missing_field"} 1');
       expect(lines.some((l) => l.startsWith('edge_producer_queue_depth_messages '))).toBe(true);
+      expect((await get(f.app, '/metrics')).status).toBe(404);
     } finally {
       await f.close();
     }

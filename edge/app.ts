@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import type { Guard } from './access.ts';
+import { preflight } from './cors.ts';
 import { EdgeError } from './errors.ts';
 import { counted, createIngestHandler, errorResponse, type IngestHandlerOptions } from './handler.ts';
 import type { Limits, RouteKind } from './ingest.ts';
@@ -11,6 +13,8 @@ export interface AppOptions {
   metrics?: EdgeMetrics;
   /** Set while shutting down: /readyz fails so load balancers stop sending, requests in flight still finish. */
   draining?: () => boolean;
+  /** Who may call the ingestion routes (access.ts `requireKey`); openGuard only with AUTH=off. */
+  guard: Guard;
 }
 
 /** Routes of the older services map onto the same ingestion path with their own body shape. */
@@ -23,27 +27,22 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [path: string, kind: RouteKin
   ['/data', 'sensor'],
 ];
 
-export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false }: AppOptions) {
+/**
+ * The public port: the ingestion routes behind the guard (and their CORS preflights), /healthz and /readyz, nothing
+ * else; /metrics is on the loopback admin port (createAdminApp).
+ */
+export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false, guard }: AppOptions) {
   const app = new Hono();
-  const count = (route: string, res: Response) => counted(metrics, route, res);
+  const handle = guard(createIngestHandler({ publisher, limits, metrics }));
+  for (const [path, kind] of INGEST_ROUTES) {
+    app.post(path, function ingestRoute(c) {
+      return handle(c.req.raw, path, kind);
+    });
+    app.options(path, () => counted(metrics, path, preflight()));
+  }
+  healthRoutes(app, { publisher, metrics, draining });
 
-  const handle = createIngestHandler({ publisher, limits, metrics });
-  for (const [path, kind] of INGEST_ROUTES) app.post(path, function ingestRoute(c) {
-    return handle(c.req.raw, path, kind);
-  });
-
-  app.get('/healthz', (c) => count('/healthz', c.json({ status: 'ok' })));
-  app.get('/readyz', (c) => {
-    if (draining()) return count('/readyz', c.json({ status: 'draining' }, 503));
-    if (!publisher.ready()) return count('/readyz', c.json({ status: 'unavailable', kafka: publisher.lastError() ?? 'not connected' }, 503));
-    return count('/readyz', c.json({ status: 'ready', queue_depth: publisher.queueDepth() }));
-  });
-  app.get('/metrics', (c) => {
-    metrics.queueDepth.set({}, publisher.queueDepth());
-    return count('/metrics', c.text(metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }));
-  });
-
-  app.notFound((c) => count('unmatched', c.json(new EdgeError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404)));
+  app.notFound((c) => counted(metrics, 'unmatched', c.json(new EdgeError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404)));
   // Errors only come from route handlers, so the matched pattern is the route's own.
   app.onError(function edgeErrorBoundary(err, c) {
     return errorResponse(metrics, c.req.routePath, err);
@@ -51,13 +50,35 @@ export function createApp({ publisher, limits, metrics = createEdgeMetrics(), dr
   return app;
 }
 
+/** The admin port (127.0.0.1 only, one per process): /metrics of this process, /healthz and /readyz. */
+export function createAdminApp({ publisher, metrics, draining = () => false }: { publisher: Publisher; metrics: EdgeMetrics; draining?: () => boolean }) {
+  const app = new Hono();
+  healthRoutes(app, { publisher, metrics, draining });
+  app.get('/metrics', (c) => {
+    metrics.queueDepth.set({}, publisher.queueDepth());
+    return counted(metrics, '/metrics', c.text(metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }));
+  });
+  app.notFound((c) => c.json(new EdgeError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  return app;
+}
+
+function healthRoutes(app: Hono, { publisher, metrics, draining }: { publisher: Publisher; metrics: EdgeMetrics; draining: () => boolean }): void {
+  const count = (route: string, res: Response) => counted(metrics, route, res);
+  app.get('/healthz', (c) => count('/healthz', c.json({ status: 'ok' })));
+  app.get('/readyz', (c) => {
+    if (draining()) return count('/readyz', c.json({ status: 'draining' }, 503));
+    if (!publisher.ready()) return count('/readyz', c.json({ status: 'unavailable', kafka: publisher.lastError() ?? 'not connected' }, 503));
+    return count('/readyz', c.json({ status: 'ready', queue_depth: publisher.queueDepth() }));
+  });
+}
+
 /**
- * The ingestion routes for Bun.serve's own router (server.ts), answered by the same handler as the Hono routes;
- * other methods on these paths fall through to the Hono app (404).
+ * The ingestion routes for Bun.serve's own router (server.ts), answered by the same guarded handler as the Hono
+ * routes; other methods on these paths fall through to the Hono app (404).
  */
-export function nativeIngestRoutes(options: IngestHandlerOptions): Record<string, { POST: (req: Request) => Promise<Response> }> {
-  const handle = createIngestHandler(options);
-  const routes: Record<string, { POST: (req: Request) => Promise<Response> }> = {};
-  for (const [path, kind] of INGEST_ROUTES) routes[path] = { POST: (req) => handle(req, path, kind) };
+export function nativeIngestRoutes(options: IngestHandlerOptions & { guard: Guard }): Record<string, { POST: (req: Request) => Promise<Response>; OPTIONS: () => Response }> {
+  const handle = options.guard(createIngestHandler(options));
+  const routes: Record<string, { POST: (req: Request) => Promise<Response>; OPTIONS: () => Response }> = {};
+  for (const [path, kind] of INGEST_ROUTES) routes[path] = { POST: (req) => handle(req, path, kind), OPTIONS: () => counted(options.metrics, path, preflight()) };
   return routes;
 }

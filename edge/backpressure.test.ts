@@ -72,7 +72,7 @@ describe('a burst larger than the producer queue', () => {
 
   test('the refusals show in /metrics as 503s on the route', async () => {
     const refused = replies.filter((r) => r.status === 503).length;
-    const { text } = await get(edge.app, '/metrics');
+    const { text } = await get(edge.adminApp, '/metrics');
     expect(text.split('\n')).toContain(`edge_requests_total{route="/v1/events",status="503"} ${refused}`);
   });
 });

@@ -1,9 +1,21 @@
 import * as v from 'valibot';
 import { defineConfig, port, positiveInt, setting } from '../shared/config/index.ts';
 
+// 0 is allowed so tests (and several edges started by hand) can ask the OS for a free admin port.
+const listenPort = v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(0), v.maxValue(65535));
+
 export const edgeConfig = defineConfig('edge', 'EDGE', {
   port: setting(port, 8080, 'HTTP port; every edge process binds it with SO_REUSEPORT.'),
-  hostname: setting(v.string(), '0.0.0.0', 'Interface to listen on.'),
+  hostname: setting(
+    v.string(),
+    '',
+    'Interface to listen on. Empty: 0.0.0.0 while AUTH is on, 127.0.0.1 while AUTH=off (a non-loopback address with AUTH=off stops the edge at start).',
+  ),
+  adminPort: setting(
+    listenPort,
+    9480,
+    'Loopback-only port (127.0.0.1) for /metrics, /healthz and /readyz; edge process i of EDGE_PROCESSES listens on this + i, so each process is scraped on its own. 0 picks a free port per process (printed at start).',
+  ),
   processes: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 0, 'Edge processes on this machine; 0 means one per core.'),
   topic: setting(v.pipe(v.string(), v.minLength(1)), 'events', 'Kafka topic events are produced to.'),
   maxEventBytes: setting(positiveInt, 1_048_576, 'Largest single event, as JSON, in bytes; larger ones are rejected with 413/event_too_large.'),

@@ -35,5 +35,12 @@ export const EDGE_ERROR_CODES = [
   'overloaded',
   'broker_unavailable',
   'internal_error',
+  'missing_credentials',
+  'invalid_credentials',
+  'insufficient_scope',
+  'auth_unavailable',
+  'rate_limited',
+  'batch_exceeds_burst',
+  'rate_limit_unavailable',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];

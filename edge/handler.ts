@@ -1,7 +1,10 @@
+import type { Access } from './access.ts';
+import { CORS_HEADERS } from './cors.ts';
 import { EdgeError } from './errors.ts';
 import { ingest, type Limits, type RouteKind } from './ingest.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
+import { rateLimitHeaders } from './rate-headers.ts';
 import { receiptStatus } from './receipt.ts';
 
 export interface IngestHandlerOptions {
@@ -10,9 +13,14 @@ export interface IngestHandlerOptions {
   metrics: EdgeMetrics;
 }
 
+/** What a router calls: the guard in front (access.ts) turns the request's key into an Access. */
 export type IngestHandler = (req: Request, route: string, kind: RouteKind) => Promise<Response>;
+/** The handler behind the guard, given the Access of a key already checked. */
+export type GuardedHandler = (req: Request, route: string, kind: RouteKind, access: Access) => Promise<Response>;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
+/** Every answer of an ingestion route, errors included, carries the CORS headers (cors.ts). */
+export const INGEST_HEADERS: Readonly<Record<string, string>> = { ...JSON_HEADERS, ...CORS_HEADERS };
 
 /**
  * The ingestion routes' one handler: reads, validates, publishes and answers with the receipt, or with the error's
@@ -21,28 +29,30 @@ const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
  * less CPU per single-event request that way (~9% of the edge's ~30 µs; Hono's per-request Context allocates ~1.5 KB).
  * Errors are answered here rather than by Hono's onError so both routers give the same answer.
  */
-export function createIngestHandler({ publisher, limits, metrics }: IngestHandlerOptions): IngestHandler {
+export function createIngestHandler({ publisher, limits, metrics }: IngestHandlerOptions): GuardedHandler {
   const deps = { publisher, limits, metrics };
-  const retryAfter = String(limits.retryAfterSeconds);
-  return async function handleIngest(req, route, kind) {
+  const retryHeaders = { ...INGEST_HEADERS, 'Retry-After': String(limits.retryAfterSeconds) };
+  return async function handleIngest(req, route, kind, access) {
     try {
-      const receipt = await ingest(req, kind, deps);
+      const { receipt, rate } = await ingest(req, kind, deps, access);
       const status = receiptStatus(receipt);
-      const headers = status === 503 ? { ...JSON_HEADERS, 'Retry-After': retryAfter } : JSON_HEADERS;
+      let headers = status === 503 ? retryHeaders : INGEST_HEADERS;
+      // Only keys with a rate have a decision; their successful answers carry the RateLimit-* headers too.
+      if (rate !== undefined) headers = { ...headers, ...rateLimitHeaders(rate) };
       return counted(metrics, route, new Response(JSON.stringify(receipt), { status, headers }));
     } catch (err) {
-      return errorResponse(metrics, route, err);
+      return errorResponse(metrics, route, err, INGEST_HEADERS);
     }
   };
 }
 
 /** An EdgeError as its status, headers and `{error: {code, message, ...}}` body; anything else as a masked 500. */
-export function errorResponse(metrics: EdgeMetrics, route: string, err: unknown): Response {
+export function errorResponse(metrics: EdgeMetrics, route: string, err: unknown, base: Readonly<Record<string, string>> = JSON_HEADERS): Response {
   if (err instanceof EdgeError) {
-    return counted(metrics, route, new Response(JSON.stringify(err.toJSON()), { status: err.status, headers: { ...JSON_HEADERS, ...err.headers } }));
+    return counted(metrics, route, new Response(JSON.stringify(err.toJSON()), { status: err.status, headers: { ...base, ...err.headers } }));
   }
   console.error('edge: unexpected error', err);
-  return counted(metrics, route, new Response(JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }), { status: 500, headers: JSON_HEADERS }));
+  return counted(metrics, route, new Response(JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }), { status: 500, headers: base }));
 }
 
 /** Every answer counts itself (no middleware: with one handler per route Hono calls it directly, ~2-3 µs cheaper). */

@@ -1,5 +1,7 @@
-import { parseEvent, stampEvent, uuidv7, type EventKind, type StampedEvent } from '../shared/contracts/index.ts';
-import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents } from './body.ts';
+import type { RateDecision } from '../shared/auth/rate-limit.ts';
+import { parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type StampedEvent } from '../shared/contracts/index.ts';
+import type { Access } from './access.ts';
+import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents, type BodyItem } from './body.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeError } from './errors.ts';
 import type { EdgeMetrics } from './metrics.ts';
@@ -11,12 +13,23 @@ export type Limits = Pick<EdgeConfig, 'maxBodyBytes' | 'maxEventBytes' | 'maxEve
 /** `kind` picks the body shape; `ingest` is the older `{events:[{event_type, source, data}]}` route. */
 export type RouteKind = EventKind | 'ingest';
 
-/** Reads, validates, stamps and publishes one request's events; returns the receipt. */
+/** The receipt, and the rate limit decision when the key has a rate (for the RateLimit-* headers). */
+export interface IngestResult {
+  receipt: Receipt;
+  rate: RateDecision | undefined;
+}
+
+/**
+ * Reads, validates, stamps and publishes one request's events under the key's Access. A rate-limited key's events are
+ * taken from its bucket right after they are counted, before any is validated, so a refused request costs about what
+ * a 400 does and nothing of it is produced.
+ */
 export async function ingest(
   req: Request,
   kind: RouteKind,
   { publisher, limits, metrics, now = Date.now }: { publisher: Publisher; limits: Limits; metrics: EdgeMetrics; now?: () => number },
-): Promise<Receipt> {
+  access: Access,
+): Promise<IngestResult> {
   const ack = ackMode(req.url);
   const ndjson = isNdjson(req);
   const text = await readBody(req, limits);
@@ -28,6 +41,7 @@ export async function ingest(
     throw tooManyEvents(limits.maxEventsPerRequest);
   }
   if (body.single && body.items[0]?.ok && body.items[0].bytes > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
+  const rate = access.admit === null ? undefined : await access.admit(candidates(body.items));
 
   const results: ReceiptItem[] = new Array(body.items.length);
   const stamped: StampedEvent[] = [];
@@ -45,8 +59,10 @@ export async function ingest(
       results[index] = { index, status: 'rejected', code: r.code, path: r.path, message: r.message };
     } else if (item.bytes > limits.maxEventBytes) {
       results[index] = { index, status: 'rejected', code: 'event_too_large', path: '', message: `event is larger than ${limits.maxEventBytes} bytes` };
+    } else if (access.source !== null && r.event.source !== undefined && r.event.source !== access.source) {
+      results[index] = { index, status: 'rejected', code: 'source_not_allowed', path: 'source', message: `this key sends events of source ${JSON.stringify(access.source)} only` };
     } else {
-      stamped.push(stampEvent(r.event, { now: at, newId: uuidv7 }));
+      stamped.push(stampEvent(access.source === null ? r.event : withSource(r.event, access.source), { now: at, newId: uuidv7 }));
       slots.push(index);
     }
   }
@@ -70,7 +86,19 @@ export async function ingest(
   const receipt = buildReceipt(results, ack);
   if (receipt.accepted) metrics.events.inc(ACCEPTED, receipt.accepted);
   for (const r of results) if (r.status === 'rejected') metrics.events.inc({ outcome: 'rejected', code: r.code });
-  return receipt;
+  return { receipt, rate };
+}
+
+/** The events a request could have accepted: items that parsed. Malformed lines and items refused unparsed cost no tokens. */
+function candidates(items: readonly BodyItem[]): number {
+  let n = 0;
+  for (const item of items) if (item.ok) n++;
+  return n;
+}
+
+/** A source-bound key's source on an event that names none (the older shapes are checked on the envelope they map to). */
+function withSource(event: EventEnvelope, source: string): EventEnvelope {
+  return event.source === undefined ? { ...event, source } : event;
 }
 
 function acceptedItem(index: number, id: string, { partition, offset }: { partition?: number; offset?: bigint }): ReceiptItem {

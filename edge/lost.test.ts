@@ -15,7 +15,7 @@ afterAll(async () => {
   await edge?.close();
 });
 
-const metricLines = async () => (await get(edge.app, '/metrics')).text.split('\n');
+const metricLines = async () => (await get(edge.adminApp, '/metrics')).text.split('\n');
 const lostLine = (code: string) => `edge_events_total{outcome="lost_after_ack",code="${code}"}`;
 // Base64 of random bytes: lz4 cannot shrink it under the topic's limit.
 const tooBigForTopic = () => ({ type: 'lost.big', data: { blob: randomBytes(6000).toString('base64') } });

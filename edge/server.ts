@@ -1,25 +1,41 @@
 import { availableParallelism } from 'node:os';
+import { authConfig, usesDevelopmentHashKey } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
-import { createApp, nativeIngestRoutes } from './app.ts';
+import { openGuard } from './access.ts';
+import { createAdminApp, createApp, nativeIngestRoutes } from './app.ts';
+import { chooseBind } from './bind.ts';
 import { edgeConfig, type EdgeConfig } from './config.ts';
 import { createKafkaPublisher } from './kafka-publisher.ts';
+import { connectKeyStores, keyGuard } from './keys.ts';
 import { createLossRecorder } from './losses.ts';
 import { createEdgeMetrics } from './metrics.ts';
 
 /**
  * `bun edge/server.ts`: a supervisor that runs EDGE_PROCESSES copies of the edge, all bound to one port with
- * SO_REUSEPORT so the kernel spreads connections; each copy owns its own producer. Bun runs JS on one thread, so
- * processes (not threads) are how one box uses every core.
+ * SO_REUSEPORT so the kernel spreads connections; each copy owns its own producer, key cache and admin port
+ * (EDGE_ADMIN_PORT + its index, on 127.0.0.1, so each process's /metrics is scraped on its own rather than from
+ * whichever process the kernel picks). Bun runs JS on one thread, so processes (not threads) are how one box uses
+ * every core.
  */
 const config = loadConfig(edgeConfig);
+const auth = loadConfig(authConfig);
 const processes = config.processes || availableParallelism();
 const conn = loadConfig(connectionsConfig);
+const childAt = process.argv.indexOf('--child');
+const isChild = childAt >= 0;
 
-if (process.argv.includes('--child') || processes === 1) await serve(config);
+const bind = chooseBind({ hostname: config.hostname, authMode: auth.mode, developmentHashKey: usesDevelopmentHashKey(auth) });
+if (!bind.ok) {
+  console.error(bind.error);
+  process.exit(1);
+}
+if (!isChild) for (const warning of bind.warnings) console.error(warning);
+
+if (isChild || processes === 1) await serve(config, bind.hostname, isChild ? Number(process.argv[childAt + 1] ?? 0) : 0);
 else await supervise(processes);
 
-async function serve(cfg: EdgeConfig): Promise<void> {
+async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<void> {
   const metrics = createEdgeMetrics();
   const publisher = await createKafkaPublisher({
     brokers: conn.kafkaBrokers,
@@ -31,13 +47,20 @@ async function serve(cfg: EdgeConfig): Promise<void> {
     maxEventBytes: cfg.maxEventBytes,
     onLost: createLossRecorder({ metrics }),
   });
+  const stores = auth.mode === 'on' ? await connectKeyStores({ databaseUrl: conn.databaseUrl, redisUrl: conn.redisUrl, auth }) : undefined;
+  const guard = stores ? keyGuard({ ...stores, auth, metrics, retryAfterSeconds: cfg.retryAfterSeconds }) : openGuard;
   let draining = false;
-  const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining });
+  const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining, guard });
   // The ingestion routes go through Bun.serve's own router to the handler the Hono app uses (see edge/handler.ts);
   // everything else, and other methods on those paths, reach the Hono app.
-  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics });
-  const server = Bun.serve({ port: cfg.port, hostname: cfg.hostname, reusePort: true, routes, fetch: app.fetch, maxRequestBodySize: cfg.maxBodyBytes + 1024 });
-  console.log(`edge ${process.pid}: listening on http://${cfg.hostname}:${server.port}, producing to ${cfg.topic} on ${conn.kafkaBrokers}`);
+  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics, guard });
+  const server = Bun.serve({ port: cfg.port, hostname, reusePort: true, routes, fetch: app.fetch, maxRequestBodySize: cfg.maxBodyBytes + 1024 });
+  const adminApp = createAdminApp({ publisher, metrics, draining: () => draining });
+  const admin = Bun.serve({ port: cfg.adminPort === 0 ? 0 : cfg.adminPort + index, hostname: '127.0.0.1', fetch: adminApp.fetch });
+  console.log(
+    `edge ${process.pid}: listening on http://${hostname}:${server.port}, producing to ${cfg.topic} on ${conn.kafkaBrokers}; ` +
+      `API keys ${auth.mode}; metrics on http://127.0.0.1:${admin.port}/metrics`,
+  );
 
   const shutdown = async () => {
     if (draining) return;
@@ -47,6 +70,8 @@ async function serve(cfg: EdgeConfig): Promise<void> {
     void server.stop(false);
     while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
     await publisher.close(Math.max(1000, deadline - Date.now()));
+    void admin.stop(true);
+    await stores?.close();
     console.log(`edge ${process.pid}: stopped`);
     process.exit(0);
   };
@@ -55,8 +80,8 @@ async function serve(cfg: EdgeConfig): Promise<void> {
 }
 
 async function supervise(processes: number): Promise<void> {
-  const children = Array.from({ length: processes }, () =>
-    Bun.spawn([process.execPath, import.meta.path, '--child'], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
+  const children = Array.from({ length: processes }, (_, i) =>
+    Bun.spawn([process.execPath, import.meta.path, '--child', String(i)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
   );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -2,13 +2,19 @@
  * Test helpers for edge: a unique topic on a real broker, the real app over a real Kafka publisher, small HTTP helpers
  * for `app.request()`, and reading a topic back completely (up to its high watermarks) with the project's consumer.
  */
+import type { AuthConfig } from '../shared/auth/config.ts';
+import { parseKeySpec, type ApiKey, type KeySpecInput } from '../shared/auth/keys.ts';
+import { createKey } from '../shared/auth/store.ts';
+import { authFixture, type AuthFixture } from '../shared/auth/testing.ts';
 import { decodeEvent, type StampedEvent } from '../shared/contracts/index.ts';
 import { createAdmin, createConsumer, type Admin, type ConsumedMessage } from '../shared/kafka/index.ts';
 import { BROKERS } from '../shared/kafka/testing.ts';
-import { createApp } from './app.ts';
+import { openGuard } from './access.ts';
+import { createAdminApp, createApp } from './app.ts';
 import { edgeConfig } from './config.ts';
 import type { Limits } from './ingest.ts';
 import { createKafkaPublisher, type KafkaPublisherOptions } from './kafka-publisher.ts';
+import { keyGuard } from './keys.ts';
 import { createLossRecorder } from './losses.ts';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
@@ -38,6 +44,23 @@ export async function createTopic(admin: Admin, topic: string, partitions = 3, c
   }, 30_000, `topic ${topic} to have leaders`);
 }
 
+/** A key made for a test, with the header value that sends it. */
+export interface TestKey {
+  key: ApiKey;
+  secret: string;
+  /** `Bearer <secret>`. */
+  authorization: string;
+}
+
+/** Creates a key in the fixture's own schema, hashed with its own hash key. */
+export async function createTestKey(keys: AuthFixture, spec: KeySpecInput): Promise<TestKey> {
+  const { key, secret } = await createKey(keys.sql, keys.id, parseKeySpec(spec), keys.config.hashKey);
+  return { key, secret, authorization: `Bearer ${secret}` };
+}
+
+// The key `post` and `get` send for an app made by edgeFixture, unless the call names its own Authorization header.
+const fixtureKeys = new WeakMap<object, string>();
+
 export interface EdgeFixture {
   brokers: string;
   topic: string;
@@ -45,12 +68,22 @@ export interface EdgeFixture {
   publisher: Publisher;
   metrics: EdgeMetrics;
   app: ReturnType<typeof createApp>;
+  /** The admin port's app: /metrics, /healthz, /readyz. */
+  adminApp: ReturnType<typeof createAdminApp>;
   limits: Limits;
-  /** Closes the publisher, deletes the topic, closes the admin client. */
+  /** The key store (own Postgres schema, Redis prefix and hash key); undefined when the fixture runs with auth off. */
+  keys: AuthFixture | undefined;
+  /** An unlimited key with the ingest scope that `post(fx.app, ...)` sends by default; undefined with auth off. */
+  key: TestKey | undefined;
+  /** Closes the publisher, deletes the topic, closes the admin client, drops the key store. */
   close(): Promise<void>;
 }
 
-/** A unique topic on a real broker, a real Kafka publisher producing to it, and the app over both. */
+/**
+ * A unique topic on a real broker, a real Kafka publisher producing to it, and the app over both. By default the
+ * app requires keys, from a key store of the fixture's own, and `post` sends the fixture's ingest key; `auth: 'off'`
+ * runs the app without keys (as AUTH=off does).
+ */
 export async function edgeFixture({
   what,
   brokers = BROKERS,
@@ -60,8 +93,13 @@ export async function edgeFixture({
   topicConfig,
   draining,
   log,
+  auth = 'on',
+  authConfig = {},
 }: {
   what: string;
+  auth?: 'on' | 'off';
+  /** Auth settings over the fixture's own (cache TTLs, rate limit lease, what happens when Redis is down...). */
+  authConfig?: Partial<AuthConfig>;
   brokers?: string;
   limits?: Partial<Limits>;
   publisher?: Partial<KafkaPublisherOptions>;
@@ -79,7 +117,11 @@ export async function edgeFixture({
   const metrics = createEdgeMetrics();
   const onLost = createLossRecorder({ metrics, log });
   const publisher = await createKafkaPublisher({ brokers, topic, lingerMs: 1, maxEventBytes: allLimits.maxEventBytes, onLost, ...publisherOptions });
-  const app = createApp({ publisher, limits: allLimits, metrics, draining });
+  const keys = auth === 'on' ? await authFixture(what.replace(/[^a-z0-9_]/g, '_').slice(0, 24), authConfig) : undefined;
+  const guard = keys ? keyGuard({ sql: keys.sql, redis: keys.redis, auth: keys.config, metrics, retryAfterSeconds: allLimits.retryAfterSeconds }) : openGuard;
+  const app = createApp({ publisher, limits: allLimits, metrics, draining, guard });
+  const key = keys ? await createTestKey(keys, { name: 'edge-fixture', scopes: 'ingest' }) : undefined;
+  if (key) fixtureKeys.set(app, key.authorization);
   let closed = false;
   return {
     brokers,
@@ -88,10 +130,14 @@ export async function edgeFixture({
     publisher,
     metrics,
     app,
+    adminApp: createAdminApp({ publisher, metrics, draining }),
     limits: allLimits,
+    keys,
+    key,
     async close() {
       if (closed) return;
       closed = true;
+      await keys?.close().catch(() => undefined);
       await publisher.close(5000).catch(() => undefined);
       await admin.deleteTopics([topic]).catch(() => undefined);
       await admin.close();
@@ -107,7 +153,25 @@ export interface Reply<T = unknown> {
 
 type App = { request: (input: string, init?: RequestInit) => Response | Promise<Response> };
 
-/** Sends `body` (JSON-encoded unless already a string or bytes) and returns the status, headers and parsed reply. */
+/**
+ * The request headers: `headers` over the app's fixture key (when it has one). An Authorization of '' in `headers`
+ * sends no Authorization header at all.
+ */
+function withKey(app: App, headers: Record<string, string>): Record<string, string> {
+  const own = Object.keys(headers).find((name) => name.toLowerCase() === 'authorization');
+  if (own !== undefined) {
+    if (headers[own] !== '') return headers;
+    const { [own]: _dropped, ...rest } = headers;
+    return rest;
+  }
+  const key = fixtureKeys.get(app);
+  return key === undefined ? headers : { authorization: key, ...headers };
+}
+
+/**
+ * Sends `body` (JSON-encoded unless already a string or bytes) and returns the status, headers and parsed reply. An
+ * app from edgeFixture gets the fixture's key unless `headers` carries an Authorization of its own.
+ */
 export async function post<T = Receipt & ErrorBody>(
   app: App,
   path: string,
@@ -115,12 +179,12 @@ export async function post<T = Receipt & ErrorBody>(
   headers: Record<string, string> = {},
 ): Promise<Reply<T>> {
   const raw: BodyInit = typeof body === 'string' ? body : body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]) : JSON.stringify(body);
-  const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
+  const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...withKey(app, headers) }, body: raw });
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 
-export async function get(app: App, path: string): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await app.request(path);
+export async function get(app: App, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await app.request(path, { headers: withKey(app, headers) });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -206,16 +270,22 @@ export interface EdgeServerProcess {
   output(): string;
   /** Pids of the processes that serve (the process itself when EDGE_PROCESSES is 1, else its children). */
   servingPids: number[];
+  /** Each serving process's loopback admin port (/metrics), in the order of servingPids. */
+  adminPorts: number[];
   /** SIGTERM, then SIGKILL after 10 s; then any child left behind. */
   stop(): Promise<void>;
 }
 
-/** `bun edge/server.ts` as a real process over real HTTP, started with `env` on top of this process's; resolves once every process listens. */
+/**
+ * `bun edge/server.ts` as a real process over real HTTP, started with `env` on top of this process's; resolves once
+ * every process listens. The admin ports are free ones the OS picks unless `env` sets EDGE_ADMIN_PORT. Keys are on
+ * unless `env` says AUTH=off: pass a key store's `env` (shared/auth/testing.ts) with it.
+ */
 export async function spawnEdgeServer(env: Record<string, string>, processes = Number(env.EDGE_PROCESSES ?? 1)): Promise<EdgeServerProcess> {
   const root = `${import.meta.dir}/..`;
   const proc = Bun.spawn([process.execPath, `${root}/edge/server.ts`], {
     cwd: root,
-    env: { ...process.env, KAFKA_BROKERS: BROKERS, EDGE_HOSTNAME: '127.0.0.1', EDGE_PROCESSES: String(processes), ...env },
+    env: { ...process.env, KAFKA_BROKERS: BROKERS, EDGE_HOSTNAME: '127.0.0.1', EDGE_ADMIN_PORT: '0', EDGE_PROCESSES: String(processes), ...env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -231,11 +301,13 @@ export async function spawnEdgeServer(env: Record<string, string>, processes = N
   // Every serving process prints one "listening" line once its producer is up and its server bound.
   await waitFor(() => (output.match(/: listening on /g) ?? []).length === processes || proc.exitCode !== null, 30_000, 'the edge processes to listen');
   if (proc.exitCode !== null) throw new Error(`edge exited early (${proc.exitCode}):\n${output}`);
-  const servingPids = [...output.matchAll(/edge (\d+): listening/g)].map((m) => Number(m[1]));
+  const listening = [...output.matchAll(/edge (\d+): listening on .*metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/g)];
+  const servingPids = listening.map((m) => Number(m[1]));
   return {
     proc,
     output: () => output,
     servingPids,
+    adminPorts: listening.map((m) => Number(m[2])),
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
