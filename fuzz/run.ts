@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config/index.ts';
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { edgeConfig } from '../edge/config.ts';
+import { queryConfig } from '../query/config.ts';
+import { workersConfig } from '../workers/config.ts';
+import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
+import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
+import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
+import { send } from './answer.ts';
+import { fuzzRequest, type FuzzRequest } from './bodies.ts';
+import { gatewayRequest } from './graphql.ts';
+import { findPlatform, sample } from './procs.ts';
+import { createTally, formatReport, problems, record, statusLine } from './report.ts';
+import { settle } from './settle.ts';
+
+const HELP = `usage: npm run fuzz -- [options]
+
+Sends generated requests (valid, hostile and broken) to a running edge and gateway, then checks that nothing
+answered with an undocumented 5xx, no platform process died, every accepted event reached Elasticsearch, Postgres
+and Redis, and the workers' group has no lag left. Addresses and names come from the same settings the services
+read (EDGE_PORT, QUERY_PORT, WORKERS_*, SINK_*, KAFKA_BROKERS, ...); the flags override them.
+
+  --requests N          requests to send (default 10000)
+  --seed N              the same seed sends the same requests (default 1)
+  --concurrency N       requests in flight (default 16)
+  --max-seconds N       stop sending after this long (default 900)
+  --settle-seconds N    how long to wait for the workers to catch up (default 120)
+  --timeout-ms N        a request without an answer after this long counts as a failure (default 30000)
+  --gateway-share F     fraction of requests sent to the gateway (default 0.15)
+  --edge-url URL        default http://127.0.0.1:<EDGE_PORT>
+  --gateway-url URL     default http://127.0.0.1:<QUERY_PORT>
+  --api-key KEY         sent as Authorization: Bearer to the edge and the gateway (npm run keys creates one)
+  --pids LIST           more platform pids to watch (comma separated)
+  --no-check            skip the store and lag check
+  --help                this text
+
+Exit code 0 when everything passed, 1 otherwise.`;
+
+const { values: opts } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '16' },
+    'max-seconds': { type: 'string', default: '900' },
+    'settle-seconds': { type: 'string', default: '120' },
+    'timeout-ms': { type: 'string', default: '30000' },
+    'gateway-share': { type: 'string', default: '0.15' },
+    'edge-url': { type: 'string' },
+    'gateway-url': { type: 'string' },
+    'api-key': { type: 'string' },
+    pids: { type: 'string', default: '' },
+    'no-check': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+function num(name: keyof typeof opts, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(opts[name]);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    console.error(`error: --${name} expects a number from ${min} to ${max}, got ${JSON.stringify(opts[name])}`);
+    process.exit(2);
+  }
+  return n;
+}
+const planned = Math.floor(num('requests', 0));
+const seed = Math.floor(num('seed', 0, 2 ** 32 - 1));
+const concurrency = Math.floor(num('concurrency', 1, 1024));
+const maxSeconds = num('max-seconds', 1);
+const settleSeconds = num('settle-seconds', 0);
+const timeoutMs = num('timeout-ms', 100);
+const gatewayShare = num('gateway-share', 0, 1);
+
+const edge = loadConfig(edgeConfig);
+const query = loadConfig(queryConfig);
+const workers = loadConfig(workersConfig);
+const conn = loadConfig(connectionsConfig);
+const edgeUrl = (opts['edge-url'] ?? `http://127.0.0.1:${edge.port}`).replace(/\/$/, '');
+const gatewayUrl = (opts['gateway-url'] ?? `http://127.0.0.1:${query.port}`).replace(/\/$/, '');
+const portOf = (url: string) => Number(new URL(url).port || 80);
+
+const t0 = performance.now();
+const elapsed = () => (performance.now() - t0) / 1000;
+const log = (line: string) => console.log(`[${elapsed().toFixed(1).padStart(6)}s] ${line}`);
+
+const workerPorts = workers.metricsPort === 0 ? [] : Array.from({ length: workers.count }, (_, i) => ['workers', workers.metricsPort + i] as const);
+const givenPids = opts.pids.split(',').filter(Boolean).map(Number);
+const processes = findPlatform([['edge', portOf(edgeUrl)], ['gateway', portOf(gatewayUrl)], ...workerPorts], givenPids);
+log(`edge ${edgeUrl}, gateway ${gatewayUrl}; watching ${processes.map((p) => `${p.name} pid ${p.pid}`).join(', ') || 'no process'}`);
+
+// Requests that carry their own (broken) credentials keep them.
+const withKey = (req: FuzzRequest): FuzzRequest =>
+  opts['api-key'] && !('authorization' in req.headers) ? { ...req, headers: { ...req.headers, authorization: `Bearer ${opts['api-key']}` } } : req;
+
+const tally = createTally();
+const ids = new Set<string>();
+let next = 0;
+let stopping = false;
+process.once('SIGINT', () => (stopping = true));
+const deadline = t0 + maxSeconds * 1000;
+
+async function lane(): Promise<void> {
+  while (!stopping && performance.now() < deadline) {
+    const index = next++;
+    if (index >= planned) return;
+    const req = fuzzRequest(seed, index, edge, gatewayRequest, gatewayShare);
+    const answer = await send(req.target === 'edge' ? edgeUrl : gatewayUrl, withKey(req), timeoutMs);
+    record(tally, index, req.kind, answer);
+    for (const id of answer.acceptedIds) ids.add(id);
+  }
+}
+
+const sampler = setInterval(() => sample(processes), 1000);
+let lastSent = 0;
+const progress = setInterval(() => {
+  const rate = (tally.sent - lastSent) / 3;
+  lastSent = tally.sent;
+  log(`${tally.sent}/${planned} requests (${rate.toFixed(0)}/s) ${statusLine(tally)}; accepted events ${tally.accepted}; failures ${tally.failureCount}`);
+}, 3000);
+await Promise.all(Array.from({ length: concurrency }, lane));
+clearInterval(progress);
+const sendSeconds = elapsed();
+log(`sent ${tally.sent}/${planned} requests in ${sendSeconds.toFixed(1)}s ${statusLine(tally)}`);
+
+const settled = opts['no-check']
+  ? undefined
+  : await settle(
+      {
+        brokers: conn.kafkaBrokers,
+        topic: workers.topic,
+        groupId: workers.groupId,
+        elasticsearchUrl: conn.elasticsearchUrl,
+        esAlias: loadConfig(elasticsearchConfig).alias,
+        databaseUrl: conn.databaseUrl,
+        pgSchema: loadConfig(postgresSinkConfig).schema,
+        redisUrl: conn.redisUrl,
+        redisPrefix: loadConfig(redisSinkConfig).keyPrefix,
+      },
+      [...ids],
+      settleSeconds,
+      log,
+    );
+clearInterval(sampler);
+sample(processes);
+
+const summary = { planned, seconds: sendSeconds, seed, tally, distinctIds: ids.size, processes, settled };
+console.log(`\n${formatReport(summary)}`);
+process.exit(problems(summary).length === 0 ? 0 : 1);
