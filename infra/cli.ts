@@ -11,7 +11,8 @@ import { startApps, stopApps } from './platform.ts';
 const USAGE = `usage:
   npm start                      start the stack (and the platform), print where to look
   npm test [-- <bun test args>]  start the stack if needed, run every test, stop what it started
-  npm run stack -- up|down|status|wipe|logs <name> [lines]`;
+  npm run stack -- up|down|status|wipe|logs <name> [lines]
+  npm run fuzz -- [--requests N --seed N ...]  hostile requests against a running platform (--help)`;
 
 const t0 = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
@@ -26,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return runTests(stack, rest, log);
     case 'stack':
       return stackCommand(stack, rest);
+    case 'fuzz':
+      return runFuzz(stack, rest);
     default:
       console.error(USAGE);
       return cmd ? 2 : 0;
@@ -73,6 +76,13 @@ Ctrl-C stops edge, workers, query and demo; the servers keep running (npm run st
   await stopApps(apps);
   log('stopped edge, workers and query');
   return 0;
+}
+
+/** `npm run fuzz`: fuzz/run.ts as its own process, so its exit code is the command's. */
+async function runFuzz(stack: Stack, args: string[]): Promise<number> {
+  const proc = Bun.spawn([process.execPath, 'fuzz/run.ts', ...args], { cwd: stack.ctx.root, stdio: ['inherit', 'inherit', 'inherit'] });
+  process.once('SIGINT', () => proc.kill('SIGINT'));
+  return proc.exited;
 }
 
 async function stackCommand(stack: Stack, [sub, ...args]: string[]): Promise<number> {
