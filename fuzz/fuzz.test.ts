@@ -32,7 +32,7 @@ describe('npm run fuzz against a running platform', () => {
   }, 90_000);
 
   test('2000 hostile requests: no undocumented 5xx, no crash, every accepted event in all three stores, no lag', async () => {
-    const proc = Bun.spawn([process.execPath, join(ROOT, 'fuzz/run.ts'), '--requests', '2000', '--seed', '1', '--max-seconds', '50', '--settle-seconds', '30', '--timeout-ms', '10000'], {
+    const proc = Bun.spawn([process.execPath, join(ROOT, 'fuzz/run.ts'), '--requests', '2000', '--seed', '1', '--max-seconds', '60', '--settle-seconds', '30', '--timeout-ms', '10000'], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdout: 'pipe',
