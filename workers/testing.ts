@@ -13,6 +13,7 @@ import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.t
 import { createRedisSink, keys, readLiveStats } from './sinks/redis/index.ts';
 import type { Sink } from './sinks/types.ts';
 import { listKeys } from '../shared/stores/redis-scan.ts';
+import type { Registry } from '../shared/telemetry/metrics.ts';
 
 export const connections = loadConfig(connectionsConfig);
 
@@ -68,11 +69,12 @@ export function runEnv(run: Run, topic: string, extra: Record<string, string> = 
 }
 
 /** The three sinks writing under the run's names; `redisUrl` points the Redis sink at another server. */
-export function runSinks(run: Run, { redisUrl = connections.redisUrl }: { redisUrl?: string } = {}): Sink[] {
+/** The three sinks on this run's index prefix, schema and key prefix; their own metrics go on `registry` when given. */
+export function runSinks(run: Run, { redisUrl = connections.redisUrl, registry }: { redisUrl?: string; registry?: Registry } = {}): Sink[] {
   return [
-    createElasticsearchSink({ node: connections.elasticsearchUrl, config: loadConfig(elasticsearchConfig, {}, { indexPrefix: run.esPrefix, alias: run.esPrefix }) }),
+    createElasticsearchSink({ node: connections.elasticsearchUrl, config: loadConfig(elasticsearchConfig, {}, { indexPrefix: run.esPrefix, alias: run.esPrefix }), registry }),
     createPostgresSink({ url: connections.databaseUrl, config: loadConfig(postgresSinkConfig, {}, { schema: run.pgSchema, maxConnections: 4 }) }),
-    createRedisSink({ url: redisUrl, config: { keyPrefix: run.redisPrefix, connectTimeoutMs: 500, commandTimeoutMs: 2000 } }),
+    createRedisSink({ url: redisUrl, config: { keyPrefix: run.redisPrefix, connectTimeoutMs: 500, commandTimeoutMs: 2000 }, registry }),
   ];
 }
 
