@@ -16,7 +16,8 @@ let pid: number;
 beforeAll(async () => {
   admin = createAdmin({ brokers: BROKERS, timeoutMs: 15_000 });
   await createTopic(admin, topic, 1);
-  edge = await spawnEdgeServer({ EDGE_PORT: String(PORT), EDGE_TOPIC: topic, EDGE_PROCESSES: '1' });
+  // Not about keys: run without them (AUTH=off, loopback only).
+  edge = await spawnEdgeServer({ EDGE_PORT: String(PORT), EDGE_TOPIC: topic, EDGE_PROCESSES: '1', AUTH: 'off' });
   pid = edge.servingPids[0]!;
 }, 60_000);
 

@@ -15,7 +15,8 @@ const accepted: string[] = [];
 beforeAll(async () => {
   admin = createAdmin({ brokers: BROKERS, timeoutMs: 15_000 });
   await createTopic(admin, topic);
-  edge = await spawnEdgeServer({ EDGE_PROCESSES: String(PROCESSES), EDGE_PORT: String(PORT), EDGE_TOPIC: topic });
+  // Not about keys (edge/auth-server.test.ts is): run without them, as AUTH=off does on loopback.
+  edge = await spawnEdgeServer({ EDGE_PROCESSES: String(PROCESSES), EDGE_PORT: String(PORT), EDGE_TOPIC: topic, AUTH: 'off' });
   proc = edge.proc;
 }, 60_000);
 
