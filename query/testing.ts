@@ -32,7 +32,7 @@ export interface Run {
   /** Writes through all three sinks (as a worker does) and makes the search node's copy searchable. */
   write(events: readonly StampedEvent[], only?: ReadonlyArray<keyof Run['sinks']>): Promise<void>;
   /** Produces dead-letter records the way the workers do (shared/stores/dead-letter.ts). */
-  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: Stage; reason: string; detail?: string }>): Promise<void>;
+  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: Stage; reason: string; detail?: string; maxValueBytes?: number }>): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -78,7 +78,11 @@ export function createRun(): Run {
           };
           const eventId = typeof letter.event === 'string' ? undefined : letter.event.id;
           return producer.produce(
-            deadLetterRecord(dlqTopic, { message, stage: letter.stage, reason: letter.reason, detail: letter.detail ?? '', attempts: 1, ...(eventId && { eventId }) }),
+            deadLetterRecord(
+              dlqTopic,
+              { message, stage: letter.stage, reason: letter.reason, detail: letter.detail ?? '', attempts: 1, ...(eventId && { eventId }) },
+              { maxValueBytes: letter.maxValueBytes },
+            ),
           );
         }),
       );

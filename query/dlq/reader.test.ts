@@ -35,7 +35,8 @@ async function caughtUp(gateway: Gateway): Promise<void> {
 const PAGE = `{ deadLetters(first: 100) { buffered dropped totalCount nodes { eventId eventType truncated payload event } } }`;
 
 beforeAll(async () => {
-  await run.deadLetter(all.map((event) => ({ event, stage: 'postgres' as const, reason: 'too_large' })));
+  // The first one as the workers write a record its topic refused whole: value cut, `truncated` header.
+  await run.deadLetter(all.map((event, i) => ({ event, stage: 'postgres' as const, reason: 'too_large', ...(i === 0 && { maxValueBytes: 200 }) })));
 });
 afterAll(async () => {
   await Promise.all(gateways.map((gateway) => gateway.close()));
@@ -76,5 +77,14 @@ describe('the dead letters held in memory', () => {
     const { data } = await graphql(gateway.yoga.fetch, PAGE);
     expect(data?.deadLetters.buffered).toBe(5);
     expect(data?.deadLetters.nodes.map((d: { eventId: string }) => d.eventId)).toEqual(after.map((e) => e.id).reverse());
+  });
+
+  test('a record the workers had to cut for its topic reads as truncated, with its id and the part that was kept', async () => {
+    const gateway = gatewayWith({});
+    await caughtUp(gateway);
+    const { data } = await graphql(gateway.yoga.fetch, PAGE);
+    const nodes: Array<{ eventId: string; truncated: boolean; payload: string; event: unknown }> = data?.deadLetters.nodes;
+    expect(nodes.find((d) => d.eventId === before[0]!.id)).toMatchObject({ truncated: true, event: null, payload: JSON.stringify(before[0]).slice(0, 200) });
+    expect(nodes.find((d) => d.eventId === before[1]!.id)).toMatchObject({ truncated: false });
   });
 });

@@ -121,7 +121,8 @@ export function toDeadLetter(m: ConsumedMessage, seq: number, entryBytes = entry
     key: decode(m.key) ?? str(parsed?.['key']),
     payload,
     event,
-    truncated: (payload?.length ?? 0) < (whole?.length ?? 0) || (parsed !== null && event === null),
+    // The workers cut a record the topic refused whole (the `truncated` header); the ring cuts one too large to hold.
+    truncated: h.truncated !== undefined || (payload?.length ?? 0) < (whole?.length ?? 0) || (parsed !== null && event === null),
   };
 }
 
