@@ -42,10 +42,15 @@ afterAll(async () => {
   await fx?.close();
 }, 30_000);
 
-/** Runs one README command against the test server; curl's -w appends the status on a line of its own. */
-async function run(command: string): Promise<{ status: number; body: string }> {
+/**
+ * Runs one README command against the test server, with EVENT_LENS_KEY set to the fixture's ingest key as the README
+ * tells a reader to export it (null: not set); curl's -w appends the status on a line of its own.
+ */
+async function run(command: string, key: string | null = fx.key!.secret): Promise<{ status: number; body: string }> {
   const pointed = command.replaceAll(PRINTED_ORIGIN, `127.0.0.1:${server.port}`).replace(/curl -s /, `curl -s -w '\\n%{http_code}' `);
-  const proc = Bun.spawn(['bash', '-o', 'pipefail', '-c', pointed], { stdout: 'pipe', stderr: 'pipe' });
+  const env: Record<string, string | undefined> = { ...process.env, EVENT_LENS_KEY: key ?? undefined };
+  if (key === null) delete env.EVENT_LENS_KEY;
+  const proc = Bun.spawn(['bash', '-o', 'pipefail', '-c', pointed], { stdout: 'pipe', stderr: 'pipe', env });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`"${pointed}" exited ${code}: ${err}`);
   const at = out.lastIndexOf('\n');
@@ -58,6 +63,14 @@ describe('the README ingestion examples', () => {
       expect(examples.some((c) => c.includes(`${PRINTED_ORIGIN}${path} `) || c.includes(`${PRINTED_ORIGIN}${path}?`) || c.includes(`${PRINTED_ORIGIN}${path}'`))).toBe(true);
     }
     expect(examples.length).toBeGreaterThanOrEqual(INGEST_ROUTES.length);
+  });
+
+  test('each sends the key exported as EVENT_LENS_KEY: without it the edge refuses them with 401', async () => {
+    for (const command of examples.slice(0, 2)) {
+      const { status, body } = await run(command, null);
+      // curl then sends "Authorization: Bearer" with nothing after it, which is no credential at all.
+      expect({ status, code: (JSON.parse(body) as { error: { code: string } }).error.code }).toEqual({ status: 401, code: 'invalid_credentials' });
+    }
   });
 
   test('each works as printed: 202, or 207 where the README shows a rejected item, with a receipt per event', async () => {
