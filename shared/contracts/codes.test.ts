@@ -65,7 +65,7 @@ const cases: Array<[string, IssueCode, string, () => { readonly ok: boolean }]> 
 ];
 
 describe('bad input is reported with a stable code and the path of the offending field', () => {
-  test.each(cases)('a client that %s gets %s at "%s"', (_, code, path, run) => {
+  test.each(cases)('a client that %s gets %s at %j', (_, code, path, run) => {
     expect(run()).toMatchObject({ ok: false, code, path });
   });
 
