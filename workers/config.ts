@@ -77,6 +77,11 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
     'When the dead-letter topic refuses a whole record for good (too large, invalid), the record is written again with only this many bytes of the value and a `truncated` header.',
   ),
   metricsPort: setting(listenPort, 9470, 'Port of /metrics, /healthz and /readyz; worker i of a `--count N` run listens on metricsPort + i (0: any free port).'),
+  metricsHostname: setting(
+    v.pipe(v.string(), v.minLength(1, 'expected an interface address, e.g. 127.0.0.1 or 0.0.0.0')),
+    '127.0.0.1',
+    'Interface of the /metrics, /healthz and /readyz listener: loopback by default, since /readyz names partitions, offsets and store errors; set 0.0.0.0 (or an interface address) for a scraper on another machine or container.',
+  ),
   count: setting(positiveInt, 2, 'Worker processes `bun workers/main.ts` runs on this machine (`--count N` overrides).'),
   index: setting(nonNegativeInt, 0, 'Which worker of a `--count N` run this process is; set by the supervisor, not by hand.'),
   sinks: setting(

@@ -5,6 +5,7 @@ export interface WorkerHttpOptions {
   readonly worker: Pick<Worker, 'readiness' | 'metrics'>;
   /** 0 picks a free port (see `server.port`). */
   readonly port: number;
+  /** Loopback unless asked otherwise (WORKERS_METRICS_HOSTNAME): what /readyz tells is for this machine's operators. */
   readonly hostname?: string;
 }
 
@@ -14,7 +15,7 @@ const json = (body: unknown, status = 200) => Response.json(body, { status });
  * /metrics (Prometheus text), /healthz (the process answers) and /readyz (503 naming the sinks being retried and the
  * partitions whose batch they hold, from which offset, since when and why; or while shutting down). Readiness is about the stores, not about having partitions: a member without any is still healthy.
  */
-export function serveWorkerHttp({ worker, port, hostname = '0.0.0.0' }: WorkerHttpOptions): Server<undefined> {
+export function serveWorkerHttp({ worker, port, hostname = '127.0.0.1' }: WorkerHttpOptions): Server<undefined> {
   return Bun.serve({
     port,
     hostname,

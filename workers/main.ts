@@ -29,8 +29,8 @@ function countOf(args: readonly string[]): number | undefined {
 async function runOne(cfg: WorkersConfig): Promise<void> {
   const log = (line: string) => console.log(`workers[${cfg.index}] ${line}`);
   const worker = createWorker({ config: cfg, log });
-  const server = serveWorkerHttp({ worker, port: cfg.metricsPort === 0 ? 0 : cfg.metricsPort + cfg.index });
-  log(`pid ${process.pid}: ${cfg.topic} → ${cfg.sinks.join(', ')} as group ${cfg.groupId}; metrics on http://127.0.0.1:${server.port}/metrics`);
+  const server = serveWorkerHttp({ worker, port: cfg.metricsPort === 0 ? 0 : cfg.metricsPort + cfg.index, hostname: cfg.metricsHostname });
+  log(`pid ${process.pid}: ${cfg.topic} → ${cfg.sinks.join(', ')} as group ${cfg.groupId}; metrics on http://${cfg.metricsHostname}:${server.port}/metrics`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
