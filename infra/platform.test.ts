@@ -4,19 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApps, stopApps, type RunningApp } from './platform.ts';
 import { ROOT } from './stack.ts';
-import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './isolation.ts';
+import { createIsolatedKeys, createIsolatedTopics, isolatedEnv, isolationId, removeIsolated, type IsolatedKeys } from './isolation.ts';
 
 // The whole data path as `npm start` runs it — edge, workers and query as real processes — on this run's own topic,
-// group, index prefix, schema and key prefix, so it can run beside everything else. Events go in over HTTP and come
-// back out of GraphQL.
+// group, index prefix, schema, API keys and key prefix, so it can run beside everything else. Events go in over HTTP
+// with an ingest key and come back out of GraphQL and REST with a read key.
 const id = isolationId('e2e');
 const ports = { edge: 18180, workers: 19570, query: 14100 };
 const env = { ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '1' };
 const home = mkdtempSync(join(tmpdir(), 'event-lens-e2e-'));
 let apps: RunningApp[] = [];
+let keys: IsolatedKeys;
+const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+const ingest = (path: string, body: unknown) =>
+  fetch(`http://127.0.0.1:${ports.edge}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.ingest) }, body: JSON.stringify(body) });
+const read = (path: string) => fetch(`http://127.0.0.1:${ports.query}${path}`, { headers: bearer(keys.readAdmin) });
 
 const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors?: unknown[] }> => {
-  const res = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.readAdmin) }, body: JSON.stringify({ query, variables }) });
   return (await res.json()) as { data: T; errors?: unknown[] };
 };
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
@@ -33,6 +38,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe('edge → Kafka → workers → stores → query, as real processes', () => {
   beforeAll(async () => {
     await createIsolatedTopics(id);
+    keys = await createIsolatedKeys(id);
     for (const [k, v] of Object.entries(env)) process.env[k] = v;
     apps = await startApps(ROOT, home, [
       { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz` },
@@ -49,15 +55,11 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
   });
 
   test('events posted over HTTP are returned by GraphQL search, lookup, counts and live stats', async () => {
-    const res = await fetch(`http://127.0.0.1:${ports.edge}/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        { type: 'signup', source: 'web', key: 'u-1', data: { plan: 'marmalade' } },
-        { type: 'signup', source: 'web', key: 'u-2', data: { plan: 'basic' } },
-        { type: 'page.view', source: 'web', key: 'u-1', data: { path: '/pricing' } },
-      ]),
-    });
+    const res = await ingest('/v1/events', [
+      { type: 'signup', source: 'web', key: 'u-1', data: { plan: 'marmalade' } },
+      { type: 'signup', source: 'web', key: 'u-2', data: { plan: 'basic' } },
+      { type: 'page.view', source: 'web', key: 'u-1', data: { path: '/pricing' } },
+    ]);
     expect(res.status).toBe(202);
     const receipt = (await res.json()) as { results: Array<{ id: string }> };
     const ids = receipt.results.map((r) => r.id);
@@ -77,12 +79,24 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
     expect(live.data.liveStats.byType).toContainEqual({ value: 'signup', count: 2 });
   }, 60_000);
 
+  test('without a key the edge and the gateway answer 401, and an ingest key cannot read events back', async () => {
+    const post = await fetch(`http://127.0.0.1:${ports.edge}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"anonymous"}' });
+    expect(post.status).toBe(401);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('missing_credentials');
+    const query = JSON.stringify({ query: '{ countEvents }' });
+    const anonymous = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+    expect(anonymous.status).toBe(401);
+    const ingestOnly = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.ingest) }, body: query });
+    expect(ingestOnly.status).toBe(403);
+    expect(((await ingestOnly.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('insufficient_scope');
+  });
+
   test('a sensor reading posted to /data is the latest value and the newest row of GET /data', async () => {
-    const res = await fetch(`http://127.0.0.1:${ports.edge}/data`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' }) });
+    const res = await ingest('/data', { sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' });
     expect(res.status).toBe(202);
-    const latest = await eventually(() => fetch(`http://127.0.0.1:${ports.query}/recent/e2e-sensor`).then((r) => r.json() as Promise<{ value?: number }>), (r) => r.value === 21.5, 'latest reading');
+    const latest = await eventually(() => read('/recent/e2e-sensor').then((r) => r.json() as Promise<{ value?: number }>), (r) => r.value === 21.5, 'latest reading');
     expect(latest).toMatchObject({ sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' });
-    const rows = await eventually(() => fetch(`http://127.0.0.1:${ports.query}/data?sensor_id=e2e-sensor`).then((r) => r.json() as Promise<{ count: number; data: Array<{ value: number }> }>), (r) => r.count === 1, 'sensor row');
+    const rows = await eventually(() => read('/data?sensor_id=e2e-sensor').then((r) => r.json() as Promise<{ count: number; data: Array<{ value: number }> }>), (r) => r.count === 1, 'sensor row');
     expect(rows.data[0]?.value).toBe(21.5);
   }, 60_000);
 });
