@@ -3,6 +3,11 @@ import { defineConfig, loadConfig, positiveInt, setting } from '../shared/config
 
 export const demoConfig = defineConfig('demo', 'DEMO', {
   edgeUrl: setting(v.pipe(v.string(), v.url()), 'http://127.0.0.1:8080', 'Edge base URL the demo traffic is posted to.'),
+  apiKey: setting(
+    v.string(),
+    '',
+    'API key (ingest scope) the demo traffic sends as Authorization: Bearer; `npm start` passes its development ingest key. Empty: no key is sent, which only an edge with AUTH=off accepts.',
+  ),
   ordersPerSecond: setting(v.pipe(v.number(), v.minValue(0)), 20, 'Orders posted per second (POST /orders, in small batches).'),
   userEventsPerSecond: setting(v.pipe(v.number(), v.minValue(0)), 30, 'User events posted per second (POST /v1/events).'),
   sensors: setting(positiveInt, 5, 'Simulated sensors; each posts a reading every sensorIntervalMs (POST /data).'),
@@ -23,9 +28,10 @@ export function startDemoTraffic({ env = process.env, log = console.log }: { env
   let sent = 0;
   let failed = 0;
   let lastError = '';
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey && { authorization: `Bearer ${cfg.apiKey}` }) };
   const post = async (path: string, body: unknown) => {
     try {
-      const res = await fetch(`${cfg.edgeUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${cfg.edgeUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
       const receipt = (await res.json()) as { accepted?: number };
       if (res.status >= 300 && res.status !== 207) throw new Error(`HTTP ${res.status}`);
       sent += receipt.accepted ?? 0;

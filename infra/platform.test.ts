@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDemoTraffic } from './demo.ts';
 import { startApps, stopApps, type RunningApp } from './platform.ts';
 import { ROOT } from './stack.ts';
 import { createIsolatedKeys, createIsolatedTopics, isolatedEnv, isolationId, removeIsolated, type IsolatedKeys } from './isolation.ts';
@@ -98,5 +99,17 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
     expect(latest).toMatchObject({ sensor_id: 'e2e-sensor', value: 21.5, unit: 'celsius' });
     const rows = await eventually(() => read('/data?sensor_id=e2e-sensor').then((r) => r.json() as Promise<{ count: number; data: Array<{ value: number }> }>), (r) => r.count === 1, 'sensor row');
     expect(rows.data[0]?.value).toBe(21.5);
+  }, 60_000);
+
+  // Last: the demo's events would change the counts the tests above read.
+  test('npm start\'s demo traffic, given the ingest key, gets its orders into the stores without a refused request', async () => {
+    const stop = startDemoTraffic({ env: { DEMO_EDGE_URL: `http://127.0.0.1:${ports.edge}`, DEMO_API_KEY: keys.ingest, DEMO_ORDERS_PER_SECOND: '40' }, log: () => {} });
+    let result = { sent: 0, failed: 0 };
+    try {
+      await eventually(() => gql<{ countEvents: number }>('{ countEvents(type: "order.created") }'), (r) => (r.data?.countEvents ?? 0) > 0, 'a demo order in Postgres');
+    } finally {
+      result = stop();
+    }
+    expect(result.failed).toBe(0);
   }, 60_000);
 });
