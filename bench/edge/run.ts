@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { encodeEvent, stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createAdmin } from '../../shared/kafka/index.ts';
 import { verifyCounts, topicDelta, type CountInput } from '../report/counts.ts';
+import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { ensurePeer, PEER_DIR } from '../lib/peer.ts';
 import { producerPerformance } from '../lib/producer-perf.ts';
-import { ensureTool, freePort, printTable, waitFor } from '../lib/run.ts';
+import { ensureTool, freePort, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
 import type { ClientRun } from './client.ts';
 import { benchEvent } from './events.ts';
+import { printEdgeResult, type EdgeResult } from './print.ts';
+import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
 
 /**
  * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load (threads, connections, duration) and
@@ -18,9 +21,14 @@ import { benchEvent } from './events.ts';
  *   1. single events: edge vs the Node.js peer (bench/peers/node-kafka: Fastify + @confluentinc/kafka-javascript,
  *      cluster) vs a raw Bun.serve answering "ok";
  *   2. batches of 100: edge vs the Node peer vs Kafka's ProducerPerformance sending the edge's own stamped records
- *      (same broker, record bytes, acks=all, idempotence, linger, compression).
- * Single events run in BENCH_EDGE_ROUNDS rounds (2 by default, 1 with --quick), the order reversed each round, and
- * the figures are the means: one pair of runs of the same code swung by ±0.05 in the ratio on this shared host.
+ *      (same broker, record bytes, acks=all, idempotence, linger, compression);
+ *   3. what keys cost: the edge as deployed (keys on, an ingest key without a rate limit, from a key store of this
+ *      run's own) beside a second edge with AUTH=off, for single events and batches, and the edge's CPU per request
+ *      refused 429 rate_limited (a key held at its limit) against 400 malformed_json.
+ * Every client sends the same Authorization header to every system, so the bytes on the wire are the same.
+ * Single events and batches run in BENCH_EDGE_ROUNDS rounds (2 by default, 1 with --quick), the order reversed each
+ * round, and the figures are the means: one pair of runs of the same code swung by ±0.05 in the ratio on this
+ * shared host.
  * Every system produces to its own topic; after each run the topic is counted, and every event a system answered
  * 202 for must be in it. Peak RSS per process of the edge and of the peer is sampled during their runs.
  *
@@ -53,7 +61,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 await ensureTool('wrk', 'wrk');
 if (withPeer) await ensurePeer(log);
 const id = Date.now().toString(36);
-const topics = { edge: `bench-edge-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
+const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
@@ -65,18 +73,29 @@ const payloadFile = join(payloadDir, 'records.txt');
 const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(benchEvent(i), { now: Date.now(), newId: uuidv7 }))));
 writeFileSync(payloadFile, stamped.join('\n'));
 const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
-log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, single events in ${rounds} round${rounds > 1 ? 's' : ''}`);
+log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, ${rounds} round${rounds > 1 ? 's' : ''}, API keys on`);
 
-const ports = { raw: freePort(), edge: freePort(), peer: freePort() };
+// Keys of this run only: an ingest key without a rate limit for every load, and one held at 1 event/s for the
+// 429 measurement.
+const keys = await benchKeys('bench_edge');
+const ingestKey = await keys.create({ name: 'bench-edge', scopes: 'ingest' });
+const limitedKey = await keys.create({ name: 'bench-edge-limited', scopes: 'ingest', rate: 1, burst: 1 });
+const auth = bearer(ingestKey);
+
+const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), peer: freePort() };
 const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
 const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { env: { ...process.env, RAW_PORT: String(ports.raw), RAW_PROCESSES: String(processes) }, stdout: 'ignore', stderr: 'inherit' });
 spawned.push(raw);
-const edge = Bun.spawn([process.execPath, join(root, 'edge/server.ts')], {
-  env: { ...process.env, EDGE_PORT: String(ports.edge), EDGE_TOPIC: topics.edge, EDGE_PROCESSES: String(processes), EDGE_LINGER_MS: lingerMs, EDGE_COMPRESSION: compression, KAFKA_BROKERS: brokers },
-  stdout: 'ignore',
-  stderr: 'inherit',
-});
-spawned.push(edge);
+// Both edges listen on loopback with admin ports the OS picks, so a running `npm start` edge (9480+) is no obstacle.
+const spawnEdge = (port: number, topic: string, env: Record<string, string>) =>
+  Bun.spawn([process.execPath, join(root, 'edge/server.ts')], {
+    env: { ...process.env, ...keys.env, EDGE_PORT: String(port), EDGE_HOSTNAME: '127.0.0.1', EDGE_ADMIN_PORT: '0', EDGE_TOPIC: topic, EDGE_PROCESSES: String(processes), EDGE_LINGER_MS: lingerMs, EDGE_COMPRESSION: compression, KAFKA_BROKERS: brokers, ...env },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  });
+const edge = spawnEdge(ports.edge, topics.edge, {});
+const edgeOff = spawnEdge(ports.edgeOff, topics.edgeOff, { AUTH: 'off' });
+spawned.push(edge, edgeOff);
 const peer = withPeer
   ? Bun.spawn(['node', join(PEER_DIR, 'server.mjs')], {
       cwd: PEER_DIR,
@@ -104,7 +123,7 @@ const settled = async (topic: string) => {
   return last;
 };
 
-type System = 'edge' | 'peer' | 'raw';
+type System = 'edge' | 'edgeOff' | 'peer' | 'raw';
 interface Run {
   system: System;
   name: string;
@@ -115,24 +134,27 @@ interface Run {
 try {
   await waitFor('raw Bun.serve', `http://127.0.0.1:${ports.raw}/`, 'POST');
   await waitFor('edge', `http://127.0.0.1:${ports.edge}/readyz`);
+  await waitFor('edge, AUTH=off', `http://127.0.0.1:${ports.edgeOff}/readyz`);
   if (peer) await waitFor('Node peer', `http://127.0.0.1:${ports.peer}/readyz`, 'GET', 60_000);
-  const urls: Record<System, string> = { raw: `http://127.0.0.1:${ports.raw}/v1/events`, edge: `http://127.0.0.1:${ports.edge}/v1/events`, peer: `http://127.0.0.1:${ports.peer}/v1/events` };
-  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', peer: 'Node peer (Fastify + kafka-javascript)' };
+  const urls = Object.fromEntries((['raw', 'edge', 'edgeOff', 'peer'] as const).map((s) => [s, `http://127.0.0.1:${ports[s]}/v1/events`])) as Record<System, string>;
+  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', edgeOff: 'edge, AUTH=off', peer: 'Node peer (Fastify + kafka-javascript)' };
   const runs: Run[] = [];
   const counts: CountInput[] = [];
   const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
   const go = async (system: System, mode: 'single' | 'batch', round = 0) => {
     const body = mode === 'single' ? single : batch;
     const eventsPerRequest = mode === 'single' ? 1 : 100;
-    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}${rounds > 1 && mode === 'single' ? ` (round ${round + 1})` : ''}`;
+    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}${rounds > 1 && (mode === 'single' || system !== 'peer') ? ` (round ${round + 1})` : ''}`;
     log(`  ${name}: warm-up ${warmup} s, then ${seconds} s ...`);
-    await wrk({ url: urls[system], body, connections: connections[mode], threads, seconds: warmup });
+    const load = { url: urls[system], body, headers: auth, connections: connections[mode], threads };
+    await wrk({ ...load, seconds: warmup });
     const topic = system === 'raw' ? undefined : topics[system];
     const before = topic ? await settled(topic) : undefined;
+    // Peak RSS is the deployed edge's (keys on) and the peer's.
     const server = system === 'edge' ? edge : system === 'peer' ? peer : undefined;
-    const stopRss = server && system !== 'raw' ? sampleRss(server.pid) : undefined;
-    const r = await wrk({ url: urls[system], body, connections: connections[mode], threads, seconds });
-    if (stopRss && system !== 'raw') {
+    const stopRss = server ? sampleRss(server.pid) : undefined;
+    const r = await wrk({ ...load, seconds });
+    if (stopRss && (system === 'edge' || system === 'peer')) {
       const s = stopRss();
       rss[system].peakProcessBytes = Math.max(rss[system].peakProcessBytes, s.peakProcessBytes);
       rss[system].peakTotalBytes = Math.max(rss[system].peakTotalBytes, s.peakTotalBytes);
@@ -141,12 +163,33 @@ try {
     log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
   };
-  const singles: System[] = peer ? ['raw', 'edge', 'peer'] : ['raw', 'edge'];
+  const singles: System[] = peer ? ['raw', 'edge', 'edgeOff', 'peer'] : ['raw', 'edge', 'edgeOff'];
+  const batches: System[] = ['edge', 'edgeOff'];
   for (let round = 0; round < rounds; round++) {
     for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
   }
-  await go('edge', 'batch');
+  for (let round = 0; round < rounds; round++) {
+    for (const system of round % 2 === 0 ? batches : [...batches].reverse()) await go(system, 'batch', round);
+  }
   if (peer) await go('peer', 'batch');
+
+  // Refused requests on the edge with keys on, the two cases in alternating rounds. The malformed body is the single
+  // event cut short by one byte, so both requests carry the same bytes but for one.
+  const refusal = { url: urls.edge, pid: edge.pid, connections: connections.single, threads, seconds, warmup, log };
+  const cases = [
+    { name: 'edge, 429 rate_limited (key at its limit)', status: 429, code: 'rate_limited', body: single, headers: bearer(limitedKey) },
+    { name: 'edge, 400 malformed_json', status: 400, code: 'malformed_json', body: single.slice(0, -1), headers: auth },
+  ];
+  const refused: Record<string, RefusalRun[]> = { rate_limited: [], malformed_json: [] };
+  let refusalError: string | undefined;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const c of round % 2 === 0 ? cases : [...cases].reverse()) refused[c.code]!.push(await measureRefusal(c, refusal));
+    }
+  } catch (e) {
+    refusalError = e instanceof Error ? e.message : String(e);
+    log(`    refusal runs failed: ${refusalError}`);
+  }
 
   // The bare Kafka client producing the edge's own records with the edge's settings, one producer per process as the
   // edge has: what the edge's batches would reach if HTTP, parsing, validation, stamping and receipts were free.
@@ -190,7 +233,7 @@ try {
     const xs = runs.filter((r) => r.system === system && r.mode === mode);
     return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
   };
-  const result = {
+  const result: EdgeResult & Record<string, unknown> = {
     bench: 'edge',
     processes,
     rounds,
@@ -204,6 +247,13 @@ try {
     runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
     single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single') },
     batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond },
+    auth: {
+      single: { on: eps('edge', 'single'), off: eps('edgeOff', 'single') },
+      batch: { on: eps('edge', 'batch'), off: eps('edgeOff', 'batch') },
+      rateLimited: meanRefusal(refused.rate_limited!),
+      malformed: meanRefusal(refused.malformed_json!),
+      ...(refusalError !== undefined && { refusalError }),
+    },
     client: client ?? { error: clientError },
     producerPerf: producerPerf ?? { error: producerPerfError },
     rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined },
@@ -211,30 +261,14 @@ try {
     noLoss: verified.ok,
   };
   if (json) console.log(JSON.stringify(result));
-  else {
-    printTable(
-      ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
-      result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
-    );
-    const r = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
-    const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
-    console.log(`
-ProducerPerformance (edge's records)         ${producerPerf?.recordsPerSec.toFixed(0) ?? 'n/a'} records/s
-Kafka client alone (edge's records)          ${client?.eventsPerSecond.toFixed(0) ?? 'n/a'} events/s
-ratio  single: edge / Node peer              ${r(result.single.edge, result.single.peer)}  (target ≥ 4×)
-ratio  single: edge / raw Bun.serve          ${r(result.single.edge, result.single.raw)}  (target ≥ 0.5×; single events: means of ${rounds} round${rounds > 1 ? 's' : ''})
-ratio  batch: edge / Node peer               ${r(result.batch.edge, result.batch.peer)}  (target ≥ 2×)
-ratio  batch: edge / ProducerPerformance     ${r(result.batch.edge, result.batch.producerPerf)}  (target ≥ 1.0×)
-ratio  batch: edge / Kafka client alone      ${r(result.batch.edge, result.batch.client)}  (the same records with the same settings; issue 5's 0.7× is against bench:kafka's bare records)
-RSS    edge peak per process                 ${mb(rss.edge.peakProcessBytes)}  (target ≤ 150 MB); Node peer ${mb(rss.peer.peakProcessBytes)}`);
-    for (const c of verified.checks) console.log(`count  ${c.name.padEnd(40)} ${c.inTopic} in topic ≥ ${c.acked} acknowledged: ${c.ok ? 'ok' : 'LOSS'}`);
-  }
+  else printEdgeResult(result);
   process.exitCode = verified.ok ? 0 : 1;
 } finally {
   for (const p of spawned) p.kill('SIGTERM');
   await Promise.all(spawned.map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
   await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.close();
+  await keys.close().catch((e: unknown) => log(`  key store cleanup: ${String(e)}`));
 }
 
 /** Runs bench/edge/client.ts for `secs` seconds on `topic`, one producer per edge process. */

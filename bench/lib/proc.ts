@@ -52,3 +52,27 @@ export function sampleRss(pid: number, intervalMs = 250) {
     return { peakProcessBytes: peakMax, peakTotalBytes: peakTotal };
   };
 }
+
+// USER_HZ: /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on every Linux architecture the
+// benches run on (getconf CLK_TCK), whatever the kernel's own tick rate.
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) a process and its descendants have used so far, from /proc/<pid>/stat fields 14 and
+ * 15. Read before and after a run: the difference is what the run cost the tree. A process that exits in between
+ * takes its ticks with it, so read it around a run in which the tree stays up.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // After the command name in parentheses: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}

@@ -14,14 +14,22 @@ export interface WrkResult {
   p99Ms: number;
 }
 
+/** A Lua string literal. For printable ASCII, all a header holds, JSON escapes only the double quote and the backslash, as Lua does. */
+function luaString(s: string): string {
+  if (!/^[\x20-\x7e]*$/.test(s)) throw new Error(`wrk header text must be printable ASCII: ${JSON.stringify(s)}`);
+  return JSON.stringify(s);
+}
+
 /**
  * Runs wrk (Debian package `wrk`) with a POST body and reads its summary through a Lua `done` hook, so the numbers
  * come from wrk itself rather than from parsing its human output.
  */
-export async function wrk({ url, body, contentType = 'application/json', connections = 64, threads = 2, seconds = 10 }: {
+export async function wrk({ url, body, contentType = 'application/json', headers = {}, connections = 64, threads = 2, seconds = 10 }: {
   url: string;
   body: string;
   contentType?: string;
+  /** More request headers, e.g. the API key's Authorization. */
+  headers?: Record<string, string>;
   connections?: number;
   threads?: number;
   seconds?: number;
@@ -36,6 +44,7 @@ wrk.method = "POST"
 wrk.body = f:read("*all")
 f:close()
 wrk.headers["Content-Type"] = "${contentType}"
+${Object.entries(headers).map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`).join('\n')}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("WRK_JSON {\\"requests\\":%d,\\"duration_us\\":%d,\\"non2xx\\":%d,\\"socket\\":%d,\\"p50\\":%f,\\"p99\\":%f}\\n",

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, printTable, waitFor } from '../lib/run.ts';
 import { PREFIX, seed } from './seed.ts';
@@ -6,7 +7,8 @@ import { PREFIX, seed } from './seed.ts';
 /**
  * bench:query — the dashboard's GraphQL query through the gateway at a fixed rate (open loop: latency counts from the
  * scheduled send time, so a slow answer cannot hide the requests queued behind it), beside the same aggregations sent
- * straight to the search node at the same rate, in the same run.
+ * straight to the search node at the same rate, in the same run. The gateway runs with keys on and is sent a read
+ * key from a key store of the run's own.
  */
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -55,9 +57,11 @@ async function fixedRate(name: string, send: () => Promise<Response>): Promise<{
 
 log(`bench:query — dashboard query at ${rate} req/s for ${seconds}s over ${target.toLocaleString()} stored events`);
 await seed({ esUrl, redisUrl, target, log });
+const keys = await benchKeys('bench_query');
+const read = bearer(await keys.create({ name: 'bench-query-read', scopes: 'read' }));
 const port = freePort();
 const gateway = Bun.spawn([process.execPath, join(root, 'query/server.ts')], {
-  env: { ...process.env, QUERY_PORT: String(port), QUERY_ES_ALIAS: PREFIX, QUERY_REDIS_PREFIX: `${PREFIX}:`, QUERY_DLQ_ENABLED: 'false' },
+  env: { ...process.env, ...keys.env, QUERY_PORT: String(port), QUERY_ES_ALIAS: PREFIX, QUERY_REDIS_PREFIX: `${PREFIX}:`, QUERY_DLQ_ENABLED: 'false' },
   stdout: 'ignore',
   stderr: 'inherit',
 });
@@ -76,7 +80,7 @@ try {
     JSON.stringify({ index: PREFIX }),
     JSON.stringify({ size: 0, query: range, aggs: { s: { terms: { field: 'source', size: 5 } } } }),
   ].join('\n') + '\n';
-  const gatewayRun = () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: gql });
+  const gatewayRun = () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...read }, body: gql });
   const rawRun = () => fetch(`${esUrl}/_msearch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: raw });
   for (let i = 0; i < 50; i++) await Promise.all([gatewayRun().then((r) => r.text()), rawRun().then((r) => r.text())]); // warm caches on both paths
   const stopRss = sampleRss(gateway.pid);
@@ -96,4 +100,5 @@ try {
 } finally {
   gateway.kill('SIGTERM');
   await gateway.exited;
+  await keys.close();
 }

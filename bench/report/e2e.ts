@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../../infra/isolation.ts';
+import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, waitFor } from '../lib/run.ts';
 import { quantile } from './ratios.ts';
@@ -10,7 +11,7 @@ import { quantile } from './ratios.ts';
  * and key prefix (`infra/isolation.ts`, as the tests that start these processes use). Events go in through the edge at a fixed rate (open
  * loop, batches of 100); a few times a second a probe event goes in on its own and, from its 202, GraphQL
  * `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes never seen count as the
- * timeout.
+ * timeout. Keys are on, from a key store of the run's own: the edge gets an ingest key, the gateway a read key.
  */
 export interface E2EResult {
   targetRate: number;
@@ -36,7 +37,17 @@ export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pol
 }): Promise<E2EResult> {
   const id = isolationId('benche2e');
   const ports = { edge: freePort(), workers: freePort(), query: freePort() };
-  const env = { ...process.env, ...isolatedEnv(id, ports), EDGE_PROCESSES: String(Number(process.env.EDGE_PROCESSES || availableParallelism())) };
+  const keys = await benchKeys('bench_e2e');
+  const ingest = bearer(await keys.create({ name: 'bench-e2e-ingest', scopes: 'ingest' }));
+  const read = bearer(await keys.create({ name: 'bench-e2e-read', scopes: 'read' }));
+  const env = {
+    ...process.env,
+    ...isolatedEnv(id, ports),
+    ...keys.env,
+    EDGE_HOSTNAME: '127.0.0.1',
+    EDGE_ADMIN_PORT: '0',
+    EDGE_PROCESSES: String(Number(process.env.EDGE_PROCESSES || availableParallelism())),
+  };
   await createIsolatedTopics(id, 6);
   const spawn = (entry: string) => Bun.spawn([process.execPath, join(root, entry)], { cwd: root, env, stdout: 'ignore', stderr: 'ignore' });
   const apps = { edge: spawn('edge/server.ts'), workers: spawn('workers/main.ts'), query: spawn('query/server.ts') };
@@ -45,9 +56,9 @@ export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pol
     await waitFor('workers', `http://127.0.0.1:${ports.workers}/healthz`, 'GET', 60_000);
     await waitFor('gateway', `http://127.0.0.1:${ports.query}/healthz`, 'GET', 60_000);
     const url = `http://127.0.0.1:${ports.edge}/v1/events`;
-    const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...ingest }, body });
     const gql = (eventId: string) =>
-      fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($id: ID!) { event(id: $id) { id } }', variables: { id: eventId } }) })
+      fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...read }, body: JSON.stringify({ query: 'query($id: ID!) { event(id: $id) { id } }', variables: { id: eventId } }) })
         .then((r) => r.json() as Promise<{ data?: { event?: { id: string } | null } }>)
         .then((j) => j.data?.event?.id === eventId)
         .catch(() => false);
@@ -130,5 +141,6 @@ export async function runE2E({ root, rate, seconds, log, probeEveryMs = 250, pol
     for (const p of Object.values(apps)) p.kill('SIGTERM');
     await Promise.all(Object.values(apps).map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
     await removeIsolated(id).catch((e: unknown) => log(`  e2e cleanup: ${String(e)}`));
+    await keys.close().catch((e: unknown) => log(`  e2e key store cleanup: ${String(e)}`));
   }
 }

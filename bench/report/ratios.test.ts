@@ -51,7 +51,7 @@ describe('ratio math', () => {
     expect(quantile([], 0.5)).toBeUndefined();
   });
 
-  test('buildFigures turns known measurements into the issue’s figures and verdicts', () => {
+  test('buildFigures turns known measurements into the report’s figures and verdicts', () => {
     const figures = buildFigures({
       edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000 } },
       kafka: { bun: 500_000, java: 400_000 },
@@ -75,6 +75,20 @@ describe('ratio math', () => {
     expect(by['memory.edge']).toMatchObject({ value: 120, status: 'met', reference: { value: 160 } });
     expect(by['memory.worker']!.status).toBe('info');
     expect(summary(figures)).toEqual({ met: 7, missed: 4, na: 0 });
+  });
+
+  test('keys cost: auth on / auth off rows for single events and batches, and 429 against 400 CPU per request', () => {
+    const figures = buildFigures({
+      edge: { single: {}, batch: {}, auth: { singleOn: 28_500, singleOff: 30_000, batchOn: 180_000, batchOff: 200_000, rateLimitedCpuUs: 12, malformedCpuUs: 10 } },
+    });
+    const by = Object.fromEntries(figures.map((f) => [f.label, f]));
+    expect(by['Single events: auth on / auth off']).toMatchObject({ value: 0.95, status: 'met', target: { op: '>=', value: 0.95 } });
+    expect(by['Batches of 100: auth on / auth off']).toMatchObject({ value: 0.9, status: 'missed' });
+    expect(by['429 rate_limited / 400 CPU per request']).toMatchObject({ value: 1.2, status: 'missed', target: { op: '<=', value: 1 } });
+    expect(by['429 rate_limited / 400 CPU per request']!.subject).toEqual({ name: '429 rate_limited', value: 12, unit: 'µs CPU/request' });
+    const cheap = buildFigures({ edge: { single: {}, batch: {}, auth: { rateLimitedCpuUs: 9, malformedCpuUs: 10 } } });
+    expect(cheap.find((f) => f.id === 'edge.auth.refusalCpu')).toMatchObject({ value: 0.9, status: 'met' });
+    expect(cheap.find((f) => f.id === 'edge.auth.single')!.status).toBe('n/a');
   });
 
   test('a part that did not run gives n/a figures, not errors', () => {

@@ -97,7 +97,7 @@ export function summary(all: readonly Figure[]): { met: number; missed: number; 
   };
 }
 
-/** The issue's targets, in one place. */
+/** The report's targets, in one place. */
 export const TARGETS = {
   singleVsPeer: { op: '>=', value: 4 },
   singleVsRaw: { op: '>=', value: 0.5 },
@@ -108,6 +108,8 @@ export const TARGETS = {
   e2eP99Ms: { op: '<=', value: 1500 },
   dashboardP99Ms: { op: '<=', value: 20 },
   edgeRssMb: { op: '<=', value: 150 },
+  authOnVsOff: { op: '>=', value: 0.95 },
+  rateLimitedVsMalformedCpu: { op: '<=', value: 1 },
 } as const satisfies Record<string, Target>;
 
 /** What the parts measured, as the report orchestrator gathers them (all optional: a part may fail or be skipped). */
@@ -116,6 +118,11 @@ export interface Measurements {
     single: { edge?: number; peer?: number; raw?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
     batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
+    /**
+     * The edge with keys on (an ingest key without a rate limit) and with AUTH=off, events/s; the edge's CPU per
+     * request, in µs, refused 429 rate_limited (a key at its limit) and 400 malformed_json.
+     */
+    auth?: { singleOn?: number; singleOff?: number; batchOn?: number; batchOff?: number; rateLimitedCpuUs?: number; malformedCpuUs?: number };
   };
   workers?: { eventsPerSec?: number; slowestRaw?: number; slowestName?: string };
   e2e?: { p50Ms?: number; p99Ms?: number; rate?: number };
@@ -138,9 +145,18 @@ export function buildFigures(m: Measurements): Figure[] {
       peerFigure({ id: 'edge.batch.vsProducerPerf', part: 'batch', label: 'Batches of 100: edge / ProducerPerformance', subject: rps('edge', b.edge), reference: rps('ProducerPerformance', b.producerPerf, 'records/s'), target: TARGETS.batchVsProducerPerf }),
       peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
     );
+    const a = m.edge.auth;
+    if (a) {
+      const cpu = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/request' });
+      out.push(
+        peerFigure({ id: 'edge.auth.single', part: 'edge', label: 'Single events: auth on / auth off', subject: rps('auth on', a.singleOn), reference: rps('AUTH=off', a.singleOff), target: TARGETS.authOnVsOff, note: 'the same edge with an unlimited ingest key and with AUTH=off, alternating rounds' }),
+        peerFigure({ id: 'edge.auth.batch', part: 'batch', label: 'Batches of 100: auth on / auth off', subject: rps('auth on', a.batchOn), reference: rps('AUTH=off', a.batchOff), target: TARGETS.authOnVsOff }),
+        peerFigure({ id: 'edge.auth.refusalCpu', part: 'edge', label: '429 rate_limited / 400 CPU per request', subject: cpu('429 rate_limited', a.rateLimitedCpuUs), reference: cpu('400 malformed_json', a.malformedCpuUs), target: TARGETS.rateLimitedVsMalformedCpu, note: "edge CPU (user + system, /proc) over the run / requests; a key held at its limit against malformed JSON with an unlimited key" }),
+      );
+    }
   }
   if (m.edge && m.kafka) {
-    // Issue 5's point, literally: bench:kafka sends bare 200-byte records (no key, headers or compression).
+    // Against bench:kafka's bare 200-byte records (no key, headers or compression): the ceiling the edge is held to.
     const b = m.edge.batch;
     out.push(
       peerFigure({ id: 'edge.batch.vsKafka', part: 'batch', label: 'Batches of 100: edge / bench:kafka', subject: rps('edge', b.edge), reference: rps('bench:kafka', m.kafka.bun, 'msgs/s'), target: TARGETS.batchVsKafkaClient }),

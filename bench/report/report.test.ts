@@ -31,6 +31,7 @@ describe('report writer', () => {
     expect(formatValue(12345.6, 'events/s')).toBe('12,346 events/s');
     expect(formatValue(12.34, 'ms')).toBe('12.3 ms');
     expect(formatValue(1234.5, 'ms')).toBe('1,235 ms');
+    expect(formatValue(12.34, 'µs CPU/request')).toBe('12.3 µs CPU/request');
     expect(formatValue(undefined, 'ms')).toBe('n/a');
     expect(formatValue(Number.NaN, '×')).toBe('n/a');
     expect(formatTarget({ op: '>=', value: 4 }, '×')).toBe('≥ 4.00×');

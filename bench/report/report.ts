@@ -43,6 +43,8 @@ export function formatValue(value: number | undefined, unit: string): string {
       return `${value >= 100 ? num(value) : num(value, 1)} ms`;
     case 'MB':
       return `${num(value)} MB`;
+    case 'µs CPU/request':
+      return `${num(value, 1)} µs CPU/request`;
     default:
       return `${num(value)} ${unit}`;
   }

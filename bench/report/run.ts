@@ -92,6 +92,13 @@ async function commit(): Promise<Report['commit']> {
 interface EdgeOut {
   single: { edge?: number; peer?: number; raw?: number };
   batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
+  auth?: {
+    single: { on?: number; off?: number };
+    batch: { on?: number; off?: number };
+    rateLimited?: { cpuUsPerRequest: number };
+    malformed?: { cpuUsPerRequest: number };
+    refusalError?: string;
+  };
   rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
   counts: CountCheck[];
   noLoss: boolean;
@@ -125,7 +132,15 @@ const kafka = want('kafka') ? await part<KafkaOut>('kafka', 'bench/kafka/produce
 if (kafka) m.kafka = { bun: kafka.bun?.msgsPerSec, java: kafka.java?.msgsPerSec };
 
 const edge = want('edge') ? await part<EdgeOut>('edge', 'bench/edge/run.ts', 20) : undefined;
-if (edge) m.edge = { single: edge.single, batch: edge.batch };
+if (edge) {
+  const a = edge.auth;
+  m.edge = {
+    single: edge.single,
+    batch: edge.batch,
+    ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
+  };
+  if (a?.refusalError) notes.push(`edge: refused requests not measured: ${a.refusalError}`);
+}
 
 const workers = want('workers') ? await part<WorkersOut>('workers', 'bench/workers/run.ts', 20) : undefined;
 if (workers) {

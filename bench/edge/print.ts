@@ -1,0 +1,51 @@
+import type { CountCheck } from '../report/counts.ts';
+import { TARGETS } from '../report/ratios.ts';
+import { printTable } from '../lib/run.ts';
+import type { WrkResult } from '../lib/wrk.ts';
+import type { RefusalRun } from './refusals.ts';
+
+/** bench:edge's result line (--json) and what the text output prints from it. */
+export interface EdgeResult {
+  rounds: number;
+  runs: Array<WrkResult & { name: string; eventsPerSecond: number }>;
+  single: { edge?: number; peer?: number; raw?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
+  /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in alternating rounds. */
+  auth: {
+    single: { on?: number; off?: number };
+    batch: { on?: number; off?: number };
+    rateLimited?: RefusalRun;
+    malformed?: RefusalRun;
+    refusalError?: string;
+  };
+  rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
+  counts: CountCheck[];
+}
+
+const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
+const plural = (n: number) => `${n} round${n > 1 ? 's' : ''}`;
+
+export function printEdgeResult(result: EdgeResult): void {
+  printTable(
+    ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
+    result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
+  );
+  const { single, batch, auth } = result;
+  const cpu = (run?: RefusalRun) => (run ? `${run.cpuUsPerRequest.toFixed(1)} µs` : 'n/a');
+  console.log(`
+ProducerPerformance (edge's records)         ${batch.producerPerf?.toFixed(0) ?? 'n/a'} records/s
+Kafka client alone (edge's records)          ${batch.client?.toFixed(0) ?? 'n/a'} events/s
+ratio  single: edge / Node peer              ${ratio(single.edge, single.peer)}  (target ≥ ${TARGETS.singleVsPeer.value}×)
+ratio  single: edge / raw Bun.serve          ${ratio(single.edge, single.raw)}  (target ≥ ${TARGETS.singleVsRaw.value}×; single events: means of ${plural(result.rounds)})
+ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; the same edge with an unlimited key and with AUTH=off)
+ratio  batch: edge / Node peer               ${ratio(batch.edge, batch.peer)}  (target ≥ ${TARGETS.batchVsPeer.value}×)
+ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
+ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
+ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; batches: means of ${plural(result.rounds)})
+CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
+CPU    400 malformed_json per request        ${cpu(auth.malformed)}
+ratio  429 / 400 CPU per request             ${ratio(auth.rateLimited?.cpuUsPerRequest, auth.malformed?.cpuUsPerRequest)}  (target ≤ ${TARGETS.rateLimitedVsMalformedCpu.value.toFixed(1)}×)${auth.refusalError ? `\n       not measured: ${auth.refusalError}` : ''}
+RSS    edge peak per process                 ${mb(result.rss.edge.peakProcessBytes)}  (target ≤ ${TARGETS.edgeRssMb.value} MB); Node peer ${result.rss.peer ? mb(result.rss.peer.peakProcessBytes) : 'n/a'}`);
+  for (const c of result.counts) console.log(`count  ${c.name.padEnd(40)} ${c.inTopic} in topic ≥ ${c.acked} acknowledged: ${c.ok ? 'ok' : 'LOSS'}`);
+}
