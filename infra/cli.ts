@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { authConfig, type AuthConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { ConfigError, loadConfig } from '../shared/config/index.ts';
 import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
@@ -6,7 +9,9 @@ import { edgeConfig } from '../edge/config.ts';
 import { queryConfig } from '../query/config.ts';
 import { workersConfig } from '../workers/config.ts';
 import { startDemoTraffic } from './demo.ts';
+import { ensureDevKeys } from './dev-keys.ts';
 import { startApps, stopApps } from './platform.ts';
+import { hostForUrl, startBanner } from './start-banner.ts';
 
 const USAGE = `usage:
   npm start                      start the stack (and the platform), print where to look
@@ -38,35 +43,36 @@ async function main(argv: string[]): Promise<number> {
 async function start(stack: Stack, args: string[]): Promise<number> {
   await up(stack);
   const conn = loadConfig(connectionsConfig);
-  const edge = loadConfig(edgeConfig);
-  const workersPort = loadConfig(workersConfig).metricsPort;
-  const queryUrl = `http://127.0.0.1:${loadConfig(queryConfig).port}`;
-  const edgeUrl = `http://127.0.0.1:${edge.port}`;
+  const auth = loadConfig(authConfig);
+  // A development command on this machine: the edge stays on loopback (so the public development AUTH_HASH_KEY is
+  // not exposed) unless the user asks for an interface.
+  const edgeHostname = process.env.EDGE_HOSTNAME ?? '127.0.0.1';
+  const edge = loadConfig(edgeConfig, { ...process.env, EDGE_HOSTNAME: edgeHostname });
+  const workers = loadConfig(workersConfig);
+  const query = loadConfig(queryConfig);
+  const queryUrl = `http://${hostForUrl(query.hostname)}:${query.port}`;
+  const edgeUrl = `http://${hostForUrl(edgeHostname)}:${edge.port}`;
+  const workersUrl = `http://${hostForUrl(workers.metricsHostname)}:${workers.metricsPort}`;
+  const keysFile = join(stack.ctx.home, 'dev-keys.json');
+  const keys = auth.mode === 'on' ? { ...(await devKeys(conn.databaseUrl, auth, keysFile)), file: keysFile } : null;
   const apps = await startApps(stack.ctx.root, stack.ctx.home, [
-    { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz` },
-    { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${workersPort}/healthz` },
+    { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz`, env: { EDGE_HOSTNAME: edgeHostname } },
+    { name: 'workers', entry: 'workers/main.ts', readyUrl: `${workersUrl}/healthz` },
     { name: 'query', entry: 'query/server.ts', readyUrl: `${queryUrl}/healthz` },
   ], log);
-  const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: { DEMO_EDGE_URL: edgeUrl, ...process.env }, log });
-  console.log(`
-Event Lens is running.
-  Dashboard         ${queryUrl}/dashboard
-  GraphQL           ${queryUrl}/graphql       (GraphiQL in a browser)
-  REST              ${queryUrl}/api/stats, /analytics/events/count, /data, /recent/:sensor_id
-  Edge (ingest)     ${edgeUrl}             POST /v1/events, /orders, /events, /api/events, /api/events/ingest, /data
-  Edge metrics      ${edgeUrl}/metrics
-  Workers metrics   http://127.0.0.1:${workersPort}/metrics
-  Kafka             ${conn.kafkaBrokers}   topic ${edge.topic}
-  Elasticsearch     ${conn.elasticsearchUrl}   alias events
-  Postgres          ${conn.databaseUrl}   table events
-  Redis             ${conn.redisUrl}   keys el:*
-  Logs              ${stack.ctx.home}/logs
-${stopDemo ? '  Demo traffic      on (npm start -- --no-demo to turn it off)\n' : ''}
-Try:
-  curl -s -X POST ${edgeUrl}/v1/events -H 'content-type: application/json' -d '{"type":"signup","key":"u-1","data":{"plan":"pro"}}'
-  curl -s ${queryUrl}/graphql -H 'content-type: application/json' -d '{"query":"{ liveStats { total eventsPerSecond } events(query: \\"signup\\") { totalCount } }"}'
-
-Ctrl-C stops edge, workers, query and demo; the servers keep running (npm run stack -- down stops them).`);
+  const demoEnv = { DEMO_EDGE_URL: edgeUrl, ...(keys && { DEMO_API_KEY: keys.ingest }), ...process.env };
+  const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: demoEnv, log });
+  console.log(startBanner({
+    edgeUrl,
+    edgeHostname,
+    queryUrl,
+    edgeAdminUrl: edge.adminPort === 0 ? undefined : `http://127.0.0.1:${edge.adminPort}`,
+    workersMetricsUrl: workersUrl,
+    keys,
+    stores: { kafka: conn.kafkaBrokers, topic: edge.topic, elasticsearch: conn.elasticsearchUrl, postgres: conn.databaseUrl, redis: conn.redisUrl },
+    logs: join(stack.ctx.home, 'logs'),
+    demo: stopDemo !== undefined,
+  }));
   const { promise, resolve } = Promise.withResolvers<void>();
   process.once('SIGINT', () => resolve());
   process.once('SIGTERM', () => resolve());
@@ -76,6 +82,18 @@ Ctrl-C stops edge, workers, query and demo; the servers keep running (npm run st
   await stopApps(apps);
   log('stopped edge, workers and query');
   return 0;
+}
+
+/** The development keys, made on the first run and the same on every later one (dev-keys.ts). */
+async function devKeys(databaseUrl: string, config: AuthConfig, file: string) {
+  const sql = postgres(databaseUrl, { max: 1, connect_timeout: 10, onnotice: () => {} });
+  try {
+    const keys = await ensureDevKeys({ sql, config, file });
+    if (keys.created.length > 0) log(`keys: made development ${keys.created.join(' and ')} key${keys.created.length > 1 ? 's' : ''} (secrets in ${file})`);
+    return keys;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** `npm run fuzz`: fuzz/run.ts as its own process, so its exit code is the command's. */
