@@ -13,6 +13,12 @@ const DAY = 86_400_000;
 const at = (ms: number) => new Date(Date.UTC(2026, 2, 1) + ms).toISOString();
 // GraphiQL asks for everything the schema can say about itself.
 const GRAPHIQL = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+/** `count` fragments, each spreading the one before twice: `{ ok }` 2^(count - 1) times over, in a few hundred tokens. */
+const doubling = (count: number) => {
+  const fragments = ['fragment F0 on Query { ok }'];
+  for (let i = 1; i < count; i++) fragments.push(`fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`);
+  return `query { ...F${count - 1} } ${fragments.join(' ')}`;
+};
 const nestedIntrospection = (levels: number) => {
   let inner = 'name';
   for (let i = 0; i < levels; i++) inner = `fields { name type { ofType { ${inner} } } }`;
@@ -47,6 +53,15 @@ describe('the cost of an operation is the backend work it asks for', () => {
   test('fragments cost what they would inline, where they are spread', () => {
     const query = 'query { deadLetters { ...D } } fragment D on DeadLetterConnection { nodes { origin { topic } } }';
     expect(cost(query)).toBe(cost('{ deadLetters { nodes { origin { topic } } } }'));
+  });
+
+  test('fragments spread inside fragments cost what they would inline, however many times they double', () => {
+    expect(cost(doubling(10))).toBe(cost(`{ ${'ok '.repeat(2 ** 9)}}`));
+    expect(cost(doubling(40))).toBe(2 ** 39);
+  });
+
+  test('a fragment cycle (refused by validation before this runs) still ends, costing each fragment once', () => {
+    expect(cost('query { ...A } fragment A on Query { ok ...B } fragment B on Query { ok ...A }')).toBe(2);
   });
 
   test("introspection is charged: GraphiQL's schema query fits the default limit, nesting it multiplies", () => {
@@ -120,6 +135,19 @@ describe('the gateway refuses abusive documents before validating them', () => {
     expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', maxCost: 1000 });
     expect(Number(answer.errors?.[0]?.extensions?.['cost'])).toBe(3 * cost(GRAPHIQL));
+  });
+
+  test('forty fragments that each spread the one before twice are refused by cost, not expanded', async () => {
+    const answer = await ask(doubling(40));
+    expect(answer.status).toBe(400);
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', cost: 2 ** 39, maxCost: 1000 });
+  });
+
+  test('fragments spreading each other in a cycle are GRAPHQL_VALIDATION_FAILED', async () => {
+    const answer = await ask('query { ...A } fragment A on Query { ok ...B } fragment B on Query { ok ...A }');
+    expect(answer.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.errors?.[0]?.message).toContain('Cannot spread fragment "A" within itself');
   });
 
   test('an eventCounts of 10,000 buckets is refused by cost before the search node is asked', async () => {
