@@ -40,6 +40,21 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   ),
   maxFirst: setting(positiveInt, 100, 'Largest page size (first/limit) a field accepts; larger is BAD_USER_INPUT.'),
   maxBuckets: setting(positiveInt, 10_000, 'Most buckets one eventCounts histogram may have (range / interval).'),
+  maxSearchChars: setting(
+    positiveInt,
+    512,
+    'Longest full-text search (events(query:)) in characters; longer is BAD_USER_INPUT (400, issue too_long) before the search node is asked.',
+  ),
+  maxArgumentChars: setting(
+    positiveInt,
+    1024,
+    'Longest other String or ID argument (ids, keys, type and source names, cursors; in filters and lists too) in characters; longer is BAD_USER_INPUT (400, issue too_long) before any store is asked. Stored ids, types and sources are at most 128 characters and keys 256.',
+  ),
+  maxArgumentItems: setting(
+    positiveInt,
+    100,
+    'Most strings one list argument (filter types and sources, eventCounts types, latestValues keys) may hold; more is BAD_USER_INPUT (400, issue too_many_items) before any store is asked.',
+  ),
   corsOrigin: setting(v.string(), '*', 'Access-Control-Allow-Origin for GraphQL and REST answers (one origin, or *).'),
   maxBodyBytes: setting(positiveInt, 1_048_576, 'Largest request body; queries are small, so anything bigger is refused by the server.'),
   storeTimeoutMs: setting(positiveInt, 5_000, 'Per-request timeout against each store; a store slower than this reads as unavailable.'),

@@ -75,7 +75,11 @@ export function filterClauses(filter: EventFilter = {}): estypes.QueryDslQueryCo
 
 /**
  * Full text over the envelope and every data field. simple_query_string never fails on user syntax, and lenient
- * skips numeric and date fields a word cannot match instead of failing the search.
+ * skips numeric and date fields a word cannot match instead of failing the search. Chosen over query_string, whose
+ * syntax lets a client send regular expressions and leading wildcards (either can make one search walk a whole term
+ * dictionary) and name fields of its choosing; simple_query_string has none of those. Its costlier operators (a
+ * trailing `*`, `~`) stay, bounded by the text's length: QUERY_MAX_SEARCH_CHARS (arguments.ts) refuses longer text
+ * before this runs.
  */
 function textQuery(text: string | null | undefined): estypes.QueryDslQueryContainer[] {
   if (!text?.trim()) return [];

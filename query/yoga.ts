@@ -103,7 +103,13 @@ export function createGateway({
       useCors({ origin: config.corsOrigin }),
       useMetrics(metrics),
       useDocumentLimits({ maxTokens: config.maxTokens, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives, maxDepth: config.maxDepth, onReject: rejected }),
-      useLimits({ maxCost: config.maxCost, onReject: rejected }),
+      useLimits({
+        maxCost: config.maxCost,
+        maxSearchChars: config.maxSearchChars,
+        maxArgumentChars: config.maxArgumentChars,
+        maxArgumentItems: config.maxArgumentItems,
+        onReject: rejected,
+      }),
       subscriptions.plugin,
     ],
   });
