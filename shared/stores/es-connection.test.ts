@@ -35,6 +35,28 @@ describe('FetchConnection', () => {
     expect((missing as errors.ResponseError).statusCode).toBe(404);
   });
 
+  // ELASTICSEARCH_URL=http://elastic:<password>@elasticsearch:9200 in docker-compose.yml. The local node has security
+  // off, so an HTTP listener of our own records what arrives.
+  test('credentials in the node URL are sent as HTTP Basic, percent-decoded, and never in the requested URL', async () => {
+    const seen: Array<{ url: string; authorization: string | null }> = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch(req) {
+        seen.push({ url: req.url, authorization: req.headers.get('authorization') });
+        return Response.json({ cluster_name: 'recorder', version: { number: '8.19.21' }, tagline: 'You Know, for Search' }, { headers: { 'x-elastic-product': 'Elasticsearch' } });
+      },
+    });
+    const withUser = new Client({ node: `http://elastic:p%40ss%3Aword@127.0.0.1:${server.port}`, Connection: FetchConnection, maxRetries: 0 });
+    try {
+      expect((await withUser.info()).cluster_name).toBe('recorder');
+      expect(seen).toEqual([{ url: `http://127.0.0.1:${server.port}/`, authorization: `Basic ${btoa('elastic:p@ss:word')}` }]);
+    } finally {
+      await withUser.close();
+      await server.stop(true);
+    }
+  });
+
   test('a node that is not listening is a ConnectionError', async () => {
     const nowhere = new Client({ node: 'http://127.0.0.1:1', Connection: FetchConnection, maxRetries: 0 });
     const error = await nowhere.info().catch((e: unknown) => e);
