@@ -1,5 +1,6 @@
 import type { Server } from 'bun';
 import { createQueryApp, type QueryApp } from './app.ts';
+import { withBodyLimit } from './body-limit.ts';
 
 export interface QueryServerOptions {
   readonly app: QueryApp;
@@ -8,24 +9,30 @@ export interface QueryServerOptions {
   readonly hostname?: string;
 }
 
+const BACKSTOP_FACTOR = 8;
+
 /** A subscription (or any operation) asked for as Server-Sent Events: it streams for as long as the client listens. */
 const isEventStream = (request: Request): boolean => request.headers.get('accept')?.includes('text/event-stream') ?? false;
 
 /**
  * Serves the gateway over HTTP. Idle connections are closed after QUERY_IDLE_TIMEOUT_SECONDS; only event streams opt
  * out, per request, since a subscription can tick less often than that (and yoga pings every 12 s). Each request's
- * peer address goes to the gateway as the client for the per-client subscription cap.
+ * peer address goes to the gateway as the client for the per-client subscription cap. A body over
+ * QUERY_MAX_BODY_BYTES is refused before anything reads it: 413 body_too_large (body-limit.ts).
  */
 export function serveQuery({ app, port = app.gateway.config.port, hostname = app.gateway.config.hostname }: QueryServerOptions): Server<undefined> {
   const { config } = app.gateway;
+  const limited = withBodyLimit({ maxBytes: config.maxBodyBytes, fetch: app.fetch });
   return Bun.serve({
     port,
     hostname,
-    maxRequestBodySize: config.maxBodyBytes,
+    // Bun answers a body over its own limit with an empty 413 before any of this runs; kept as a backstop, far enough
+    // above QUERY_MAX_BODY_BYTES that an oversized request gets the 413 with a code.
+    maxRequestBodySize: config.maxBodyBytes * BACKSTOP_FACTOR,
     idleTimeout: config.idleTimeoutSeconds,
     fetch: function serveRequest(request, server) {
       if (isEventStream(request)) server.timeout(request, 0);
-      return app.fetch(request, { clientAddress: server.requestIP(request)?.address });
+      return limited(request, { clientAddress: server.requestIP(request)?.address });
     },
   });
 }
