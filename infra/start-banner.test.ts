@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { hostForUrl, startBanner, type BannerOptions } from './start-banner.ts';
+import { hidePassword, hostForUrl, startBanner, type BannerOptions } from './start-banner.ts';
 
 // The text alone; infra/start.test.ts runs what the real `npm start` prints with keys on.
 const base: BannerOptions = {
@@ -43,6 +43,13 @@ describe("npm start's banner", () => {
     const exposed = startBanner({ ...base, edgeHostname: '0.0.0.0' });
     expect(exposed).toContain('The edge listens on 0.0.0.0.');
     expect(exposed).not.toContain('set EDGE_HOSTNAME=0.0.0.0');
+  });
+
+  test('passwords in connection URLs are not printed', () => {
+    const text = startBanner({ ...base, stores: { ...base.stores, elasticsearch: 'http://elastic:hunter2hunter2@es:9200', redis: 'redis://:hunter2hunter2@cache:6379' } });
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('http://elastic:***@es:9200');
+    expect(hidePassword('postgres://postgres@127.0.0.1:5432/test')).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
 
   test('addresses in URLs: a wildcard bind is reached on loopback, IPv6 goes in brackets', () => {

@@ -27,6 +27,9 @@ export function hostForUrl(hostname: string): string {
   return hostname.includes(':') ? `[${hostname}]` : hostname;
 }
 
+/** A password in a connection URL is not for the terminal (or a shared screen): `user:***@`. */
+export const hidePassword = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+
 const INGEST = `'{"type":"signup","key":"u-1","data":{"plan":"pro"}}'`;
 const QUERY = `'{"query":"{ liveStats { total eventsPerSecond } events(query: \\"signup\\") { totalCount } }"}'`;
 
@@ -41,10 +44,10 @@ export function startBanner(o: BannerOptions): string {
     `  Edge (ingest)     ${o.edgeUrl}             POST /v1/events, /orders, /events, /api/events, /api/events/ingest, /data`,
     `  Edge metrics      ${o.edgeAdminUrl ? `${o.edgeAdminUrl}/metrics   (edge process i: port + i)` : 'EDGE_ADMIN_PORT=0: each edge process logs its own port'}`,
     `  Workers metrics   ${o.workersMetricsUrl}/metrics`,
-    `  Kafka             ${o.stores.kafka}   topic ${o.stores.topic}`,
-    `  Elasticsearch     ${o.stores.elasticsearch}   alias events`,
-    `  Postgres          ${o.stores.postgres}   table events`,
-    `  Redis             ${o.stores.redis}   keys el:*`,
+    `  Kafka             ${hidePassword(o.stores.kafka)}   topic ${o.stores.topic}`,
+    `  Elasticsearch     ${hidePassword(o.stores.elasticsearch)}   alias events`,
+    `  Postgres          ${hidePassword(o.stores.postgres)}   table events`,
+    `  Redis             ${hidePassword(o.stores.redis)}   keys el:*`,
     `  Logs              ${o.logs}`,
     ...(o.demo ? ['  Demo traffic      on (npm start -- --no-demo to turn it off)'] : []),
     '',
