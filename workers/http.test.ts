@@ -37,7 +37,8 @@ async function startWorker(extra: Record<string, string> = {}) {
   let output = '';
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) output += decoder.decode(chunk, { stream: true });
+    const reader = proc.stdout.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
   })();
   const deadline = Date.now() + 30_000;
   let match: RegExpMatchArray | null = null;
