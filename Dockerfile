@@ -15,6 +15,8 @@ COPY shared shared
 COPY edge edge
 COPY workers workers
 COPY query query
+# The keys CLI (`docker compose run --rm query bun infra/keys.ts create ...`): it imports shared/ only.
+COPY infra/keys.ts infra/keys.ts
 ENV NODE_ENV=production \
     KAFKA_BROKERS=kafka:9092 \
     ELASTICSEARCH_URL=http://elasticsearch:9200 \
