@@ -6,7 +6,10 @@ import type { ClientInfo } from './plugins/use-subscription-cap.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './yoga.ts';
 
 export interface QueryApp {
-  /** One handler for the whole gateway: REST routes, the dashboard (/dashboard), else yoga (/graphql, /healthz, /readyz, 404). */
+  /**
+   * One handler for the whole gateway: REST routes, the dashboard (/dashboard), else yoga (/graphql, /healthz, /readyz,
+   * 404). The dashboard's files and GraphiQL's page answer without a key (they hold no data; the page asks for one).
+   */
   readonly fetch: (request: Request, client?: ClientInfo) => Promise<Response>;
   readonly gateway: Gateway;
   close(): Promise<void>;
@@ -14,8 +17,14 @@ export interface QueryApp {
 
 export function createQueryApp(options: GatewayOptions = {}): QueryApp {
   const gateway = createGateway(options);
-  const { stores, config, metrics, dlq, cache } = gateway;
-  const rest = createRest({ context: () => createContext({ stores, config, metrics, dlq, cache }), corsOrigin: config.corsOrigin, log: options.log });
+  const { stores, config, metrics, dlq, cache, keys, cors, access } = gateway;
+  const rest = createRest({
+    context: () => createContext({ stores, config, metrics, dlq, keys, cache }),
+    cors,
+    access,
+    onUnsupported: () => metrics.refused.inc({ code: 'unsupported_media_type' }),
+    log: options.log,
+  });
 
   async function fetch(request: Request, client: ClientInfo = {}): Promise<Response> {
     const url = new URL(request.url);

@@ -9,7 +9,11 @@ const keyPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{0,64}$/, 'expecte
 
 export const queryConfig = defineConfig('query', 'QUERY', {
   port: setting(port, 4000, 'HTTP port of the gateway (GraphQL at /graphql, REST routes, /healthz, /readyz).'),
-  hostname: setting(v.string(), '0.0.0.0', 'Interface to listen on.'),
+  hostname: setting(
+    v.string(),
+    '127.0.0.1',
+    'Interface to listen on: loopback by default, so only this machine reaches the gateway; set 0.0.0.0 (or an interface address) to expose it, which AUTH=off refuses.',
+  ),
   esAlias: setting(indexName, 'events', 'Search-node alias the Elasticsearch sink keeps over its daily indices (SINK_ES_ALIAS).'),
   pgSchema: setting(schemaName, 'public', 'Postgres schema holding the events and sensor_data tables (SINK_PG_SCHEMA).'),
   redisPrefix: setting(keyPrefix, 'el:', 'Key prefix the Redis sink writes under (SINK_REDIS_KEY_PREFIX).'),
@@ -55,7 +59,11 @@ export const queryConfig = defineConfig('query', 'QUERY', {
     100,
     'Most strings one list argument (filter types and sources, eventCounts types, latestValues keys) may hold; more is BAD_USER_INPUT (400, issue too_many_items) before any store is asked.',
   ),
-  corsOrigin: setting(v.string(), '*', 'Access-Control-Allow-Origin for GraphQL and REST answers (one origin, or *).'),
+  corsOrigins: setting(
+    v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^/\s,*]+$/, 'expected origins like https://app.example.com (scheme, host and port; no path, no *)'))),
+    [],
+    'Origins whose pages may call the gateway from a browser (comma separated, e.g. https://app.example.com,http://localhost:5173); an answer to one of them carries Access-Control-Allow-Origin with that origin. Empty (the default): no CORS headers at all and preflights are refused, so only same-origin pages (the dashboard) and non-browser clients can call it.',
+  ),
   maxBodyBytes: setting(positiveInt, 1_048_576, 'Largest request body; queries are small, so anything bigger is refused by the server.'),
   storeTimeoutMs: setting(positiveInt, 5_000, 'Per-request timeout against each store; a store slower than this reads as unavailable.'),
   readyTimeoutMs: setting(positiveInt, 2_000, '/readyz waits at most this long for each store to answer.'),
@@ -71,7 +79,17 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   maxSubscriptionsPerClient: setting(
     positiveInt,
     10,
-    'Most subscriptions one client keeps open at once; one more is too_many_subscriptions (429). A client is its IP address until API keys exist (then it will be the key), so clients behind one proxy share this.',
+    'Most subscriptions one client keeps open at once; one more is too_many_subscriptions (429). A client is its API key (every connection using the key together), or its IP address when AUTH=off.',
+  ),
+  parseCacheMaxEntries: setting(
+    positiveInt,
+    512,
+    'Most parsed documents (and parse errors) kept to skip parsing a repeated query; the least recently used goes first.',
+  ),
+  parseCacheMaxDocumentChars: setting(
+    positiveInt,
+    8192,
+    'Longest document text (in characters) the parse cache keeps; longer ones are parsed every time. Bounds the cache to about QUERY_PARSE_CACHE_MAX_ENTRIES x this, however many large refused documents arrive.',
   ),
   idleTimeoutSeconds: setting(
     v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(255)),

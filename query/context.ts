@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import DataLoader from 'dataloader';
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { readLatest, readLiveStats, type LatestValue, type LiveStats } from '../shared/stores/redis-readers.ts';
+import type { GatewayKeys } from './auth/keys.ts';
 import type { QueryConfig } from './config.ts';
 import type { DeadLetterReader } from './dlq/reader.ts';
 import { fromStore, isMissingTable, SearchItemError, storeError, StoreUnavailable, type StoreName } from './errors.ts';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   readonly config: QueryConfig;
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
+  /** The api_keys table, for the admin routes that manage keys. */
+  readonly keys: GatewayKeys;
   /** Every search-node read of a request goes through here and leaves in one _msearch. */
   readonly search: { load(body: estypes.SearchRequest): Promise<estypes.SearchResponse<StampedEvent>> };
   /** Events by id: search node first, Postgres for what it does not have (not refreshed yet, or the node is down). */
@@ -36,6 +39,7 @@ export interface ContextParts {
   readonly config: QueryConfig;
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
+  readonly keys: GatewayKeys;
 }
 
 interface EventRow {
@@ -58,7 +62,7 @@ const fromRow = (row: EventRow): StampedEvent => ({
   data: row.data,
 });
 
-export function createContext({ stores, config, metrics, dlq, cache = createTtlCache({ ttlMs: 0 }) }: ContextParts): GatewayContext {
+export function createContext({ stores, config, metrics, dlq, keys, cache = createTtlCache({ ttlMs: 0 }) }: ContextParts): GatewayContext {
   const read = <T>(store: StoreName, run: () => Promise<T>) => fromStore(store, run, (s) => metrics.storeErrors.inc({ store: s }));
 
   const searchNow = new DataLoader<estypes.SearchRequest, estypes.SearchResponse<StampedEvent>, string>(
@@ -138,5 +142,5 @@ export function createContext({ stores, config, metrics, dlq, cache = createTtlC
   const liveStats = () =>
     cache.get('redis:liveStats', () => redisRead(() => readLiveStats(stores.redis, config.redisPrefix, { latencyMinutes: config.latencyMinutes })));
 
-  return { stores, config, metrics, dlq, search, events, latest, liveStats, read, redisRead };
+  return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead };
 }

@@ -1,11 +1,16 @@
 import { errors as esErrors } from '@elastic/elasticsearch';
 import { GraphQLError } from 'graphql';
+import type { KeyError, KeyErrorCode } from '../shared/auth/errors.ts';
+import type { AuthCode } from './auth/access.ts';
 
 /** The stores the gateway reads; `kafka` is the dead-letter topic. */
 export type StoreName = 'elasticsearch' | 'postgres' | 'redis' | 'kafka';
 
 /** Codes a client can branch on; anything else reaching a client is INTERNAL_SERVER_ERROR (masked). */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'STORE_UNAVAILABLE' | LimitCode;
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'STORE_UNAVAILABLE' | LimitCode | RefusalCode | KeyErrorCode;
+
+/** A request refused before anything ran: for its key (auth/access.ts) or for not being JSON (a cross-site form). */
+export type RefusalCode = AuthCode | 'unsupported_media_type';
 
 /** A request refused by a limit (limits.ts, plugins/use-document-limits.ts, plugins/use-subscription-cap.ts). */
 export type LimitCode =
@@ -29,14 +34,27 @@ export function limitError(code: LimitCode, message: string, extra: Record<strin
  * `Accept: application/json` answer turns into 200. A refused request is the client's fault whatever it accepts, so
  * `spec` reads false and ignores that write.
  */
-function fixedStatus(status: number) {
+function fixedStatus(status: number, headers?: Record<string, string>) {
   return {
     status,
+    ...(headers && { headers }),
     get spec() {
       return false;
     },
     set spec(_: boolean) {},
   };
+}
+
+/** The error for a refused request; `extensions.http` carries the status and headers (WWW-Authenticate, Retry-After). */
+export function refusalError(code: RefusalCode, message: string, status: number, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra, http: fixedStatus(status, headers) } });
+}
+
+/** A key the admin asked for is refused (shared/auth/errors.ts): the same code, field and index `npm run keys` reports. */
+export function keyFieldError(error: KeyError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, path: error.path, ...(error.index !== undefined && { index: error.index }), http: fixedStatus(error.status) },
+  });
 }
 
 export function badInput(message: string, extra: Record<string, unknown> = {}): GraphQLError {

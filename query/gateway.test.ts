@@ -11,13 +11,13 @@ const events = seedEvents(start);
 const iso = (ms: number) => new Date(ms).toISOString();
 const es = createSearchClient(connections.elasticsearchUrl, 10_000);
 let gateway: Gateway;
-const ask = (query: string, variables?: Record<string, unknown>) => graphql(gateway.yoga.fetch, query, variables);
+const ask = (query: string, variables?: Record<string, unknown>) => graphql(run.as('read', gateway.yoga.fetch), query, variables);
 
 beforeAll(async () => {
   await run.write(events);
   // Only in Postgres: the lookup by id must fall back to it when the search node does not have an event.
   await run.write([{ ...events[0]!, id: 'pg-only', key: 'pg-only' }], ['postgres']);
-  gateway = createGateway({ config: run.config, stores: { es }, dlq: false });
+  gateway = createGateway({ config: run.config, auth: run.auth, stores: { es }, dlq: false });
 });
 afterAll(async () => {
   await gateway?.close();

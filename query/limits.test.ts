@@ -79,7 +79,7 @@ describe('the cost of an operation is the backend work it asks for', () => {
 
 describe('the gateway refuses abusive documents before validating them', () => {
   // Refused before any resolver runs, so these stores are never queried.
-  const gateway = createGateway({ dlq: false });
+  const gateway = createGateway({ auth: { mode: 'off' }, dlq: false });
   afterAll(() => gateway.close());
   const ask = (query: string, variables?: Record<string, unknown>) => graphql(gateway.yoga.fetch, query, variables);
 
@@ -181,7 +181,7 @@ describe('the gateway refuses abusive documents before validating them', () => {
 
 describe('the limits follow their settings', () => {
   test('a lower QUERY_MAX_DEPTH refuses a query of ordinary fields', async () => {
-    const strict = createGateway({ config: { maxDepth: 4 }, dlq: false });
+    const strict = createGateway({ config: { maxDepth: 4 }, auth: { mode: 'off' }, dlq: false });
     try {
       const answer = await graphql(strict.yoga.fetch, '{ deadLetters { edges { node { origin { topic } } } } }');
       expect(answer.status).toBe(400);
@@ -194,7 +194,7 @@ describe('the limits follow their settings', () => {
   });
 
   test('a subscription over the cost limit is refused the same way', async () => {
-    const strict = createGateway({ config: { maxCost: 3 }, dlq: false });
+    const strict = createGateway({ config: { maxCost: 3 }, auth: { mode: 'off' }, dlq: false });
     try {
       const answer = await graphql(strict.yoga.fetch, 'subscription { liveStats { byType { value } bySource { value } perSecond { at } } }');
       expect(answer.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');

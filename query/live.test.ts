@@ -8,7 +8,7 @@ import { createRedisSink } from '../workers/sinks/redis/index.ts';
 const run = createRun();
 const events = seedEvents(seedStart());
 let gateway: Gateway;
-const ask = (query: string, variables?: Record<string, unknown>) => graphql(gateway.yoga.fetch, query, variables);
+const ask = (query: string, variables?: Record<string, unknown>) => graphql(run.as('read', gateway.yoga.fetch), query, variables);
 
 beforeAll(async () => {
   await run.write(events);
@@ -17,7 +17,7 @@ beforeAll(async () => {
     { event: events[12]!, stage: 'validate', reason: 'invalid_value', detail: 'data.value' },
     { event: '{not json', stage: 'decode', reason: 'invalid_json' },
   ]);
-  gateway = createGateway({ config: run.config });
+  gateway = createGateway({ config: run.config, auth: run.auth });
   await eventually(() => (gateway.dlq?.consumed() ?? 0) >= 3, 'the dead-letter reader to catch up');
 });
 afterAll(async () => {
@@ -65,14 +65,14 @@ describe('liveStats when clients invent more types and sources than the sink kee
     // The run's events again, under a prefix of their own, through a sink that keeps two types and two sources.
     const prefix = `${run.redisPrefix}capped:`;
     const sink = createRedisSink({ config: { keyPrefix: prefix, maxTypes: 2, maxSources: 2 } });
-    const capped = createGateway({ config: { ...run.config, redisPrefix: prefix }, dlq: false });
+    const capped = createGateway({ config: { ...run.config, redisPrefix: prefix }, auth: run.auth, dlq: false });
     try {
       // The two smaller types (and their sources) fill the caps first, so the ten orders are what is left over.
       const orders = events.filter((e) => e.type === 'order.created');
       for (const part of [events.filter((e) => e.type !== 'order.created'), orders]) {
         expect((await sink.write(part)).every((o) => o.type === 'ok')).toBe(true);
       }
-      const { data, errors } = await graphql(capped.yoga.fetch, '{ liveStats { total byType { value count } bySource { value count } } }');
+      const { data, errors } = await graphql(run.as('read', capped.yoga.fetch), '{ liveStats { total byType { value count } bySource { value count } } }');
       expect(errors).toBeUndefined();
       expect(data?.liveStats).toEqual({
         total: 20,
@@ -123,7 +123,7 @@ describe('deadLetters', () => {
 describe('Subscription.liveStats over Server-Sent Events', () => {
   test('streams liveStats messages read from Redis', async () => {
     const controller = new AbortController();
-    const response = await gateway.yoga.fetch(
+    const response = await run.as('read', gateway.yoga.fetch)(
       new Request('http://gateway.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },

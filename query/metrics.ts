@@ -8,6 +8,8 @@ export interface QueryMetrics {
   /** GraphQL operations by type and outcome: ok, partial (data and errors), error (no data), rejected (limits). */
   readonly operations: Counter<'operation' | 'outcome'>;
   readonly storeErrors: Counter<'store'>;
+  /** Requests refused before anything ran, by code (auth/access.ts, unsupported_media_type, origin_not_allowed). */
+  readonly refused: Counter<'code'>;
   readonly dlqBuffered: Gauge;
 }
 
@@ -18,6 +20,11 @@ export function createQueryMetrics(registry = new Registry()): QueryMetrics {
     duration: registry.histogram('query_request_duration_seconds', 'Time to answer an HTTP request.', ['route'], LATENCY_BUCKETS),
     operations: registry.counter('query_graphql_operations_total', 'GraphQL operations executed.', ['operation', 'outcome']),
     storeErrors: registry.counter('query_store_unavailable_total', 'Store reads that failed because the store was down or slow.', ['store']),
+    refused: registry.counter(
+      'query_refused_requests_total',
+      'Requests refused before anything ran, by code (missing_credentials, invalid_credentials, insufficient_scope, auth_unavailable, unsupported_media_type, origin_not_allowed).',
+      ['code'],
+    ),
     dlqBuffered: registry.gauge('query_dlq_buffered', 'Dead letters held in memory for the deadLetters query.'),
   };
 }
@@ -28,6 +35,8 @@ const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/data', '/api/
 export function routeOf(pathname: string): string {
   if (KNOWN_ROUTES.has(pathname)) return pathname;
   if (pathname.startsWith('/recent/')) return '/recent/:sensor_id';
+  if (pathname === '/api/keys') return pathname;
+  if (pathname.startsWith('/api/keys/')) return '/api/keys/:name';
   if (pathname === '/dashboard' || pathname.startsWith('/dashboard/')) return '/dashboard';
   return 'unmatched';
 }

@@ -10,11 +10,11 @@ import { connections, createRun, graphql } from './testing.ts';
 const run = createRun();
 const sql = postgres(connections.databaseUrl, { max: 2, onnotice: () => {} });
 let app: QueryApp;
-const gql = (query: string, variables: Record<string, unknown> = {}) => graphql(app.gateway.yoga.fetch, query, variables);
+const gql = (query: string, variables: Record<string, unknown> = {}) => graphql(run.as('admin', app.gateway.yoga.fetch), query, variables);
 const FIELDS = 'id name version state definition versions { version }';
 
 beforeAll(async () => {
-  app = createQueryApp({ config: run.config, dlq: false });
+  app = createQueryApp({ config: run.config, auth: run.auth, dlq: false });
 });
 afterAll(async () => {
   await app?.close();

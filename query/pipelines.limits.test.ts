@@ -11,16 +11,17 @@ const admin = createAdmin({ brokers: connections.kafkaBrokers });
 const sinkTopic = `pipelines.test_${run.pgSchema}`;
 let app: QueryApp;
 const call = async (method: string, path: string, body?: unknown) => {
-  const init: RequestInit = { method, ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) };
-  const response = await app.fetch(new Request(`http://gateway.test${path}`, init));
+  // State-changing routes take JSON only (a cross-site form cannot send it), with or without a body.
+  const init: RequestInit = { method, ...(method !== 'GET' && { headers: { 'content-type': 'application/json' } }), ...(body !== undefined && { body: JSON.stringify(body) }) };
+  const response = await run.as('admin', app.fetch)(new Request(`http://gateway.test${path}`, init));
   return { status: response.status, body: (await response.json()) as any };
 };
-const gql = (query: string, variables: Record<string, unknown> = {}) => graphql(app.gateway.yoga.fetch, query, variables);
+const gql = (query: string, variables: Record<string, unknown> = {}) => graphql(run.as('admin', app.gateway.yoga.fetch), query, variables);
 const named = (name: string, extra: Record<string, unknown> = {}) => ({ ...ORDER_TOTALS, name, ...extra });
 const topicExists = async (name: string) => (await admin.listTopics()).includes(name);
 
 beforeAll(() => {
-  app = createQueryApp({ config: { ...run.config, pipelineMaxRunning: 2, pipelineDryRunMaxItems: 20 }, dlq: false });
+  app = createQueryApp({ config: { ...run.config, pipelineMaxRunning: 2, pipelineDryRunMaxItems: 20 }, auth: run.auth, dlq: false });
 });
 afterAll(async () => {
   await app?.close();
@@ -50,9 +51,9 @@ describe('pipeline sink topics', () => {
   });
 
   test('a sinkTopic the broker refuses to create is 422 sink_topic_refused, and nothing is stored', async () => {
-    const strict = createQueryApp({ config: { ...run.config, pipelineSinkTopicReplication: 3 }, dlq: false });
+    const strict = createQueryApp({ config: { ...run.config, pipelineSinkTopicReplication: 3 }, auth: run.auth, dlq: false });
     try {
-      const response = await strict.fetch(new Request('http://gateway.test/api/pipelines', {
+      const response = await run.as('admin', strict.fetch)(new Request('http://gateway.test/api/pipelines', {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(named('refused', { sinkTopic: `${sinkTopic}.r3` })),
       }));
       expect(response.status).toBe(422);

@@ -11,8 +11,9 @@ const run = createRun();
 const sql = postgres(connections.databaseUrl, { max: 2, onnotice: () => {} });
 let app: QueryApp;
 const call = async (method: string, path: string, body?: unknown) => {
-  const init: RequestInit = { method, ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) };
-  const response = await app.fetch(new Request(`http://gateway.test${path}`, init));
+  // State-changing routes take JSON only (a cross-site form cannot send it), with or without a body.
+  const init: RequestInit = { method, ...(method !== 'GET' && { headers: { 'content-type': 'application/json' } }), ...(body !== undefined && { body: JSON.stringify(body) }) };
+  const response = await run.as('admin', app.fetch)(new Request(`http://gateway.test${path}`, init));
   return { status: response.status, body: (await response.json()) as any };
 };
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
     { event: '{"not": "an event"', stage: 'decode', reason: 'invalid_json' },
     { event: order(91, 5, 'us'), stage: 'elasticsearch', reason: 'mapping_conflict' },
   ]);
-  app = createQueryApp({ config: run.config });
+  app = createQueryApp({ config: run.config, auth: run.auth });
   await eventually(() => (app.gateway.dlq?.consumed() ?? 0) >= 3, 'the dead-letter reader to catch up');
 });
 afterAll(async () => {

@@ -9,11 +9,11 @@ const run = createRun();
 const start = seedStart();
 const events = seedEvents(start);
 let app: QueryApp;
-const get = (path: string, init?: RequestInit) => app.fetch(new Request(`http://gateway.test${path}`, init));
+const get = (path: string, init?: RequestInit) => run.as('read', app.fetch)(new Request(`http://gateway.test${path}`, init));
 
 beforeAll(async () => {
   await run.write(events);
-  app = createQueryApp({ config: run.config, dlq: false });
+  app = createQueryApp({ config: run.config, auth: run.auth, dlq: false });
 });
 afterAll(async () => {
   await app?.close();
@@ -82,13 +82,13 @@ describe('REST routes of the older services', () => {
     expect(text).toMatch(/query_requests_total\{route="\/api\/stats",status="200"\} \d+/);
   });
 
-  test('other methods are 405, preflights get CORS headers, and so do answers', async () => {
-    expect((await get('/data', { method: 'POST' })).status).toBe(405);
+  test('other methods are 405; with no CORS origins listed, preflights are refused and answers carry no CORS headers', async () => {
+    expect((await get('/data', { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(405);
     const preflight = await get('/graphql', { method: 'OPTIONS', headers: { origin: 'http://dash', 'access-control-request-method': 'POST' } });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
-    expect((await get('/api/stats')).headers.get('access-control-allow-origin')).toBe('*');
-    expect((await get('/graphql?query={ok}')).headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await get('/api/stats', { headers: { origin: 'http://dash' } })).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await get('/graphql?query={ok}', { headers: { origin: 'http://dash' } })).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   test('GraphiQL is served at /graphql to browsers', async () => {
@@ -103,7 +103,10 @@ describe('bun query/server.ts', () => {
     const probe = Bun.serve({ port: 0, fetch: () => new Response() });
     const port = probe.port;
     await probe.stop(true);
-    const env = { ...process.env, QUERY_PORT: String(port), QUERY_ES_ALIAS: run.esPrefix, QUERY_PG_SCHEMA: run.pgSchema, QUERY_REDIS_PREFIX: run.redisPrefix, QUERY_DLQ_ENABLED: 'false' };
+    const env = {
+      ...process.env, QUERY_PORT: String(port), QUERY_ES_ALIAS: run.esPrefix, QUERY_PG_SCHEMA: run.pgSchema, QUERY_REDIS_PREFIX: run.redisPrefix, QUERY_DLQ_ENABLED: 'false',
+      AUTH: 'on', AUTH_PG_SCHEMA: run.pgSchema, AUTH_HASH_KEY: run.auth.hashKey!,
+    };
     const server = Bun.spawn([process.execPath, join(import.meta.dir, 'server.ts')], { env, stdout: 'pipe', stderr: 'pipe' });
     try {
       const ready = await eventually(async () => {
@@ -111,7 +114,9 @@ describe('bun query/server.ts', () => {
         return response?.status === 200 && response;
       }, 'the server to be ready');
       expect(await ready.json()).toMatchObject({ status: 'ready' });
-      expect(await (await fetch(`http://127.0.0.1:${port}/recent/s-1`)).json()).toMatchObject({ value: 25 });
+      const { read } = await run.keys();
+      expect((await fetch(`http://127.0.0.1:${port}/recent/s-1`)).status).toBe(401);
+      expect(await (await fetch(`http://127.0.0.1:${port}/recent/s-1`, { headers: { authorization: `Bearer ${read}` } })).json()).toMatchObject({ value: 25 });
     } finally {
       server.kill('SIGTERM');
     }

@@ -22,12 +22,12 @@ const event = (id: string, data: StampedEvent['data'], ms: number): StampedEvent
 const first = event('fits-1', { level: 3, unit: 'cm' }, now - 120_000);
 const conflicting = event('conflicts-1', { level: { value: 4, unit: 'cm' }, note: 'nested' }, now - 60_000);
 let gateway: Gateway;
-const ask = (query: string, variables?: Record<string, unknown>) => graphql(gateway.yoga.fetch, query, variables);
+const ask = (query: string, variables?: Record<string, unknown>) => graphql(run.as('read', gateway.yoga.fetch), query, variables);
 
 beforeAll(async () => {
   await run.write([first]);
   await run.write([conflicting], ['elasticsearch']);
-  gateway = createGateway({ config: run.config, stores: { es }, dlq: false });
+  gateway = createGateway({ config: run.config, auth: run.auth, stores: { es }, dlq: false });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -40,20 +40,26 @@ function reading(response: Response): Stream {
   };
 }
 
-async function subscribe(gateway: Gateway, clientAddress: string, query = LIVE): Promise<Stream> {
+async function subscribe(gateway: Gateway, clientAddress: string, query = LIVE, key?: string): Promise<Stream> {
   const request = new Request('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(key && { authorization: `Bearer ${key}` }) },
     body: JSON.stringify({ query }),
   });
   return reading(await gateway.yoga.fetch(request, { clientAddress }));
 }
 
-describe('concurrent subscriptions are capped per client and in total', () => {
+/** The id `open()` counts a key's subscriptions under (see clientOf). */
+async function clientOfKey(gateway: Gateway, name: string): Promise<string> {
+  const key = (await gateway.keys.list()).find((k) => k.name === name);
+  return `key:${key!.id}`;
+}
+
+describe('without keys (AUTH=off), concurrent subscriptions are capped per address and in total', () => {
   let gateway: Gateway;
   const open: Stream[] = [];
   beforeAll(() => {
-    gateway = createGateway({ config: { ...run.config, maxSubscriptionsPerClient: 2, maxSubscriptions: 3 }, dlq: false });
+    gateway = createGateway({ config: { ...run.config, maxSubscriptionsPerClient: 2, maxSubscriptions: 3 }, auth: { mode: 'off' }, dlq: false });
   });
   afterAll(async () => {
     void Promise.allSettled(open.map((stream) => stream.close()));
@@ -66,12 +72,12 @@ describe('concurrent subscriptions are capped per client and in total', () => {
     const second = keep(await subscribe(gateway, '10.0.0.1'));
     expect([first.status, second.status]).toEqual([200, 200]);
     expect((await first.next()).data).toEqual({ liveStats: { total: 0 } });
-    expect(gateway.subscriptions.open('10.0.0.1')).toBe(2);
+    expect(gateway.subscriptions.open('address:10.0.0.1')).toBe(2);
 
     const third = await subscribe(gateway, '10.0.0.1');
     expect(third.status).toBe(429);
     expect((await third.next()).errors?.[0]?.extensions).toMatchObject({ code: 'too_many_subscriptions', limit: 2, scope: 'client' });
-    expect(gateway.subscriptions.open('10.0.0.1')).toBe(2);
+    expect(gateway.subscriptions.open('address:10.0.0.1')).toBe(2);
   });
 
   test('another client still gets one until the gateway-wide cap is reached', async () => {
@@ -86,16 +92,56 @@ describe('concurrent subscriptions are capped per client and in total', () => {
   test('a subscription that fails before streaming holds no slot', async () => {
     const bad = await subscribe(gateway, '10.0.0.9', 'subscription { liveStats(intervalMs: 1.5) { total } }');
     expect((await bad.next()).errors).toBeDefined();
-    expect(gateway.subscriptions.open('10.0.0.9')).toBe(0);
+    expect(gateway.subscriptions.open('address:10.0.0.9')).toBe(0);
+  });
+});
+
+describe('with keys, a client is its key', () => {
+  test('connections with one key share its slots from any address; another key has its own', async () => {
+    const gateway = createGateway({ config: { ...run.config, maxSubscriptionsPerClient: 2, maxSubscriptions: 10 }, auth: run.auth, dlq: false });
+    const { read, admin } = await run.keys();
+    const streams: Stream[] = [];
+    try {
+      streams.push(await subscribe(gateway, '10.1.0.1', LIVE, read), await subscribe(gateway, '10.1.0.2', LIVE, read));
+      expect(streams.map((s) => s.status)).toEqual([200, 200]);
+      await Promise.all(streams.map((s) => s.next()));
+      const readClient = await clientOfKey(gateway, 'test-read');
+      expect(gateway.subscriptions.open(readClient)).toBe(2);
+      expect(gateway.subscriptions.open('address:10.1.0.1')).toBe(0);
+
+      const third = await subscribe(gateway, '10.1.0.3', LIVE, read);
+      expect(third.status).toBe(429);
+      expect((await third.next()).errors?.[0]?.extensions).toMatchObject({ code: 'too_many_subscriptions', limit: 2, scope: 'client' });
+
+      const other = await subscribe(gateway, '10.1.0.1', LIVE, admin);
+      streams.push(other);
+      expect(other.status).toBe(200);
+      expect(gateway.subscriptions.open(await clientOfKey(gateway, 'test-admin'))).toBe(1);
+    } finally {
+      void Promise.allSettled(streams.map((stream) => stream.close()));
+      await gateway.close();
+    }
+  });
+
+  test('a subscription refused for its key holds no slot', async () => {
+    const gateway = createGateway({ config: run.config, auth: run.auth, dlq: false });
+    try {
+      const refused = await subscribe(gateway, '10.1.0.9', LIVE, (await run.keys()).ingest);
+      expect(refused.status).toBe(403);
+      expect((await refused.next()).errors?.[0]?.extensions).toMatchObject({ code: 'insufficient_scope', scope: 'read' });
+      expect(gateway.subscriptions.open()).toBe(0);
+    } finally {
+      await gateway.close();
+    }
   });
 });
 
 describe('subscription ticks', () => {
   test('read liveStats through the shared cache, like the query', async () => {
-    const gateway = createGateway({ config: { ...run.config, cacheTtlMs: 60_000 }, dlq: false });
+    const gateway = createGateway({ config: { ...run.config, cacheTtlMs: 60_000 }, auth: run.auth, dlq: false });
     try {
       expect(gateway.cache.size).toBe(0);
-      const stream = await subscribe(gateway, '10.0.0.1');
+      const stream = await subscribe(gateway, '10.0.0.1', LIVE, (await run.keys()).read);
       expect((await stream.next()).data).toEqual({ liveStats: { total: 0 } });
       expect(gateway.cache.size).toBe(1);
       void stream.close();
@@ -109,7 +155,7 @@ describe('over HTTP (bun query/server.ts)', () => {
   let app: QueryApp;
   let server: Server<undefined>;
   beforeAll(() => {
-    app = createQueryApp({ config: { ...run.config, idleTimeoutSeconds: 1, maxSubscriptionsPerClient: 2 }, dlq: false });
+    app = createQueryApp({ config: { ...run.config, idleTimeoutSeconds: 1, maxSubscriptionsPerClient: 2 }, auth: run.auth, dlq: false });
     server = serveQuery({ app, port: 0, hostname: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -118,7 +164,8 @@ describe('over HTTP (bun query/server.ts)', () => {
   });
   const listen = async (intervalMs: number, signal?: AbortSignal) => {
     const query = encodeURIComponent(`subscription { liveStats(intervalMs: ${intervalMs}) { total } }`);
-    return reading(await fetch(`http://127.0.0.1:${server.port}/graphql?query=${query}`, { headers: { accept: 'text/event-stream' }, signal }));
+    const { read } = await run.keys();
+    return reading(await fetch(`http://127.0.0.1:${server.port}/graphql?query=${query}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${read}` }, signal }));
   };
 
   test('a subscription stream outlives the idle timeout', async () => {
@@ -134,20 +181,21 @@ describe('over HTTP (bun query/server.ts)', () => {
     }
   });
 
-  test('the client is its address, and a client that hangs up frees its slot', async () => {
+  test('the client is its key, and a client that hangs up frees its slot', async () => {
     await eventually(() => app.gateway.subscriptions.open() === 0, 'earlier streams to end');
     const leaving = new AbortController();
     const first = await listen(60_000, leaving.signal);
     const second = await listen(60_000);
     try {
       await Promise.all([first.next(), second.next()]);
-      expect(app.gateway.subscriptions.open('127.0.0.1')).toBe(2);
+      const client = await clientOfKey(app.gateway, 'test-read');
+      expect(app.gateway.subscriptions.open(client)).toBe(2);
       const refused = await listen(60_000);
       expect(refused.status).toBe(429);
       expect((await refused.next()).errors?.[0]?.extensions).toMatchObject({ code: 'too_many_subscriptions', scope: 'client' });
 
       leaving.abort();
-      await eventually(() => app.gateway.subscriptions.open('127.0.0.1') === 1, 'the slot of the stream that hung up');
+      await eventually(() => app.gateway.subscriptions.open(client) === 1, 'the slot of the stream that hung up');
       const again = await listen(60_000);
       expect(again.status).toBe(200);
       expect((await again.next()).data).toEqual({ liveStats: { total: 0 } });

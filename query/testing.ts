@@ -16,7 +16,11 @@ import { createElasticsearchSink, elasticsearchConfig, templateNameOf } from '..
 import { createPostgresSink, postgresSinkConfig } from '../workers/sinks/postgres/index.ts';
 import { createRedisSink } from '../workers/sinks/redis/index.ts';
 import type { Sink } from '../workers/sinks/types.ts';
+import type { AuthConfig } from '../shared/auth/config.ts';
+import { parseKeySpec, type Scope } from '../shared/auth/keys.ts';
+import { createKey, migrateKeys } from '../shared/auth/store.ts';
 import type { QueryConfig } from './config.ts';
+import type { ClientInfo } from './plugins/use-subscription-cap.ts';
 import { deleteKeys } from '../shared/stores/redis-scan.ts';
 
 export const connections = loadConfig(connectionsConfig);
@@ -28,12 +32,41 @@ export interface Run {
   readonly dlqTopic: string;
   /** The gateway settings that point at this run's data. */
   readonly config: Partial<QueryConfig>;
+  /** AUTH on, keys in this run's schema under a hash key of its own: pass as the gateway's `auth` option. */
+  readonly auth: Partial<AuthConfig>;
+  /** Secrets of keys in this run's schema, created on first call: read (read), admin (read, admin), ingest (ingest). */
+  keys(): Promise<RunKeys>;
+  /** `fetch` with this run's key of that name sent as a Bearer token, unless the request carries an Authorization already. */
+  as(key: keyof RunKeys, fetch: (request: Request, client: ClientInfo) => Response | PromiseLike<Response>): (request: Request, client?: ClientInfo) => Promise<Response>;
   readonly sinks: { readonly elasticsearch: Sink; readonly postgres: Sink; readonly redis: Sink };
   /** Writes through all three sinks (as a worker does) and makes the search node's copy searchable. */
   write(events: readonly StampedEvent[], only?: ReadonlyArray<keyof Run['sinks']>): Promise<void>;
   /** Produces dead-letter records the way the workers do (shared/stores/dead-letter.ts). */
   deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: Stage; reason: string; detail?: string; maxValueBytes?: number }>): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+export interface RunKeys {
+  readonly read: string;
+  readonly admin: string;
+  readonly ingest: string;
+}
+
+const RUN_KEYS: Record<keyof RunKeys, Scope[]> = { read: ['read'], admin: ['read', 'admin'], ingest: ['ingest'] };
+
+/** Stores keys named after RUN_KEYS in `schema` (hashed with `hashKey`) and returns their secrets. */
+async function createRunKeys(schema: string, hashKey: string): Promise<RunKeys> {
+  const sql = postgres(connections.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await migrateKeys(sql, schema);
+    const secrets: Partial<Record<keyof RunKeys, string>> = {};
+    for (const [name, scopes] of Object.entries(RUN_KEYS) as Array<[keyof RunKeys, Scope[]]>) {
+      secrets[name] = (await createKey(sql, schema, parseKeySpec({ name: `test-${name}`, scopes }), hashKey)).secret;
+    }
+    return secrets as RunKeys;
+  } finally {
+    await sql.end();
+  }
 }
 
 export function createRun(): Run {
@@ -49,6 +82,15 @@ export function createRun(): Run {
     redis: createRedisSink({ config: { keyPrefix: redisPrefix } }),
   };
   let topicCreated = false;
+  const auth: Partial<AuthConfig> = { mode: 'on', pgSchema, hashKey: `test-hash-key-${id}-${crypto.randomUUID()}` };
+  let keys: Promise<RunKeys> | undefined;
+  const runKeys = () => (keys ??= createRunKeys(pgSchema, auth.hashKey!));
+  function as(name: keyof RunKeys, fetch: (request: Request, client: ClientInfo) => Response | PromiseLike<Response>) {
+    return async (request: Request, client: ClientInfo = {}): Promise<Response> => {
+      if (!request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${(await runKeys())[name]}`);
+      return fetch(request, client);
+    };
+  }
 
   async function write(events: readonly StampedEvent[], only = ['elasticsearch', 'postgres', 'redis'] as const) {
     for (const name of only) {
@@ -92,6 +134,7 @@ export function createRun(): Run {
   }
 
   async function cleanup() {
+    await keys?.catch(() => undefined);
     await Promise.allSettled(Object.values(sinks).map((sink) => sink.close()));
     const { indices } = await es.indices.resolveIndex({ name: `${esPrefix}-*` });
     if (indices.length > 0) await es.indices.delete({ index: indices.map((i) => i.name) });
@@ -117,6 +160,9 @@ export function createRun(): Run {
     dlqTopic,
     // No result cache: tests read right after they write (the cache has its own tests in cache.test.ts).
     config: { esAlias: esPrefix, pgSchema, redisPrefix, dlqTopic, cacheTtlMs: 0 },
+    auth,
+    keys: runKeys,
+    as,
     sinks,
     write,
     deadLetter,
@@ -146,11 +192,12 @@ export async function graphql<D = Record<string, any>>(
   fetch: (request: Request) => Response | Promise<Response>,
   query: string,
   variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Promise<GraphQLAnswer<D>> {
   const response = await fetch(
     new Request('http://gateway.test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       body: JSON.stringify({ query, variables }),
     }),
   );

@@ -1,13 +1,18 @@
 import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authConfig, type AuthConfig } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { queryConfig, type QueryConfig } from './config.ts';
+import { createAccess, type Access } from './auth/access.ts';
+import { createGatewayKeys, type GatewayKeys } from './auth/keys.ts';
 import { createTtlCache, type TtlCache } from './cache.ts';
 import { createContext, type GatewayContext } from './context.ts';
 import { createDeadLetterReader, type DeadLetterReader } from './dlq/reader.ts';
 import { createQueryMetrics, type QueryMetrics } from './metrics.ts';
 import { maskedErrors } from './plugins/mask-errors.ts';
-import { useCors } from './plugins/use-cors.ts';
+import { createParseCaches, type ParseCaches } from './parse-cache.ts';
+import { useAuth } from './plugins/use-auth.ts';
+import { createCors, useCors, type Cors } from './plugins/use-cors.ts';
 import { useDocumentLimits } from './plugins/use-document-limits.ts';
 import { useHealth } from './plugins/use-health.ts';
 import { useLimits } from './plugins/use-limits.ts';
@@ -18,9 +23,14 @@ import { resolvers } from './resolvers/index.ts';
 import { typeDefs } from './schema/index.ts';
 import { closeStores, createStores, type StoreUrls, type Stores } from './stores.ts';
 
+/** What GraphiQL's Headers tab shows until a key is pasted over it (ASCII: browsers refuse other header bytes). */
+export const GRAPHIQL_KEY_PLACEHOLDER = 'PASTE_A_READ_KEY_HERE';
+
 export interface GatewayOptions {
   /** Overrides of the QUERY_* settings, validated like the environment's. */
   readonly config?: Partial<QueryConfig>;
+  /** Overrides of the AUTH_* settings (shared/auth/config.ts), validated like the environment's. */
+  readonly auth?: Partial<AuthConfig>;
   readonly env?: Record<string, string | undefined>;
   /** Store addresses; default to the connections config (ELASTICSEARCH_URL, DATABASE_URL, REDIS_URL). */
   readonly urls?: Partial<StoreUrls>;
@@ -38,6 +48,13 @@ export interface Gateway {
   /** yoga.fetch(request, { clientAddress }) tells it who the client is (use-subscription-cap.ts). */
   readonly yoga: YogaServerInstance<ClientInfo, GatewayContext>;
   readonly config: QueryConfig;
+  readonly auth: AuthConfig;
+  /** Who may call what (auth/access.ts), shared by the REST router and GraphQL. */
+  readonly access: Access;
+  readonly keys: GatewayKeys;
+  readonly cors: Cors;
+  /** yoga's parsed-document and parse-error caches, bounded (parse-cache.ts). */
+  readonly parseCaches: ParseCaches;
   readonly stores: Stores;
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
@@ -61,13 +78,15 @@ function startDlq(config: QueryConfig, brokers: string, log: (...args: unknown[]
 
 /**
  * The GraphQL gateway. Plugins run in list order: health and readiness answer before anything else, CORS wraps
- * every answer, metrics time what is left; document limits refuse abusive documents while parsing and before
+ * every answer, metrics time what is left; the key is checked before parsing and its scopes before execution
+ * (use-auth.ts), so a refused operation runs nothing and holds no subscription slot; document limits refuse abusive documents while parsing and before
  * validation, the cost limit before a resolver runs, and the subscription cap before a stream opens. Unexpected
  * errors are masked (mask-errors.ts); GraphiQL is served on GET /graphql.
  */
 export function createGateway({
   env = process.env,
   config: overrides = {},
+  auth: authOverrides = {},
   urls = {},
   stores: given = {},
   kafkaBrokers,
@@ -77,6 +96,7 @@ export function createGateway({
   log = console.error,
 }: GatewayOptions = {}): Gateway {
   const config = loadConfig(queryConfig, env, overrides);
+  const auth = loadConfig(authConfig, env, authOverrides);
   const connections = loadConfig(connectionsConfig, env);
   const { stores, created } = createStores(
     { urls: { ...connections, ...urls }, timeoutMs: config.storeTimeoutMs, pgMaxConnections: config.pgMaxConnections },
@@ -86,22 +106,37 @@ export function createGateway({
   const cache = createTtlCache({ ttlMs: config.cacheTtlMs });
   const rejected = (code: string) => metrics.operations.inc({ operation: 'any', outcome: code });
   const subscriptions = createSubscriptionCap({ maxTotal: config.maxSubscriptions, maxPerClient: config.maxSubscriptionsPerClient, onReject: rejected });
+  const refused = (code: string) => metrics.refused.inc({ code });
+  const keys = createGatewayKeys({ sql: stores.sql, auth });
+  const access = createAccess({ mode: auth.mode, verify: keys.verify, retryAfterSeconds: Math.max(1, Math.ceil(auth.lookupTimeoutMs / 1000)), onRefuse: refused });
+  const cors = createCors({ origins: config.corsOrigins, onRefuse: () => refused('origin_not_allowed') });
+  const parseCaches = createParseCaches({ maxEntries: config.parseCacheMaxEntries, maxDocumentChars: config.parseCacheMaxDocumentChars });
 
   const yoga = createYoga<ClientInfo, GatewayContext>({
     schema: createSchema<GatewayContext>({ typeDefs, resolvers }),
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'Event Lens', defaultQuery: '{\n  liveStats { total eventsPerSecond byType { value count } }\n}\n' },
+    graphiql: {
+      title: 'Event Lens',
+      defaultQuery: '{\n  liveStats { total eventsPerSecond byType { value count } }\n}\n',
+      // The page itself needs no key; its requests do. The Headers tab opens with the header to fill in, and what is
+      // typed there is not persisted (a key in localStorage outlives the tab).
+      headers: JSON.stringify({ Authorization: `Bearer ${GRAPHIQL_KEY_PLACEHOLDER}` }, null, 2),
+      defaultEditorToolsVisibility: 'headers',
+      shouldPersistHeaders: false,
+    },
     landingPage: false,
     cors: false,
+    parserAndValidationCache: { ...parseCaches, validationCache: true },
     maskedErrors: maskedErrors({ log }),
     // Masked errors are logged once, with their incident id, by maskedErrors; yoga would log them a second time.
     logging: { debug: () => {}, info: () => {}, warn: log, error: () => {} },
-    context: () => createContext({ stores, config, metrics, dlq, cache }),
+    context: () => createContext({ stores, config, metrics, dlq, keys, cache }),
     plugins: [
       useHealth(),
       useReadiness({ stores, timeoutMs: config.readyTimeoutMs, draining }),
-      useCors({ origin: config.corsOrigin }),
+      useCors(cors),
       useMetrics(metrics),
+      useAuth({ access, onUnsupported: () => refused('unsupported_media_type') }),
       useDocumentLimits({ maxTokens: config.maxTokens, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives, maxDepth: config.maxDepth, onReject: rejected }),
       useLimits({
         maxCost: config.maxCost,
@@ -120,5 +155,5 @@ export function createGateway({
     await closeStores(created);
   }
 
-  return { yoga, config, stores, metrics, dlq, cache, subscriptions, close };
+  return { yoga, config, auth, access, keys, cors, parseCaches, stores, metrics, dlq, cache, subscriptions, close };
 }

@@ -23,7 +23,7 @@ const after = Array.from({ length: 5 }, (_, n) => letter(31 + n, 1_000));
 const all = [...before, huge, ...after];
 
 function gatewayWith(config: Record<string, unknown>): Gateway {
-  const gateway = createGateway({ config: { ...run.config, ...config } });
+  const gateway = createGateway({ config: { ...run.config, ...config }, auth: run.auth });
   gateways.push(gateway);
   return gateway;
 }
@@ -47,7 +47,7 @@ describe('the dead letters held in memory', () => {
   test('stay within their byte bound: the oldest go first, the newest are all there', async () => {
     const gateway = gatewayWith({ dlqRingMaxBytes: MAX_BYTES });
     await caughtUp(gateway);
-    const { data, errors } = await graphql(gateway.yoga.fetch, PAGE);
+    const { data, errors } = await graphql(run.as('read', gateway.yoga.fetch), PAGE);
     expect(errors).toBeUndefined();
     const { buffered, dropped, totalCount, nodes } = data?.deadLetters;
     // Some 3 KiB per record: all 36 would be over 64 KiB, so only the newest ~20 are held.
@@ -61,7 +61,7 @@ describe('the dead letters held in memory', () => {
   test('a record too large to keep whole keeps the first part of its payload, says so, and keeps its id and type', async () => {
     const gateway = gatewayWith({ dlqRingMaxBytes: MAX_BYTES });
     await caughtUp(gateway);
-    const { data } = await graphql(gateway.yoga.fetch, PAGE);
+    const { data } = await graphql(run.as('read', gateway.yoga.fetch), PAGE);
     const nodes: Array<{ eventId: string; eventType: string; truncated: boolean; payload: string; event: unknown }> = data?.deadLetters.nodes;
     const cut = nodes.find((d) => d.eventId === huge.id);
     expect(cut).toMatchObject({ eventType: 'order.created', truncated: true, event: null });
@@ -74,7 +74,7 @@ describe('the dead letters held in memory', () => {
   test('the count bound still holds when the bytes would allow more', async () => {
     const gateway = gatewayWith({ dlqBuffer: 5 });
     await caughtUp(gateway);
-    const { data } = await graphql(gateway.yoga.fetch, PAGE);
+    const { data } = await graphql(run.as('read', gateway.yoga.fetch), PAGE);
     expect(data?.deadLetters.buffered).toBe(5);
     expect(data?.deadLetters.nodes.map((d: { eventId: string }) => d.eventId)).toEqual(after.map((e) => e.id).reverse());
   });
@@ -82,7 +82,7 @@ describe('the dead letters held in memory', () => {
   test('a record the workers had to cut for its topic reads as truncated, with its id and the part that was kept', async () => {
     const gateway = gatewayWith({});
     await caughtUp(gateway);
-    const { data } = await graphql(gateway.yoga.fetch, PAGE);
+    const { data } = await graphql(run.as('read', gateway.yoga.fetch), PAGE);
     const nodes: Array<{ eventId: string; truncated: boolean; payload: string; event: unknown }> = data?.deadLetters.nodes;
     expect(nodes.find((d) => d.eventId === before[0]!.id)).toMatchObject({ truncated: true, event: null, payload: JSON.stringify(before[0]).slice(0, 200) });
     expect(nodes.find((d) => d.eventId === before[1]!.id)).toMatchObject({ truncated: false });

@@ -15,9 +15,15 @@ export interface SubscriptionCapOptions {
   readonly onReject?: (code: LimitCode) => void;
 }
 
+/** What the cap counts a subscription against: its API key when it has one (by id), else the peer address. */
+export function clientOf(context: ClientInfo & { apiKey?: { readonly id: string } | null }): string {
+  if (context.apiKey) return `key:${context.apiKey.id}`;
+  return `address:${context.clientAddress ?? 'unknown'}`;
+}
+
 export interface SubscriptionCap {
   readonly plugin: Plugin;
-  /** Subscriptions open now, in total or for one client. */
+  /** Subscriptions open now, in total or for one client (`key:<id>` or `address:<ip>`, see clientOf). */
   open(client?: string): number;
 }
 
@@ -52,7 +58,8 @@ function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncItera
 
 /**
  * Caps the subscriptions a gateway process holds open: each one is a stream and a store read per tick for as long as
- * the client listens. A client is its IP address until API keys exist (then the key); the subscription over a cap is
+ * the client listens. A client is its API key, so one key's clients share its slots wherever they connect from (and
+ * users behind one proxy do not share theirs), or its IP address with AUTH=off (clientOf); the subscription over a cap is
  * refused with too_many_subscriptions (429), and a slot is free again as soon as a stream ends or its client leaves.
  */
 export function createSubscriptionCap({ maxTotal, maxPerClient, onReject = () => {} }: SubscriptionCapOptions): SubscriptionCap {
@@ -86,7 +93,7 @@ export function createSubscriptionCap({ maxTotal, maxPerClient, onReject = () =>
 
   const plugin: Plugin = {
     onSubscribe({ context, setResultAndStopExecution }) {
-      const client = (context as ClientInfo).clientAddress ?? 'unknown';
+      const client = clientOf(context as ClientInfo);
       const error = refusal(client);
       if (error) {
         onReject('too_many_subscriptions');

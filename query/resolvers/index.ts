@@ -1,4 +1,5 @@
 import { deadLetterResolvers } from './dead-letters.ts';
+import { keyResolvers } from './keys.ts';
 import { pipelineResolvers } from './pipelines.ts';
 import { postgresResolvers } from './postgres.ts';
 import { redisResolvers } from './redis.ts';
@@ -17,8 +18,9 @@ export const resolvers = {
     ...redisResolvers.Query,
     ...deadLetterResolvers.Query,
     ...pipelineResolvers.Query,
+    ...keyResolvers.Query,
   },
-  Mutation: pipelineResolvers.Mutation,
+  Mutation: { ...pipelineResolvers.Mutation, ...keyResolvers.Mutation },
   Subscription: redisResolvers.Subscription,
   SensorReading: postgresResolvers.SensorReading,
   LatestValue: redisResolvers.LatestValue,

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { KeyError } from '../../shared/auth/errors.ts';
 import { StoreUnavailable } from '../errors.ts';
 
 /** A REST answer that is the client's fault; rendered like the edge's errors: {error: {code, message, ...}}. */
@@ -15,8 +16,19 @@ export class RestError extends Error {
 
 export const json = (body: unknown, status = 200): Response => Response.json(body, { status });
 
+export async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new RestError(400, 'invalid_json', 'the request body is not JSON');
+  }
+}
+
 export function errorResponse(error: unknown, log: (...args: unknown[]) => void): Response {
   if (error instanceof RestError) return json({ error: { code: error.code, message: error.message, ...error.details } }, error.status);
+  if (error instanceof KeyError) {
+    return json({ error: { code: error.code, message: error.message, path: error.path, ...(error.index !== undefined && { index: error.index }) } }, error.status);
+  }
   if (error instanceof StoreUnavailable) {
     return json({ error: { code: 'store_unavailable', message: error.message, store: error.store } }, 503);
   }

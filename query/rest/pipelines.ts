@@ -5,18 +5,10 @@ import * as store from '../../shared/stores/pipelines.ts';
 import * as v from 'valibot';
 import type { GatewayContext } from '../context.ts';
 import { checkDefinition, deadLetterInputs, dryRun, ensureSinkTopic, windowsOf, withPipelines, type DryRunItem, type WindowResult } from '../pipelines.ts';
-import { iso, json, RestError, timeParam } from './http.ts';
-import type { Handler, Methods, RestCall } from './router.ts';
+import { iso, json, jsonBody, RestError, timeParam } from './http.ts';
+import { admin, read, type Handler, type Methods, type RestCall } from './route.ts';
 
 /** The older DataPulse service's pipeline routes: CRUD, start/stop, dry runs, window results, lookup tables. */
-
-async function body(request: Request): Promise<unknown> {
-  try {
-    return await request.json();
-  } catch {
-    throw new RestError(400, 'invalid_json', 'the request body is not JSON');
-  }
-}
 
 /**
  * A definition within the contract and the PIPELINES_* limits, or 400 invalid_pipeline naming the step and field
@@ -30,7 +22,7 @@ function definitionOf(ctx: GatewayContext, input: unknown): PipelineDefinition {
 
 /** A definition ready to store: checked, and its sinkTopic created (422 sink_topic_refused when the broker will not). */
 async function storable(ctx: GatewayContext, request: Request): Promise<PipelineDefinition> {
-  const definition = definitionOf(ctx, await body(request));
+  const definition = definitionOf(ctx, await jsonBody(request));
   const refused = await ensureSinkTopic(ctx, definition);
   if (refused !== undefined) throw new RestError(422, 'sink_topic_refused', `sinkTopic: the broker refused to create it (${refused})`, { path: 'sinkTopic' });
   return definition;
@@ -104,7 +96,7 @@ const itemJson = (item: DryRunItem, index: number) => ({
 
 /** POST /api/pipelines/:id/dry-run: {events: [...]} or {deadLetters: N}; what each step does to each event. */
 const dryRunRoute: Handler = async ({ ctx, request, params: [id = ''] }) => {
-  const parsed = v.safeParse(dryRunBody, await body(request));
+  const parsed = v.safeParse(dryRunBody, await jsonBody(request));
   if (!parsed.success) throw new RestError(400, 'invalid_parameter', 'the body must be {"events": [...]} or {"deadLetters": N}', { parameter: 'body' });
   const max = ctx.config.dryRunMaxEvents;
   const requested = 'events' in parsed.output ? parsed.output.events.length : parsed.output.deadLetters;
@@ -139,7 +131,7 @@ const lookupBody = v.record(v.pipe(v.string(), v.minLength(1)), jsonObject);
 /** PUT /api/lookups/:table, body {key: {...}, ...}: loads (upserts) enrichment data for enrich steps. */
 const putLookups: Handler = async ({ ctx, request, params: [table = ''] }: RestCall) => {
   if (!TABLE.test(table)) throw new RestError(400, 'invalid_parameter', 'the table name must be lower-case letters, digits and _', { parameter: 'table' });
-  const parsed = v.safeParse(lookupBody, await body(request));
+  const parsed = v.safeParse(lookupBody, await jsonBody(request));
   if (!parsed.success) {
     const path = (parsed.issues[0].path ?? []).map((p) => String(p.key)).join('.');
     throw new RestError(400, 'invalid_parameter', `the body must be an object of key → JSON object${path ? ` (at ${path})` : ''}`, { parameter: 'body', path });
@@ -150,11 +142,11 @@ const putLookups: Handler = async ({ ctx, request, params: [table = ''] }: RestC
 };
 
 export const PIPELINE_ROUTES: ReadonlyArray<readonly [RegExp, Methods]> = [
-  [/^\/api\/pipelines$/, { GET: list, POST: create }],
-  [/^\/api\/pipelines\/([^/]+)$/, { GET: getOne, PUT: update, DELETE: remove }],
-  [/^\/api\/pipelines\/([^/]+)\/start$/, { POST: setState('running') }],
-  [/^\/api\/pipelines\/([^/]+)\/stop$/, { POST: setState('stopped') }],
-  [/^\/api\/pipelines\/([^/]+)\/dry-run$/, { POST: dryRunRoute }],
-  [/^\/api\/pipelines\/([^/]+)\/window$/, { GET: windowRoute }],
-  [/^\/api\/lookups\/([^/]+)$/, { PUT: putLookups }],
+  [/^\/api\/pipelines$/, { GET: read(list), POST: admin(create) }],
+  [/^\/api\/pipelines\/([^/]+)$/, { GET: read(getOne), PUT: admin(update), DELETE: admin(remove) }],
+  [/^\/api\/pipelines\/([^/]+)\/start$/, { POST: admin(setState('running')) }],
+  [/^\/api\/pipelines\/([^/]+)\/stop$/, { POST: admin(setState('stopped')) }],
+  [/^\/api\/pipelines\/([^/]+)\/dry-run$/, { POST: admin(dryRunRoute) }],
+  [/^\/api\/pipelines\/([^/]+)\/window$/, { GET: read(windowRoute) }],
+  [/^\/api\/lookups\/([^/]+)$/, { PUT: admin(putLookups) }],
 ];

@@ -1,35 +1,35 @@
+import type { Access, Refusal } from '../auth/access.ts';
 import type { GatewayContext } from '../context.ts';
-import { preflight, withCors } from '../plugins/use-cors.ts';
+import { isJson } from '../plugins/use-auth.ts';
+import type { Cors } from '../plugins/use-cors.ts';
 import { eventsCount } from './analytics.ts';
 import { errorResponse, RestError } from './http.ts';
+import { KEY_ROUTES } from './keys.ts';
 import { PIPELINE_ROUTES } from './pipelines.ts';
+import { read, type Methods } from './route.ts';
 import { recentReading, sensorData } from './sensors.ts';
 import { apiMetrics, apiStats } from './stats.ts';
 
-/** What a handler gets: the URL, a per-request context, the pattern's captures (decoded) and the request (bodies). */
-export interface RestCall {
-  readonly url: URL;
-  readonly ctx: GatewayContext;
-  readonly params: string[];
-  readonly request: Request;
-}
-export type Handler = (call: RestCall) => Promise<Response> | Response;
-export type Methods = Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE', Handler>>;
+export type { Handler, Methods, RestCall, Route } from './route.ts';
 
-/** The older services' routes, over the same stores (and the same loaders) as GraphQL. */
+/** The older services' routes, over the same stores (and the same loaders) as GraphQL; each names its scope. */
 const ROUTES: ReadonlyArray<readonly [RegExp, Methods]> = [
-  [/^\/analytics\/events\/count$/, { GET: ({ url, ctx }) => eventsCount(url, ctx) }],
-  [/^\/data$/, { GET: ({ url, ctx }) => sensorData(url, ctx) }],
-  [/^\/recent\/([^/]+)$/, { GET: ({ ctx, params: [sensorId = ''] }) => recentReading(sensorId, ctx) }],
-  [/^\/api\/stats$/, { GET: ({ ctx }) => apiStats(ctx) }],
-  [/^\/api\/metrics$/, { GET: ({ ctx }) => apiMetrics(ctx) }],
-  [/^\/metrics$/, { GET: ({ ctx }) => apiMetrics(ctx) }],
+  [/^\/analytics\/events\/count$/, { GET: read(({ url, ctx }) => eventsCount(url, ctx)) }],
+  [/^\/data$/, { GET: read(({ url, ctx }) => sensorData(url, ctx)) }],
+  [/^\/recent\/([^/]+)$/, { GET: read(({ ctx, params: [sensorId = ''] }) => recentReading(sensorId, ctx)) }],
+  [/^\/api\/stats$/, { GET: read(({ ctx }) => apiStats(ctx)) }],
+  [/^\/api\/metrics$/, { GET: read(({ ctx }) => apiMetrics(ctx)) }],
+  [/^\/metrics$/, { GET: read(({ ctx }) => apiMetrics(ctx)) }],
   ...PIPELINE_ROUTES,
+  ...KEY_ROUTES,
 ];
 
 export interface RestOptions {
   readonly context: () => GatewayContext;
-  readonly corsOrigin: string;
+  readonly cors: Cors;
+  readonly access: Access;
+  /** Called for every state-changing request refused for not being JSON. */
+  readonly onUnsupported?: () => void;
   readonly log?: (...args: unknown[]) => void;
 }
 
@@ -41,27 +41,46 @@ function decoded(captures: string[]): string[] {
   }
 }
 
-/** Returns a handler answering the REST routes, or undefined for any other path (which then goes to yoga). */
-export function createRest({ context, corsOrigin, log = console.error }: RestOptions) {
-  const cors = { origin: corsOrigin };
+const refusalResponse = (r: Refusal): Response =>
+  Response.json({ error: { code: r.code, message: r.message, ...(r.scope && { scope: r.scope }) } }, { status: r.status, headers: r.headers });
+
+/**
+ * Returns a handler answering the REST routes, or undefined for any other path (which then goes to yoga). Before a
+ * handler runs: a state-changing method must send JSON (415 unsupported_media_type: a cross-site form or text/plain
+ * POST needs no preflight), and the key must hold the route's scope (auth/access.ts).
+ */
+export function createRest({ context, cors, access, onUnsupported = () => {}, log = console.error }: RestOptions) {
+  async function answer(request: Request, url: URL, methods: Methods, captures: string[]): Promise<Response> {
+    // HEAD is GET without the body, which Bun.serve drops by itself.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = methods[method as keyof Methods];
+    if (!route) {
+      const allowed = Object.keys(methods).join(', ');
+      throw new RestError(405, 'method_not_allowed', `${request.method} is not allowed here; use ${allowed}`, { allowed: Object.keys(methods) });
+    }
+    if (method !== 'GET' && !isJson(request)) {
+      onUnsupported();
+      throw new RestError(415, 'unsupported_media_type', `${method} needs Content-Type: application/json`, { expected: 'application/json' });
+    }
+    const identity = await access.identify(request);
+    if (!identity.ok) return refusalResponse(identity.refusal);
+    const refused = access.authorize(identity.key, [route.scope]);
+    if (refused) return refusalResponse(refused);
+    return route.handler({ url, ctx: context(), params: decoded(captures), request });
+  }
+
   return async function rest(request: Request, url = new URL(request.url)): Promise<Response | undefined> {
     for (const [pattern, methods] of ROUTES) {
       const match = pattern.exec(url.pathname);
       if (!match) continue;
-      if (request.method === 'OPTIONS') return preflight(cors);
+      if (request.method === 'OPTIONS') return cors.preflight(request);
       let response: Response;
       try {
-        // HEAD is GET without the body, which Bun.serve drops by itself.
-        const handler = methods[(request.method === 'HEAD' ? 'GET' : request.method) as keyof Methods];
-        if (!handler) {
-          const allowed = Object.keys(methods).join(', ');
-          throw new RestError(405, 'method_not_allowed', `${request.method} is not allowed here; use ${allowed}`, { allowed: Object.keys(methods) });
-        }
-        response = await handler({ url, ctx: context(), params: decoded(match.slice(1)), request });
+        response = await answer(request, url, methods, match.slice(1));
       } catch (error) {
         response = errorResponse(error, log);
       }
-      return withCors(response, cors);
+      return cors.apply(request, response);
     }
     return undefined;
   };
