@@ -1,7 +1,9 @@
 /**
- * The browser side's only way to the gateway: GraphQL over fetch for queries, Server-Sent Events for the live
- * subscription. Same origin as the page, so no CORS and no configuration.
+ * The browser side's only way to the gateway: GraphQL over fetch for queries, Server-Sent Events (read through fetch,
+ * since EventSource cannot send an Authorization header) for the live subscription. Same origin as the page, so no
+ * CORS and no configuration; every request carries the page's API key (key.ts).
  */
+import { authorization } from './key.ts';
 
 export interface GraphQLError {
   readonly message: string;
@@ -21,7 +23,7 @@ export async function query<D>(text: string, variables: Record<string, unknown> 
   try {
     const response = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization() },
       body: JSON.stringify({ query: text, variables }),
     });
     const body = (await response.json()) as { data?: D | null; errors?: GraphQLError[] };
@@ -51,33 +53,60 @@ export function storesDown(errors: readonly GraphQLError[]): string[] {
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
+/** The `event: next` payloads of complete Server-Sent Events blocks in `buffer`; what is left waits for more text. */
+export function takeEvents(buffer: string): { events: string[]; rest: string } {
+  const events: string[] = [];
+  const blocks = buffer.replaceAll('\r\n', '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    const lines = block.split('\n');
+    if (!lines.includes('event: next')) continue; // pings (":") and the final "complete"
+    events.push(lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'));
+  }
+  return { events, rest };
+}
+
 /**
  * Subscribes over SSE with a GET (graphql-yoga answers `GET /graphql?query=subscription…` with
- * `Accept: text/event-stream`, which EventSource sends). EventSource retries by itself after a dropped connection,
- * but gives up for good on an answer that is not an event stream (a gateway restarting behind a proxy, say), so
- * that case is retried here. Returns a function that stops it.
+ * `Accept: text/event-stream`), read as a fetch stream so the key goes along. A dropped stream or an answer that is
+ * not an event stream (a gateway restarting behind a proxy, say) is retried after a pause. Returns a function that
+ * stops it.
  */
 export function subscribe<D>(text: string, onAnswer: (answer: Answer<D>) => void, onState: (state: LinkState) => void): () => void {
-  let source: EventSource | undefined;
+  const controller = new AbortController();
   let retry: ReturnType<typeof setTimeout> | undefined;
-  const open = () => {
-    const current = new EventSource(`${ENDPOINT}?query=${encodeURIComponent(text)}`);
-    source = current;
-    current.addEventListener('open', () => onState('live'));
-    current.addEventListener('error', () => {
-      onState('reconnecting');
-      if (current.readyState === EventSource.CLOSED) retry = setTimeout(open, 3000);
-    });
-    current.addEventListener('next', (message) => {
-      const body = JSON.parse((message as MessageEvent<string>).data) as { data?: D | null; errors?: GraphQLError[] };
+  const open = async () => {
+    try {
+      const response = await fetch(`${ENDPOINT}?query=${encodeURIComponent(text)}`, {
+        headers: { accept: 'text/event-stream', ...authorization() },
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body || !response.headers.get('content-type')?.includes('text/event-stream')) throw new Error(`status ${response.status}`);
       onState('live');
-      onAnswer({ data: body.data ?? null, errors: body.errors ?? [] });
-    });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const { events, rest } = takeEvents(buffer + value);
+        buffer = rest;
+        for (const data of events) {
+          const body = JSON.parse(data) as { data?: D | null; errors?: GraphQLError[] };
+          onState('live');
+          onAnswer({ data: body.data ?? null, errors: body.errors ?? [] });
+        }
+      }
+    } catch {
+      // Network failure, refused answer or abort: retried below unless stopped.
+    }
+    if (controller.signal.aborted) return;
+    onState('reconnecting');
+    retry = setTimeout(() => void open(), 3000);
   };
   onState('connecting');
-  open();
+  void open();
   return () => {
     clearTimeout(retry);
-    source?.close();
+    controller.abort();
   };
 }

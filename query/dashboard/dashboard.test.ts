@@ -45,7 +45,7 @@ const pageShows = (selector: string, check: (text: string) => boolean, what: str
 beforeAll(async () => {
   await run.write(seeded);
   await run.deadLetter([{ event: seeded[1]!, stage: 'elasticsearch', reason: 'mapping_conflict', detail: 'data.amount: long expected' }]);
-  app = createQueryApp({ config: run.config });
+  app = createQueryApp({ config: run.config, auth: run.auth });
   await eventually(() => (app.gateway.dlq?.consumed() ?? 0) >= 1, 'the dead-letter reader to catch up');
   // The server bun query/server.ts runs: its SSE subscription is quiet between ticks and must not be cut.
   server = serveQuery({ app, port: 0, hostname: '127.0.0.1' });
@@ -71,6 +71,7 @@ describe('the gateway serves the dashboard', () => {
     expect(await main.text()).not.toContain('interface Live');
     expect((await fetch(`${base}/dashboard/uplot.js`)).status).toBe(200);
     expect((await fetch(`${base}/dashboard/uplot.css`)).status).toBe(200);
+    expect((await fetch(`${base}/dashboard/key.ts`)).status).toBe(200);
     for (const hidden of ['serve.ts', 'dashboard.test.ts', 'browser.ts', '%2e%2e/app.ts']) {
       expect((await fetch(`${base}/dashboard/${hidden}`)).status).toBe(404);
     }
@@ -78,12 +79,43 @@ describe('the gateway serves the dashboard', () => {
   });
 });
 
+describe('the dashboard asks for a key', () => {
+  test('without a key the page shows the key form and no data', async () => {
+    const bare = await browser!.context.newPage();
+    try {
+      await bare.goto(`${base}/dashboard`);
+      await eventually(async () => (await bare.locator('#key-panel').isVisible()) && (await bare.locator('#key-note').textContent())?.includes('read scope'), 'the key form');
+      expect(await bare.locator('#data').isHidden()).toBe(true);
+      expect(await bare.locator('#total').textContent()).toBe('…');
+    } finally {
+      await bare.close();
+    }
+  });
+
+  test('a refused key is named as refused, and a key without the read scope as lacking it', async () => {
+    const other = await browser!.context.newPage();
+    try {
+      await other.goto(`${base}/dashboard#key=el_read_${'x'.repeat(43)}`);
+      await eventually(async () => (await other.locator('#key-note').textContent())?.includes('unknown or has been revoked'), 'the refusal');
+      expect(await other.locator('#data').isHidden()).toBe(true);
+      await other.locator('#key').fill((await run.keys()).ingest);
+      await other.locator('#key').press('Enter');
+      await eventually(async () => (await other.locator('#key-note').textContent())?.includes('lacks the read scope'), 'the scope refusal');
+      expect(await other.locator('#data').isHidden()).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the dashboard in Chromium', () => {
-  test('shows the seeded total, the counts by type and the live link', async () => {
+  test('a read key in the link shows the seeded total, the counts by type and the live link; the key leaves the address bar', async () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
-    await page.goto(`${base}/dashboard`);
+    await page.goto(`${base}/dashboard#key=${(await run.keys()).read}`);
     await pageShows('#total', (t) => t === '20', 'the total to show 20');
+    expect(page.url()).toBe(`${base}/dashboard`);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
     const bars = await page.locator('#by-type li').allTextContents();
     expect(bars.map((b) => b.replace(/\s+/g, ' ').trim())).toEqual(['order.created10', 'sensor.reading6', 'user.signup4']);
     await pageShows('#link', (t) => t === 'Live', 'the subscription to connect');
@@ -123,9 +155,11 @@ describe('the dashboard in Chromium', () => {
   });
 
   test('the pipelines section lists a pipeline with its state and activity, and charts its windows', async () => {
-    const created = await app.fetch(new Request(`${base}/api/pipelines`, { method: 'POST', body: JSON.stringify(ORDER_TOTALS) }));
+    const admin = run.as('admin', app.fetch);
+    const json = { 'content-type': 'application/json' };
+    const created = await admin(new Request(`${base}/api/pipelines`, { method: 'POST', headers: json, body: JSON.stringify(ORDER_TOTALS) }));
     expect(created.status).toBe(201);
-    await app.fetch(new Request(`${base}/api/pipelines/order-totals/start`, { method: 'POST' }));
+    expect((await admin(new Request(`${base}/api/pipelines/order-totals/start`, { method: 'POST', headers: json }))).status).toBe(200);
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
     const at = (i: number) => new Date(minute + i * 60_000).toISOString();
     await migrateWindows(app.gateway.stores.sql, run.pgSchema);
@@ -138,11 +172,11 @@ describe('the dashboard in Chromium', () => {
   });
 
   test('stores that are down are named where their panels are; search still answers', async () => {
-    const redisDown = createQueryApp({ config: { ...run.config, storeTimeoutMs: 2_000 }, dlq: false, urls: { redisUrl: 'redis://127.0.0.1:1' } });
+    const redisDown = createQueryApp({ config: { ...run.config, storeTimeoutMs: 2_000 }, auth: run.auth, dlq: false, urls: { redisUrl: 'redis://127.0.0.1:1' } });
     const downServer = serveQuery({ app: redisDown, port: 0, hostname: '127.0.0.1' });
     const other = await browser!.context.newPage();
     try {
-      await other.goto(`http://127.0.0.1:${downServer.port}/dashboard`);
+      await other.goto(`http://127.0.0.1:${downServer.port}/dashboard#key=${(await run.keys()).read}`);
       // Redis feeds the live counters and the recent events; this gateway has no dead-letter reader either.
       await eventually(async () => (await other.locator('#banner').textContent())?.startsWith('Unavailable: kafka, redis'), 'the banner to name the stores');
       expect(await other.locator('#total-note').textContent()).toContain('redis is unavailable');

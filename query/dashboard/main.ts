@@ -5,6 +5,7 @@
  */
 import type UPlot from 'uplot';
 import { problemWith, query, storesDown, subscribe, type Answer, type GraphQLError, type LinkState } from './api.ts';
+import { forgetKey, saveKey, takeKeyFromAddress } from './key.ts';
 import { startPipelines } from './pipelines.ts';
 import { byId, formatCount, formatMs, formatRate, formatTime, renderBars, renderTable, setNote, setText, type Column } from './view.ts';
 
@@ -155,7 +156,7 @@ function showLink(state: LinkState): void {
   pill.textContent = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' }[state];
 }
 
-function start(): void {
+function start(first: Answer<{ liveStats: Live | null }>): void {
   const input = byId<HTMLInputElement>('q');
   let typing: ReturnType<typeof setTimeout> | undefined;
   byId<HTMLFormElement>('search').addEventListener('submit', (event) => {
@@ -167,12 +168,53 @@ function start(): void {
     clearTimeout(typing);
     typing = setTimeout(() => void search(input.value), 350);
   });
-  // A first answer by query, so the page fills at once and shows store errors even if the stream never opens.
-  void query<{ liveStats: Live | null }>(`{ liveStats { ${LIVE} } }`).then(showLive);
+  // The first answer came from the key check, so the page fills at once and shows store errors even if the stream never opens.
+  showLive(first);
   subscribe<{ liveStats: Live | null }>(`subscription { liveStats(intervalMs: 1000) { ${LIVE} } }`, showLive, showLink);
   void refreshPanels();
   setInterval(() => void refreshPanels(), PANEL_REFRESH_MS);
   startPipelines();
 }
 
-start();
+/** What the page says when the gateway refuses its key (codes of auth/access.ts); undefined when it was accepted. */
+const REFUSED: Record<string, string> = {
+  missing_credentials: 'Enter an API key with the read scope to see this gateway’s data.',
+  invalid_credentials: 'This key was refused: it is unknown or has been revoked.',
+  insufficient_scope: 'This key was refused: it lacks the read scope.',
+  auth_unavailable: 'The gateway cannot check keys right now (its key store is not answering). Try again in a moment.',
+};
+const refusalOf = (errors: readonly GraphQLError[]): string | undefined => errors.map((e) => REFUSED[e.extensions?.code ?? '']).find(Boolean);
+
+/** Checks the key with the first liveStats query: the data when accepted, else the key form with the reason. */
+async function begin(): Promise<void> {
+  takeKeyFromAddress();
+  const first = await query<{ liveStats: Live | null }>(`{ liveStats { ${LIVE} } }`);
+  const refused = refusalOf(first.errors);
+  const panel = byId('key-panel');
+  if (refused) {
+    byId('data').hidden = true;
+    panel.hidden = false;
+    setNote('key-note', refused, first.errors.some((e) => e.extensions?.code === 'missing_credentials') ? undefined : 'error');
+    byId<HTMLInputElement>('key').focus();
+    return;
+  }
+  panel.hidden = true;
+  byId('data').hidden = false;
+  start(first);
+}
+
+byId<HTMLFormElement>('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = byId<HTMLInputElement>('key');
+  const key = input.value.trim();
+  input.value = '';
+  if (key === '') return;
+  saveKey(key);
+  void begin();
+});
+byId('forget-key').addEventListener('click', () => {
+  forgetKey();
+  location.reload();
+});
+
+void begin();
