@@ -18,7 +18,7 @@ const defaultPort = (url: string) => Number(url.match(/:(\d+)(?:\/|$)/)?.[1]);
 const STORES = ['kafka', 'elasticsearch', 'postgres', 'redis'];
 
 /** `NAME=value` lines of .env.example, in order. */
-const exampleValues = Object.fromEntries(
+const exampleValues: Record<string, string> = Object.fromEntries(
   envExample.split('\n').filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
 );
 /** Names in `${NAME}`, `${NAME:?...}`, `${NAME:-...}` (not `$$NAME`, which compose passes on to the container's shell). */
@@ -60,10 +60,10 @@ describe('docker-compose.yml and Dockerfile agree with the local stack', () => {
 
     const urls = interpolated['x-connections'];
     const database = new URL(urls.DATABASE_URL!);
-    expect([database.username, database.password]).toEqual(['postgres', exampleValues.POSTGRES_PASSWORD]);
+    expect([database.username, database.password]).toEqual(['postgres', exampleValues.POSTGRES_PASSWORD!]);
     expect(new URL(urls.REDIS_URL!).password).toBe(exampleValues.REDIS_PASSWORD!);
     const search = new URL(urls.ELASTICSEARCH_URL!);
-    expect([search.username, search.password]).toEqual(['elastic', exampleValues.ELASTIC_PASSWORD]);
+    expect([search.username, search.password]).toEqual(['elastic', exampleValues.ELASTIC_PASSWORD!]);
     for (const service of ['edge', 'workers', 'query']) {
       expect(interpolated.services[service]?.environment).toMatchObject({ DATABASE_URL: urls.DATABASE_URL, REDIS_URL: urls.REDIS_URL, ELASTICSEARCH_URL: urls.ELASTICSEARCH_URL });
     }
