@@ -39,6 +39,11 @@ describe('GraphQL needs a key with the scope of every root field', () => {
     expect(answer.errors?.[0]?.extensions).toEqual({ code: 'missing_credentials' });
     const response = await app.fetch(new Request('http://gateway.test/graphql?query={ok}'));
     expect(response.headers.get('www-authenticate')).toContain('Bearer');
+    // Every spelling yoga takes as its endpoint is checked the same way.
+    for (const path of ['/graphql/', '//graphql']) {
+      const other = await app.fetch(new Request(`http://gateway.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' }));
+      expect([other.status, ((await other.json()) as any).errors[0].extensions.code]).toEqual([401, 'missing_credentials']);
+    }
   });
 
   test('an unknown key and an unreadable Authorization header are 401 invalid_credentials', async () => {

@@ -38,19 +38,19 @@ const unsupported = {
 } as const;
 
 /**
- * Keys for GraphQL at `endpoint` (GraphiQL's page itself, served by yoga before this runs, needs none). Before
- * parsing: a POST that is not JSON is 415 unsupported_media_type, a request without a valid key 401/503. Before
- * execution: every root field's scope (schema/scopes.ts) must be among the key's, else 403 insufficient_scope and
- * nothing runs. Mutations over GET are refused by yoga itself (405).
+ * Keys for GraphQL. Before the request is parsed (yoga's onRequestParse: every request yoga takes as GraphQL, at any
+ * spelling of the endpoint, and never GraphiQL's page, which yoga serves earlier): a POST that is not JSON is 415
+ * unsupported_media_type, a request without a valid key 401/503, and the body is not read. Before execution: every
+ * root field's scope (schema/scopes.ts) must be among the key's, else 403 insufficient_scope and nothing runs.
+ * Mutations over GET are refused by yoga itself (405).
  */
-export function useAuth({ access, endpoint = '/graphql', onUnsupported = () => {} }: { access: Access; endpoint?: string; onUnsupported?: () => void }): Plugin {
+export function useAuth({ access, onUnsupported = () => {} }: { access: Access; onUnsupported?: () => void }): Plugin {
   function refusedScope(context: Partial<AuthContext>, document: Parameters<typeof scopesOf>[0], operationName: string | null | undefined) {
     const refusal = access.authorize(context.apiKey ?? null, scopesOf(document, operationName));
     return refusal && { errors: [refusalError(refusal.code, refusal.message, refusal.status, { ...refusal.headers }, { scope: refusal.scope })] };
   }
   return {
-    async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== endpoint || request.method === 'OPTIONS') return;
+    async onRequestParse({ request, endResponse }) {
       if (request.method === 'POST' && !isJson(request)) {
         onUnsupported();
         return endResponse(answer(unsupported));
