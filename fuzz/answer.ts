@@ -1,5 +1,8 @@
 import type { FuzzRequest } from './request.ts';
 
+/** What a run with keys on requires of an answer (fuzz/auth.ts `expectation`). */
+export type Expectation = 'refused' | 'admitted' | undefined;
+
 /** What one request came back with, reduced to what the table and the store check need. */
 export interface Answer {
   readonly route: string;
@@ -7,13 +10,26 @@ export interface Answer {
   readonly status: string;
   /** The error code (edge `error.code`, the first rejected item's code, GraphQL `extensions.code`), `-` for none. */
   readonly code: string;
-  /** A 5xx the READMEs do not document, or no answer at all. */
+  /**
+   * A 5xx the READMEs do not document, no answer at all, an auth refusal with an undocumented code, or credentials
+   * answered against their case: hostile ones accepted, the run's own key refused as unknown.
+   */
   readonly failure: boolean;
   readonly acceptedIds: readonly string[];
 }
 
-// The edge's documented 5xx (README, Errors): nothing was produced, retry after the delay.
-const DOCUMENTED_503 = new Set(['overloaded', 'broker_unavailable', 'delivery_failed']);
+// The documented 5xx (README, Errors; query/README.md): nothing was done, retry after the delay.
+const DOCUMENTED_503 = {
+  edge: new Set(['overloaded', 'broker_unavailable', 'delivery_failed', 'auth_unavailable', 'rate_limit_unavailable']),
+  gateway: new Set(['auth_unavailable']),
+} as const;
+
+// The documented refusals for keys (README, API keys): a status there with another code is a failure. The gateway's
+// 403 and 429 also answer other rules (pipelines, subscriptions), so only its 401 is held to the list.
+const AUTH_CODES: Record<'edge' | 'gateway', Partial<Record<number, ReadonlySet<string>>>> = {
+  edge: { 401: new Set(['missing_credentials', 'invalid_credentials']), 403: new Set(['insufficient_scope']), 429: new Set(['rate_limited', 'batch_exceeds_burst']) },
+  gateway: { 401: new Set(['missing_credentials', 'invalid_credentials']) },
+};
 
 type Parsed = {
   error?: { code?: unknown } | unknown;
@@ -42,16 +58,26 @@ function codeOf(body: Parsed | undefined, text: string): string {
   return '-';
 }
 
+/** Whether the answer breaks what `expect` requires of it (auth on): a hostile key let in, the run's key refused. */
+function against(req: FuzzRequest, status: number, expect: Expectation): boolean {
+  if (expect === 'refused') return status < 300;
+  if (expect === 'admitted') return status === 401 || (req.target === 'edge' && status === 403);
+  return false;
+}
+
 /** Reads one HTTP answer. Pure, so the rules for "documented" are tested alone. */
-export function classify(req: FuzzRequest, status: number, headers: { get(name: string): string | null }, text: string): Answer {
+export function classify(req: FuzzRequest, status: number, headers: { get(name: string): string | null }, text: string, expect?: Expectation): Answer {
   const body = parse(text);
   const code = codeOf(body, text);
-  const documented = req.target === 'edge' && status === 503 && headers.get('retry-after') !== null && DOCUMENTED_503.has(code);
+  const documented = status === 503 && headers.get('retry-after') !== null && DOCUMENTED_503[req.target].has(code);
+  const authCodes = AUTH_CODES[req.target][status];
+  const undocumentedRefusal = authCodes !== undefined && !authCodes.has(code);
   const acceptedIds: string[] = [];
   if (req.target === 'edge' && Array.isArray(body?.results)) {
     for (const r of body.results) if (r.status === 'accepted' && typeof r.id === 'string') acceptedIds.push(r.id);
   }
-  return { route: req.route, status: String(status), code, failure: status >= 500 && !documented, acceptedIds };
+  const failure = (status >= 500 && !documented) || undocumentedRefusal || against(req, status, expect);
+  return { route: req.route, status: String(status), code, failure, acceptedIds };
 }
 
 /** No answer: the process is gone, hung past the timeout, or closed the connection. */
@@ -63,11 +89,11 @@ export function noAnswer(req: FuzzRequest, error: unknown): Answer {
 }
 
 /** Sends one request and classifies the answer; never throws. */
-export async function send(baseUrl: string, req: FuzzRequest, timeoutMs: number): Promise<Answer> {
+export async function send(baseUrl: string, req: FuzzRequest, timeoutMs: number, expect?: Expectation): Promise<Answer> {
   const body = req.body && req.chunked ? new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(req.body!), c.close()) }) : req.body;
   try {
     const res = await fetch(baseUrl + req.path, { method: req.method, headers: req.headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(timeoutMs), decompress: false } as RequestInit);
-    return classify(req, res.status, res.headers, await res.text());
+    return classify(req, res.status, res.headers, await res.text(), expect);
   } catch (error) {
     return noAnswer(req, error);
   }

@@ -5,6 +5,8 @@ import { gatewayRequest } from './graphql.ts';
 import { createTally, formatReport, problems, record } from './report.ts';
 import { ROUTES } from './request.ts';
 import { createRng } from './rng.ts';
+import { anyTime } from './values.ts';
+import { toIsoTimestamp } from '../shared/contracts/timestamp.ts';
 
 const LIMITS = { maxEventsPerRequest: 10_000, maxEventBytes: 1_048_576, maxBodyBytes: 10_485_760 };
 const hex = (b?: Uint8Array) => (b ? Buffer.from(b).toString('hex') : '');
@@ -24,7 +26,45 @@ describe('generated requests', () => {
     const expected = ['valid', 'valid_batch', 'valid_ndjson', 'valid_gzip', 'malformed_json', 'bad_utf8', 'truncated_gzip', 'empty', 'wrong_content_type', 'wrong_encoding', 'unknown_route'];
     expected.push(...['string', 'key', 'odd_number', 'wrong_type', 'unknown_field', 'deep'].map((k) => `hostile_${k}`));
     expected.push(...['valid', 'aliases', 'repeated_fields', 'fragment_explosion', 'fragment_cycle', 'big_page', 'many_buckets', 'deep_selection'].map((k) => `graphql_${k}`));
+    expected.push(...['none', 'malformed', 'unknown', 'revoked', 'wrong_scope', 'huge'].map((k) => `auth_${k}`));
     for (const kind of expected) expect(kinds).toContain(kind);
+  });
+
+  test('valid events give one data key a string in one event and an object or a number in another', () => {
+    const types = new Map<string, Set<string>>();
+    const walk = (data: unknown) => {
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+      for (const [key, value] of Object.entries(data)) {
+        const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+        types.set(key, (types.get(key) ?? new Set()).add(type));
+      }
+    };
+    for (const r of many(4, 3000).filter((r) => r.kind === 'valid' && r.route === 'POST /v1/events')) walk((JSON.parse(new TextDecoder().decode(r.body)) as { data?: unknown }).data);
+    const mixed = [...types].filter(([, t]) => t.has('string') && t.has('object') && t.has('number')).map(([key]) => key);
+    expect(mixed.length).toBeGreaterThan(0);
+  });
+
+  test('older bodies carry integer and string ids, so user_id and order_id change type between events', () => {
+    const rng = createRng(5);
+    const orderIds = Array.from({ length: 200 }, () => validItem(rng, '/orders').order_id);
+    const userIds = Array.from({ length: 200 }, () => validItem(rng, '/events').user_id);
+    const sensorIds = Array.from({ length: 200 }, () => validItem(rng, '/data').sensor_id);
+    for (const ids of [orderIds, userIds, sensorIds]) {
+      expect(ids.some((id) => typeof id === 'number' && Number.isSafeInteger(id))).toBe(true);
+      expect(ids.some((id) => typeof id === 'string')).toBe(true);
+    }
+  });
+
+  test('event timestamps span the years 0001 to 9999, as text and as epoch millis, all within what the contract accepts', () => {
+    const rng = createRng(6);
+    const stamps = Array.from({ length: 3000 }, () => anyTime(rng));
+    expect(stamps.every((t) => toIsoTimestamp(t) !== undefined)).toBe(true);
+    const years = stamps.map((t) => new Date(t).getUTCFullYear());
+    expect(new Set(years.map((y) => Math.floor(y / 1000))).size).toBe(10);
+    expect(stamps.some((t) => typeof t === 'number' && t < 0)).toBe(true);
+    expect(stamps.some((t) => typeof t === 'string' && t.startsWith('0'))).toBe(true);
+    const sent = Array.from({ length: 3000 }, () => validItem(rng, '/v1/events').timestamp);
+    expect(sent.some((t) => t !== undefined && Math.abs(new Date(t as string | number).getUTCFullYear() - 2026) > 100)).toBe(true);
   });
 
   test('valid items for every route are JSON with the fields that route requires', () => {

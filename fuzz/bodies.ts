@@ -1,5 +1,6 @@
+import { hostileAuth } from './auth.ts';
 import { createRng, requestSeed, type Rng } from './rng.ts';
-import { data, HOSTILE_KEYS, HOSTILE_STRINGS, nestedText, ODD_NUMBER_TEXTS, ODD_NUMBERS, SOURCES, TIMESTAMPS, TYPES, type Json } from './values.ts';
+import { data, HOSTILE_KEYS, HOSTILE_STRINGS, nestedText, ODD_NUMBER_TEXTS, ODD_NUMBERS, SOURCES, timestamp, TYPES, type Json } from './values.ts';
 import { limitBody } from './limits.ts';
 import { batchText, JSON_TYPE, NDJSON_TYPE, post, ROUTES, utf8, type EdgeLimits, type FuzzRequest, type Route } from './request.ts';
 
@@ -12,24 +13,34 @@ export function envelope(rng: Rng): Obj {
   const e: Obj = { type: rng.pick(TYPES) };
   if (rng.chance(0.5)) e.source = rng.pick(SOURCES);
   if (rng.chance(0.4)) e.key = `u-${rng.int(50)}`;
-  if (rng.chance(0.3)) e.timestamp = rng.pick(TIMESTAMPS);
+  if (rng.chance(0.3)) e.timestamp = timestamp(rng);
   if (rng.chance(0.1)) e.id = `fz-${rng.int(2 ** 31).toString(36)}-${rng.int(2 ** 31).toString(36)}`;
   if (rng.chance(0.9)) e.data = data(rng);
   return e;
 }
 
+/**
+ * An id of the older bodies: the services before the edge took strings and integers alike, so both arrive, and the
+ * same data key (user_id, order_id) holds a string in one event and a number in the next.
+ */
+const legacyId = (rng: Rng, prefix: string, n: number): string | number => (rng.chance(0.4) ? rng.int(n) : `${prefix}${rng.int(n)}`);
+
 /** A valid body item for `route` (the older services' shapes for theirs). */
 export function validItem(rng: Rng, route: Route): Obj {
+  const when = (): Obj => (rng.chance(0.3) ? { timestamp: timestamp(rng) } : {});
   switch (route) {
     case '/orders':
-      return { order_id: `o-${rng.int(1e6)}`, region: rng.pick(['eu-west', 'us-east', 'ap-south']), category: rng.pick(['books', 'games']), amount: rng.int(100000) / 100 + 0.005, ...data(rng, 1) };
-    case '/events':
-      return { user_id: `u-${rng.int(50)}`, event_name: rng.pick(TYPES), ...(rng.chance(0.5) && { metadata: data(rng) }), ...(rng.chance(0.3) && { timestamp: rng.pick(TIMESTAMPS) }) };
+      return { order_id: legacyId(rng, 'o-', 1e6), region: rng.pick(['eu-west', 'us-east', 'ap-south']), category: rng.pick(['books', 'games']), amount: rng.int(100000) / 100 + 0.005, ...data(rng, 1) };
+    case '/events': {
+      const id: Obj = rng.chance(0.1) ? { event_id: rng.chance(0.5) ? rng.int(2 ** 31) * 1000 + rng.int(1000) : `fz-${rng.int(2 ** 31).toString(36)}` } : {};
+      return { ...id, user_id: legacyId(rng, 'u-', 50), event_name: rng.pick(TYPES), ...(rng.chance(0.5) && { metadata: data(rng) }), ...when() };
+    }
     case '/api/events':
+      return { event_type: rng.pick(TYPES), source: rng.pick(SOURCES), payload: data(rng), ...(rng.chance(0.5) && { user_id: legacyId(rng, 'u-', 50) }), ...when() };
     case '/api/events/ingest':
-      return { event_type: rng.pick(TYPES), source: rng.pick(SOURCES), [route === '/api/events' ? 'payload' : 'data']: data(rng) };
+      return { event_type: rng.pick(TYPES), source: rng.pick(SOURCES), data: data(rng) };
     case '/data':
-      return { sensor_id: `sensor-${rng.int(20)}`, value: rng.int(10000) / 100 + 0.005, ...(rng.chance(0.5) && { unit: 'celsius' }) };
+      return { sensor_id: legacyId(rng, 'sensor-', 20), value: rng.int(10000) / 100 + 0.005, ...(rng.chance(0.5) && { unit: 'celsius' }), ...when() };
     default:
       return envelope(rng);
   }
@@ -98,7 +109,7 @@ export function edgeRequest(rng: Rng, limits: EdgeLimits): FuzzRequest {
   const query = rng.chance(0.1) ? '?ack=queued' : '';
   const kind = rng.weighted<string>([
     [30, 'valid'], [10, 'valid_batch'], [6, 'valid_ndjson'], [4, 'valid_gzip'], [24, 'hostile'], [4, 'malformed_json'],
-    [4, 'bad_utf8'], [2, 'truncated_gzip'], [2, 'empty'], [2, 'wrong_content_type'], [2, 'wrong_encoding'], [1, 'unknown_route'], [1, 'bad_credentials'],
+    [4, 'bad_utf8'], [2, 'truncated_gzip'], [2, 'empty'], [2, 'wrong_content_type'], [2, 'wrong_encoding'], [1, 'unknown_route'],
     [0.3, 'limit'],
   ]);
   const item = () => JSON.stringify(validItem(rng, route));
@@ -137,17 +148,17 @@ export function edgeRequest(rng: Rng, limits: EdgeLimits): FuzzRequest {
       const [method, path] = rng.pick([['GET', '/v1/events'], ['POST', '/v2/events'], ['PUT', '/orders'], ['POST', '/v1/events/'], ['POST', '/%00'], ['GET', '/metrics?x=' + 'a'.repeat(4000)]] as const);
       return { target: 'edge', method, path, route: `${method} (other)`, headers: JSON_TYPE, body: method === 'GET' ? undefined : utf8(item()), kind };
     }
-    case 'bad_credentials': {
-      const authorization = rng.pick(['Bearer', 'Bearer ', 'Bearer el_ingest_' + 'x'.repeat(43), 'Basic !!!', 'Basic ' + btoa('a:b'), 'Digest x', 'Bearer ' + 'k'.repeat(10_000)]);
-      return post(route, item(), kind, { ...JSON_TYPE, authorization });
-    }
     default:
       return limitBody(rng, limits, route, item);
   }
 }
 
+// Share of requests, to either service, sent with hostile credentials instead of the run's key.
+const HOSTILE_AUTH_SHARE = 0.08;
+
 /** Request `index` of the run seeded `seed`; `gatewayShare` of them go to the GraphQL gateway. */
 export function fuzzRequest(seed: number, index: number, limits: EdgeLimits, gateway: (rng: Rng) => FuzzRequest, gatewayShare = 0.15): FuzzRequest {
   const rng = createRng(requestSeed(seed, index));
-  return rng.chance(gatewayShare) ? gateway(rng) : edgeRequest(rng, limits);
+  const req = rng.chance(gatewayShare) ? gateway(rng) : edgeRequest(rng, limits);
+  return rng.chance(HOSTILE_AUTH_SHARE) ? hostileAuth(rng, req) : req;
 }

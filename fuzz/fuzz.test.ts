@@ -2,21 +2,33 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestKey, keyStoreEnv } from '../edge/testing.ts';
 import { startApps, stopApps, type RunningApp } from '../infra/platform.ts';
 import { ROOT } from '../infra/stack.ts';
 import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../infra/isolation.ts';
+import { revokeKey } from '../shared/auth/store.ts';
+import { authFixture, type AuthFixture } from '../shared/auth/testing.ts';
 
 // The short fuzz run, as a user runs it (the CLI as a child process), against edge, workers and query started as real
-// processes on this run's own topic, group, index prefix, schema and key prefix.
+// processes on this run's own topic, group, index prefix, schema and key prefix, with API keys on: a key store of the
+// run's own holds an ingest key, a read key and a revoked key, and the CLI is given all three.
 const id = isolationId('fuzz');
 const ports = { edge: 18280, workers: 19670, query: 14200 };
-// AUTH=off: this run is about bodies and documents, not keys (the edge then listens on loopback only).
-const env = { ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '1', AUTH: 'off' };
 const home = mkdtempSync(join(tmpdir(), 'event-lens-fuzz-'));
 let apps: RunningApp[] = [];
+let keys: AuthFixture | undefined;
+let env: Record<string, string> = {};
+const secrets = { ingest: '', read: '', revoked: '' };
 
 describe('npm run fuzz against a running platform', () => {
   beforeAll(async () => {
+    keys = await authFixture('fuzz');
+    secrets.ingest = (await createTestKey(keys, { name: 'fuzz-ingest', scopes: 'ingest' })).secret;
+    secrets.read = (await createTestKey(keys, { name: 'fuzz-read', scopes: 'read' })).secret;
+    secrets.revoked = (await createTestKey(keys, { name: 'fuzz-revoked', scopes: 'ingest,read' })).secret;
+    await revokeKey(keys.sql, keys.id, 'fuzz-revoked');
+    // The admin port from the OS, so a running edge (9480+) or another test's is no obstacle.
+    env = { ...isolatedEnv(id, ports), ...keyStoreEnv(keys), EDGE_PROCESSES: '1', WORKERS_COUNT: '1', EDGE_HOSTNAME: '127.0.0.1', EDGE_ADMIN_PORT: '0' };
     await createIsolatedTopics(id);
     apps = await startApps(ROOT, home, [
       { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz`, env },
@@ -28,11 +40,13 @@ describe('npm run fuzz against a running platform', () => {
   afterAll(async () => {
     await stopApps(apps);
     await removeIsolated(id);
+    await keys?.close();
     rmSync(home, { recursive: true, force: true });
   }, 90_000);
 
-  test('2000 hostile requests: no undocumented 5xx, no crash, every accepted event in all three stores, no lag', async () => {
-    const proc = Bun.spawn([process.execPath, join(ROOT, 'fuzz/run.ts'), '--requests', '2000', '--seed', '1', '--max-seconds', '60', '--settle-seconds', '30', '--timeout-ms', '10000'], {
+  test('2000 hostile requests with keys on: no undocumented 5xx, no hostile key let in, no crash, every accepted event in all three stores, no lag', async () => {
+    const keyArgs = ['--api-key', secrets.ingest, '--read-key', secrets.read, '--revoked-key', secrets.revoked];
+    const proc = Bun.spawn([process.execPath, join(ROOT, 'fuzz/run.ts'), '--requests', '2000', '--seed', '1', '--max-seconds', '60', '--settle-seconds', '30', '--timeout-ms', '10000', ...keyArgs], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdout: 'pipe',
@@ -43,7 +57,13 @@ describe('npm run fuzz against a running platform', () => {
     if (code !== 0) console.error(`${table}\n${err}`);
     expect(table).toContain('fuzz: 2000 of 2000 requests');
     expect(table).toMatch(/^POST \/v1\/events\s+202\s+-\s+\d+$/m);
-    expect(table).toContain('undocumented 5xx or unanswered: 0');
+    // Hostile credentials answered with the documented refusals, by the edge and by the gateway.
+    const edgeRoute = String.raw`POST \/(?:v1\/events|orders|api\/events|events|api\/events\/ingest|data)`;
+    for (const [status, refusal] of [[401, 'missing_credentials'], [401, 'invalid_credentials'], [403, 'insufficient_scope']]) {
+      expect(table).toMatch(new RegExp(`^${edgeRoute}\\s+${status}\\s+${refusal}\\s+\\d+$`, 'm'));
+    }
+    expect(table).toMatch(/^POST \/graphql\s+401\s+(missing|invalid)_credentials\s+\d+$/m);
+    expect(table).toContain('failed requests: 0 ');
     expect(table).toContain('crashed processes: 0');
     for (const store of ['elasticsearch', 'postgres', 'redis']) expect(table).toMatch(new RegExp(`in ${store}\\s+(\\d+)/\\1, missing 0`));
     expect(table).toMatch(/^lag left: 0 /m);

@@ -53,7 +53,7 @@ const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 /** Every way the run failed, empty when it passed. */
 export function problems({ tally, processes, settled }: Summary): string[] {
   const out: string[] = [];
-  if (tally.failureCount > 0) out.push(`${tally.failureCount} undocumented 5xx or unanswered requests`);
+  if (tally.failureCount > 0) out.push(`${tally.failureCount} failed requests (undocumented 5xx or refusal, no answer, or credentials answered against their case)`);
   const gone = processes.filter((p) => !p.alive);
   if (gone.length > 0) out.push(`crashed: ${gone.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
   if (processes.length === 0) out.push('no platform process found listening on the edge, gateway or worker ports');
@@ -76,7 +76,7 @@ export function formatReport(summary: Summary): string {
   const widths = [5, 6, 4].map((w, i) => Math.max(w, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(8))).join('  ');
   const out = [`fuzz: ${tally.sent} of ${summary.planned} requests in ${summary.seconds.toFixed(1)}s, seed ${summary.seed}`, '', line(['route', 'status', 'code', 'requests']), ...rows.map(line), ''];
-  out.push(`undocumented 5xx or unanswered: ${tally.failureCount}`);
+  out.push(`failed requests: ${tally.failureCount} (undocumented 5xx or refusal, no answer, hostile key let in or own key refused)`);
   for (const f of tally.failures) out.push(`  request ${f.index} (${f.kind}): ${f.route} -> ${f.status} ${f.code}`);
   out.push('', 'process                     pid      peak RSS  state');
   for (const p of processes) out.push(`${p.name.padEnd(26)}  ${String(p.pid).padEnd(7)}  ${mb(p.peakBytes).padStart(8)}  ${p.alive ? 'running' : 'GONE'}`);

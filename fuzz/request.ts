@@ -1,3 +1,5 @@
+import type { AuthCase } from './auth.ts';
+
 /** One generated request: where it goes and its exact bytes. `kind` names the generator, for failure reports. */
 export interface FuzzRequest {
   readonly target: 'edge' | 'gateway';
@@ -10,6 +12,8 @@ export interface FuzzRequest {
   readonly body?: Uint8Array;
   /** Sent as a stream without Content-Length (chunked), so the server must count while it reads. */
   readonly chunked?: boolean;
+  /** Hostile credentials this request stands for (fuzz/auth.ts); absent: it carries the run's own key. */
+  readonly auth?: AuthCase;
   readonly kind: string;
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { authConfig } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { edgeConfig } from '../edge/config.ts';
@@ -8,7 +9,8 @@ import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
 import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
 import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
 import { send } from './answer.ts';
-import { fuzzRequest, type FuzzRequest } from './bodies.ts';
+import { expectation, withCredentials, type RunKeys } from './auth.ts';
+import { fuzzRequest } from './bodies.ts';
 import { gatewayRequest } from './graphql.ts';
 import { findPlatform, sample } from './procs.ts';
 import { createTally, formatReport, problems, record, statusLine } from './report.ts';
@@ -19,7 +21,11 @@ const HELP = `usage: npm run fuzz -- [options]
 Sends generated requests (valid, hostile and broken) to a running edge and gateway, then checks that nothing
 answered with an undocumented 5xx, no platform process died, every accepted event reached Elasticsearch, Postgres
 and Redis, and the workers' group has no lag left. Addresses and names come from the same settings the services
-read (EDGE_PORT, QUERY_PORT, WORKERS_*, SINK_*, KAFKA_BROKERS, ...); the flags override them.
+read (EDGE_PORT, QUERY_PORT, WORKERS_*, SINK_*, KAFKA_BROKERS, AUTH, ...); the flags override them.
+
+With API keys on (AUTH, default on) and --api-key given, some requests carry hostile credentials instead (none,
+malformed, unknown, revoked, another scope's key, headers of 8-100 KB): any of those accepted is a failure, as is
+the run's own key refused as unknown, or a 401/403/429 whose code the README does not list.
 
   --requests N          requests to send (default 10000)
   --seed N              the same seed sends the same requests (default 1)
@@ -30,7 +36,11 @@ read (EDGE_PORT, QUERY_PORT, WORKERS_*, SINK_*, KAFKA_BROKERS, ...); the flags o
   --gateway-share F     fraction of requests sent to the gateway (default 0.15)
   --edge-url URL        default http://127.0.0.1:<EDGE_PORT>
   --gateway-url URL     default http://127.0.0.1:<QUERY_PORT>
-  --api-key KEY         sent as Authorization: Bearer to the edge and the gateway (npm run keys creates one)
+  --api-key KEY         a key with the ingest scope, sent as Authorization: Bearer to the edge, and to the gateway
+                        too without --read-key (npm run keys -- create --name fuzz --scopes ingest)
+  --read-key KEY        a key with the read scope, sent to the gateway; the edge is also sent it as a key without
+                        the ingest scope (403 insufficient_scope), and the gateway the ingest key
+  --revoked-key KEY     a revoked key (npm run keys -- revoke NAME), sent now and then; without it, an unknown one
   --pids LIST           more platform pids to watch (comma separated)
   --no-check            skip the store and lag check
   --help                this text
@@ -49,6 +59,8 @@ const { values: opts } = parseArgs({
     'edge-url': { type: 'string' },
     'gateway-url': { type: 'string' },
     'api-key': { type: 'string' },
+    'read-key': { type: 'string' },
+    'revoked-key': { type: 'string' },
     pids: { type: 'string', default: '' },
     'no-check': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -92,9 +104,10 @@ const givenPids = opts.pids.split(',').filter(Boolean).map(Number);
 const processes = findPlatform([['edge', portOf(edgeUrl)], ['gateway', portOf(gatewayUrl)], ...workerPorts], givenPids);
 log(`edge ${edgeUrl}, gateway ${gatewayUrl}; watching ${processes.map((p) => `${p.name} pid ${p.pid}`).join(', ') || 'no process'}`);
 
-// Requests that carry their own (broken) credentials keep them.
-const withKey = (req: FuzzRequest): FuzzRequest =>
-  opts['api-key'] && !('authorization' in req.headers) ? { ...req, headers: { ...req.headers, authorization: `Bearer ${opts['api-key']}` } } : req;
+const keys: RunKeys = { ingest: opts['api-key'], read: opts['read-key'], revoked: opts['revoked-key'] };
+// Answers are held to what keys require only when the platform has them on and the run was given one to send.
+const keysOn = loadConfig(authConfig).mode === 'on' && keys.ingest !== undefined;
+log(keysOn ? `API keys on: ingest key${keys.read ? ', read key' : ''}${keys.revoked ? ', revoked key' : ''} given` : 'API keys: not checked (AUTH=off or no --api-key)');
 
 const tally = createTally();
 const ids = new Set<string>();
@@ -107,8 +120,8 @@ async function lane(): Promise<void> {
   while (!stopping && performance.now() < deadline) {
     const index = next++;
     if (index >= planned) return;
-    const req = fuzzRequest(seed, index, edge, gatewayRequest, gatewayShare);
-    const answer = await send(req.target === 'edge' ? edgeUrl : gatewayUrl, withKey(req), timeoutMs);
+    const req = withCredentials(fuzzRequest(seed, index, edge, gatewayRequest, gatewayShare), keys);
+    const answer = await send(req.target === 'edge' ? edgeUrl : gatewayUrl, req, timeoutMs, keysOn ? expectation(req, keys) : undefined);
     record(tally, index, req.kind, answer);
     for (const id of answer.acceptedIds) ids.add(id);
   }

@@ -1,17 +1,19 @@
+import { MAX_TIME_MS, MIN_TIME_MS } from '../shared/contracts/timestamp.ts';
 import type { Rng } from './rng.ts';
 
 /**
- * Field values for generated events. Valid data keeps one JSON type per key name (the prefix says which), because
- * the search index maps a `data.*` field by the first value it sees in a daily index and dead-letters later events
- * whose value does not fit (README, Dead letters: mapping_conflict); a fuzz run should find what the platform gets
- * wrong, not that documented rule. Hostile values go under their own keys for the same reason.
+ * Field values for generated events. Most data keys keep one JSON type (the prefix says which); `m_` keys take any
+ * type, a string in one event and an object or a number in the next. The search index maps a `data.*` field by the
+ * first value it sees, and an event whose data the mapping then refuses is stored with that data unindexed (README,
+ * the search node's `data_unindexed`), so every accepted event must still reach all three stores.
  */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'plan', 'path', 'sku', 'region', 'amount', 'note'] as const;
 export const TYPES = ['page.view', 'signup', 'cart.add', 'order.created', 'Order Completed', 'button:click', 'deploy_ci'] as const;
 export const SOURCES = ['web', 'ios', 'android', 'ci', '', 'x'.repeat(128)] as const;
-// A handful of days only: the search node creates one index per event day, and the servers are shared.
+// Near the run's days a handful only: the search node creates one index per event day in its window; events dated
+// outside it share one `<prefix>-other` index, and Postgres' DEFAULT partition, so anyTime() may spread freely.
 export const TIMESTAMPS: readonly (string | number)[] = [
   '2026-11-23T10:00:00Z',
   '2026-11-23 10:00:00.123456789+02:00',
@@ -22,6 +24,18 @@ export const TIMESTAMPS: readonly (string | number)[] = [
   1795428000000,
   0,
 ];
+/** Any instant the contract accepts, years 0001 to 9999, as ISO text (with or without milliseconds) or epoch millis. */
+export function anyTime(rng: Rng): string | number {
+  // Two draws: one 32-bit draw steps ~73 s at a time over ~10,000 years.
+  const ms = Math.min(MAX_TIME_MS, MIN_TIME_MS + Math.floor((rng.next() + rng.next() / 2 ** 32) * (MAX_TIME_MS - MIN_TIME_MS)));
+  if (rng.chance(0.3)) return ms;
+  const iso = new Date(ms).toISOString();
+  return rng.chance(0.5) ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A timestamp for a generated event: mostly the fixed few, sometimes anywhere in the ten millennia. */
+export const timestamp = (rng: Rng): string | number => (rng.chance(0.6) ? rng.pick(TIMESTAMPS) : anyTime(rng));
+
 const TEXT = ['', ' ', 'plain', 'héllo wörld', '日本語のテキスト', '🙂🚀', 'a\tb\nc', '"quoted"', '\\back\\slash', '<script>alert(1)</script>', "'; drop table events; --", '\u200b\ufeff', '\u202eevil'];
 
 /** A string that is valid everywhere: text, unicode, emoji, control characters other than NUL, up to 300 chars. */
@@ -45,8 +59,19 @@ export const ODD_NUMBERS: Readonly<Record<string, readonly number[]>> = {
 /** Number texts JSON.parse accepts but that are not what they look like (overflow to Infinity, too many digits). */
 export const ODD_NUMBER_TEXTS = ['1e400', '-1e400', '1' + '0'.repeat(400), '0.' + '0'.repeat(400) + '1', '1E+2', '-0.0e-0'] as const;
 
-function leaf(rng: Rng, prefix: string): Json {
+/** A value of any JSON type, for the `m_` keys whose type changes from one event to the next. */
+function anyValue(rng: Rng, depth: number): Json {
+  const kind = rng.pick(['s_', 'i_', 'f_', 'b_', 'n_', 'a_', 'o_', 'numbers', 'mixed_array'] as const);
+  if (kind === 'o_') return depth > 0 ? data(rng, depth - 1) : { s_note: text(rng) };
+  if (kind === 'numbers') return Array.from({ length: rng.int(4) }, () => rng.between(-1000, 1000));
+  if (kind === 'mixed_array') return [text(rng), rng.between(0, 100), ...(depth > 0 ? [{ i_n: rng.int(10) }] : [])];
+  return leaf(rng, kind, depth);
+}
+
+function leaf(rng: Rng, prefix: string, depth = 0): Json {
   switch (prefix) {
+    case 'm_':
+      return anyValue(rng, depth);
     case 's_':
       return text(rng);
     case 'i_':
@@ -67,9 +92,9 @@ export function data(rng: Rng, depth = 2): { [key: string]: Json } {
   const out: { [key: string]: Json } = {};
   const fields = rng.int(6);
   for (let i = 0; i < fields; i++) {
-    const prefix = rng.pick(depth > 0 ? ['s_', 'i_', 'f_', 'b_', 'n_', 'a_', 'o_'] : ['s_', 'i_', 'f_', 'b_', 'n_', 'a_']);
+    const prefix = rng.pick(depth > 0 ? ['s_', 'i_', 'f_', 'b_', 'n_', 'a_', 'o_', 'm_', 'm_'] : ['s_', 'i_', 'f_', 'b_', 'n_', 'a_', 'm_']);
     const key = `${prefix}${rng.pick(WORDS)}`;
-    out[key] = prefix === 'o_' ? data(rng, depth - 1) : leaf(rng, prefix);
+    out[key] = prefix === 'o_' ? data(rng, depth - 1) : leaf(rng, prefix, depth);
   }
   return out;
 }
