@@ -27,6 +27,11 @@ export const edgeConfig = defineConfig('edge', 'EDGE', {
   compression: setting(v.picklist(['none', 'lz4', 'zstd', 'gzip', 'snappy']), 'lz4', 'Kafka batch compression (compression.type).'),
   retryAfterSeconds: setting(positiveInt, 1, 'Retry-After sent with 503 answers.'),
   shutdownGraceMs: setting(positiveInt, 20_000, 'On SIGTERM: how long in-flight requests and deliveries may take before exit.'),
+  statusFile: setting(
+    v.string(),
+    '',
+    'With EDGE_PROCESSES above 1: where the supervising process writes its processes\' status as JSON (pid, state, restarts, last exit) on every change, with edge_process_restarts_total beside it as <file>.prom; empty: nowhere. `npm start` sets <STACK_HOME>/run/processes/edge.json.',
+  ),
 });
 
 export type EdgeConfig = v.InferOutput<typeof edgeConfig.schema>;

@@ -2,6 +2,9 @@ import { availableParallelism } from 'node:os';
 import { authConfig, usesDevelopmentHashKey } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
+import { createSupervisor } from '../shared/supervisor.ts';
+import { statusFileWriter } from '../shared/supervisor-status.ts';
+import { Registry } from '../shared/telemetry/metrics.ts';
 import { openGuard } from './access.ts';
 import { createAdminApp, createApp, nativeIngestRoutes } from './app.ts';
 import { chooseBind } from './bind.ts';
@@ -12,8 +15,9 @@ import { createLossRecorder } from './losses.ts';
 import { createEdgeMetrics } from './metrics.ts';
 
 /**
- * `bun edge/server.ts`: a supervisor that runs EDGE_PROCESSES copies of the edge, all bound to one port with
- * SO_REUSEPORT so the kernel spreads connections; each copy owns its own producer, key cache and admin port
+ * `bun edge/server.ts`: a supervisor that runs EDGE_PROCESSES copies of the edge (shared/supervisor.ts starts a
+ * crashed one again after a backoff), all bound to one port with SO_REUSEPORT so the kernel spreads connections;
+ * each copy owns its own producer, key cache and admin port
  * (EDGE_ADMIN_PORT + its index, on 127.0.0.1, so each process's /metrics is scraped on its own rather than from
  * whichever process the kernel picks). Bun runs JS on one thread, so processes (not threads) are how one box uses
  * every core.
@@ -33,7 +37,7 @@ if (!bind.ok) {
 if (!isChild) for (const warning of bind.warnings) console.error(warning);
 
 if (isChild || processes === 1) await serve(config, bind.hostname, isChild ? Number(process.argv[childAt + 1] ?? 0) : 0);
-else await supervise(processes);
+else supervise(processes, config);
 
 async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<void> {
   const metrics = createEdgeMetrics();
@@ -79,19 +83,23 @@ async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<
   process.on('SIGINT', shutdown);
 }
 
-async function supervise(processes: number): Promise<void> {
-  const children = Array.from({ length: processes }, (_, i) =>
-    Bun.spawn([process.execPath, import.meta.path, '--child', String(i)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
-  );
+function supervise(processes: number, cfg: EdgeConfig): void {
+  const registry = new Registry();
+  const supervisor = createSupervisor({
+    name: 'edge',
+    children: Array.from({ length: processes }, (_, i) => ({ name: `edge-${i}`, cmd: [process.execPath, import.meta.path, '--child', String(i)] })),
+    // A process drains for up to shutdownGraceMs, then closes its producer and key stores; the margin covers that.
+    graceMs: cfg.shutdownGraceMs + 5000,
+    registry,
+    onChange: cfg.statusFile ? statusFileWriter({ file: cfg.statusFile, supervisor: 'edge', registry }) : undefined,
+  });
+  supervisor.start();
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = () => {
+    if (stopping) return;
     stopping = true;
-    for (const child of children) child.kill(signal);
+    void supervisor.stop('SIGTERM').then((code) => process.exit(code));
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGTERM'));
-  const codes = await Promise.all(children.map((c) => c.exited));
-  const failed = codes.some((code) => code !== 0);
-  if (!stopping && failed) console.error(`edge: a process exited with ${codes.join(', ')}`);
-  process.exit(failed && !stopping ? 1 : 0);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

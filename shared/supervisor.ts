@@ -199,7 +199,7 @@ export function spawnWithBun(spec: ChildSpec): SpawnedChild {
     });
     return {
       pid: proc.pid,
-      exited: proc.exited.then(() => ({ code: proc.signalCode ? null : proc.exitCode, signal: proc.signalCode ?? null })),
+      exited: proc.exited.then((): ExitStatus => (proc.signalCode ? { code: null, signal: String(proc.signalCode) } : { code: proc.exitCode, signal: null })),
       kill(signal) {
         // An exit the supervisor has not yet been told of: nothing left to signal.
         if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

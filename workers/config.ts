@@ -83,6 +83,16 @@ export const workersConfig = defineConfig('workers', 'WORKERS', {
     'Interface of the /metrics, /healthz and /readyz listener: loopback by default, since /readyz names partitions, offsets and store errors; set 0.0.0.0 (or an interface address) for a scraper on another machine or container.',
   ),
   count: setting(positiveInt, 2, 'Worker processes `bun workers/main.ts` runs on this machine (`--count N` overrides).'),
+  shutdownGraceMs: setting(
+    positiveInt,
+    30_000,
+    'On SIGTERM to a `--count N` run: how long each worker process may take to finish its batch, commit and leave the group before it is killed (SIGKILL; its uncommitted batch is then re-delivered).',
+  ),
+  statusFile: setting(
+    v.string(),
+    '',
+    'With `--count N` above 1: where the supervising process writes its worker processes\' status as JSON (pid, state, restarts, last exit) on every change, with workers_process_restarts_total beside it as <file>.prom; empty: nowhere. `npm start` sets <STACK_HOME>/run/processes/workers.json.',
+  ),
   index: setting(nonNegativeInt, 0, 'Which worker of a `--count N` run this process is; set by the supervisor, not by hand.'),
   sinks: setting(
     v.pipe(v.array(v.picklist(SINK_NAMES)), v.minLength(1, 'expected at least one sink')),

@@ -1,18 +1,22 @@
 import { loadConfig } from '../shared/config/index.ts';
+import { createSupervisor } from '../shared/supervisor.ts';
+import { statusFileWriter } from '../shared/supervisor-status.ts';
+import { Registry } from '../shared/telemetry/metrics.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
 import { serveWorkerHttp } from './http.ts';
 import { createWorker } from './worker.ts';
 
 /**
  * `bun workers/main.ts [--count N]` (or `bun run workers --count N`): N worker processes on this machine, all in the
- * same consumer group; more machines just run more. With N > 1 this process only supervises: Bun runs JS on one
- * thread, so processes are how one machine uses every core. A single worker runs in this process.
+ * same consumer group; more machines just run more. With N > 1 this process only supervises (shared/supervisor.ts:
+ * a worker that exits is started again after a backoff; meanwhile the group moves its partitions to the others):
+ * Bun runs JS on one thread, so processes are how one machine uses every core. A single worker runs in this process.
  */
 const config = loadConfig(workersConfig);
 const count = countOf(process.argv.slice(2)) ?? config.count;
 
 if (count === 1) await runOne(config);
-else await supervise(count);
+else supervise(count, config);
 
 function countOf(args: readonly string[]): number | undefined {
   const at = args.findIndex((a) => a === '--count' || a.startsWith('--count='));
@@ -62,24 +66,24 @@ async function runOne(cfg: WorkersConfig): Promise<void> {
   }
 }
 
-async function supervise(n: number): Promise<void> {
-  const children = Array.from({ length: n }, (_, i) =>
-    Bun.spawn([process.execPath, import.meta.path, '--count', '1'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WORKERS_INDEX: String(i) },
-    }),
-  );
-  console.log(`workers: supervising ${n} worker processes (${children.map((c) => c.pid).join(', ')})`);
+function supervise(n: number, cfg: WorkersConfig): void {
+  const registry = new Registry();
+  const supervisor = createSupervisor({
+    name: 'workers',
+    // A restarted worker keeps its index, and so its metrics port.
+    children: Array.from({ length: n }, (_, i) => ({ name: `worker-${i}`, cmd: [process.execPath, import.meta.path, '--count', '1'], env: { WORKERS_INDEX: String(i) } })),
+    graceMs: cfg.shutdownGraceMs,
+    registry,
+    onChange: cfg.statusFile ? statusFileWriter({ file: cfg.statusFile, supervisor: 'workers', registry }) : undefined,
+  });
+  supervisor.start();
+  console.log(`workers: supervising ${n} worker processes (${supervisor.status().map((c) => c.pid).join(', ')})`);
   let stopping = false;
   const stop = () => {
+    if (stopping) return;
     stopping = true;
-    for (const child of children) child.kill('SIGTERM');
+    void supervisor.stop('SIGTERM').then((code) => process.exit(code));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // Nothing is restarted: a crashed worker's partitions move to the others, and whatever runs this decides what next.
-  const codes = await Promise.all(children.map((c) => c.exited));
-  const failed = codes.some((code) => code !== 0);
-  if (failed) console.error(`workers: exit codes ${codes.join(', ')}${stopping ? ' (after a stop signal)' : ''}`);
-  process.exit(failed ? 1 : 0);
 }
