@@ -38,3 +38,16 @@ export {
   type PipelineStep,
   type WindowSpec,
 } from './pipeline.ts';
+export { parsePosthog, parsePosthogSlow, posthogEventSchema, posthogFast, posthogToEnvelope, posthogType, type PosthogEvent } from './posthog.ts';
+export { eventTypeOf, stableEventId } from './sdk-names.ts';
+export {
+  parseSegment,
+  parseSegmentSlow,
+  SEGMENT_CALLS,
+  segmentFast,
+  segmentMessageSchema,
+  segmentToEnvelope,
+  type SegmentCall,
+  type SegmentMessage,
+  type SegmentOptions,
+} from './segment.ts';
