@@ -6,6 +6,8 @@ import { counted, createIngestHandler, errorResponse, type IngestHandlerOptions 
 import type { Limits, RouteKind } from './ingest.ts';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
+import { createSdkHandler } from './sdk.ts';
+import { SDK_ROUTES } from './sdk-routes.ts';
 
 export interface AppOptions {
   publisher: Publisher;
@@ -37,6 +39,13 @@ export function createApp({ publisher, limits, metrics = createEdgeMetrics(), dr
   for (const [path, kind] of INGEST_ROUTES) {
     app.post(path, function ingestRoute(c) {
       return handle(c.req.raw, path, kind);
+    });
+    app.options(path, () => counted(metrics, path, preflight()));
+  }
+  const sdk = createSdkHandler({ publisher, limits, metrics, guard, routes: SDK_ROUTES });
+  for (const [path] of SDK_ROUTES) {
+    app.post(path, function sdkRoute(c) {
+      return sdk(c.req.raw, path);
     });
     app.options(path, () => counted(metrics, path, preflight()));
   }
@@ -80,5 +89,7 @@ export function nativeIngestRoutes(options: IngestHandlerOptions & { guard: Guar
   const handle = options.guard(createIngestHandler(options));
   const routes: Record<string, { POST: (req: Request) => Promise<Response>; OPTIONS: () => Response }> = {};
   for (const [path, kind] of INGEST_ROUTES) routes[path] = { POST: (req) => handle(req, path, kind), OPTIONS: () => counted(options.metrics, path, preflight()) };
+  const sdk = createSdkHandler({ ...options, routes: SDK_ROUTES });
+  for (const [path] of SDK_ROUTES) routes[path] = { POST: (req) => sdk(req, path), OPTIONS: () => counted(options.metrics, path, preflight()) };
   return routes;
 }

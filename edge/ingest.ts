@@ -1,5 +1,5 @@
 import type { RateDecision } from '../shared/auth/rate-limit.ts';
-import { parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type StampedEvent } from '../shared/contracts/index.ts';
+import { parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type ParseResult, type StampedEvent } from '../shared/contracts/index.ts';
 import type { Access } from './access.ts';
 import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents, type BodyItem } from './body.ts';
 import type { EdgeConfig } from './config.ts';
@@ -41,20 +41,42 @@ export async function ingest(
     throw tooManyEvents(limits.maxEventsPerRequest);
   }
   if (body.single && body.items[0]?.ok && body.items[0].bytes > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
-  const rate = access.admit === null ? undefined : await access.admit(candidates(body.items));
+  const itemKind = kind === 'ingest' ? 'ingest_item' : kind;
+  return publishItems(body.items, (value) => parseEvent(itemKind, value), { publisher, limits, metrics, now, ack }, access);
+}
 
-  const results: ReceiptItem[] = new Array(body.items.length);
+/** What publishItems needs besides the items: the ingest dependencies and the request's ack mode. */
+export interface PublishOptions {
+  publisher: Publisher;
+  limits: Limits;
+  metrics: EdgeMetrics;
+  now?: () => number;
+  ack: AckMode;
+}
+
+/**
+ * Validates (with `parse`), stamps and publishes a request's items under the key's Access; every ingestion route
+ * ends here, whatever body shape it reads. Throws the 503 EdgeError when Kafka cannot take them.
+ */
+export async function publishItems(
+  items: readonly BodyItem[],
+  parse: (value: unknown) => ParseResult<EventEnvelope>,
+  { publisher, limits, metrics, now = Date.now, ack }: PublishOptions,
+  access: Access,
+): Promise<IngestResult> {
+  const rate = access.admit === null ? undefined : await access.admit(candidates(items));
+
+  const results: ReceiptItem[] = new Array(items.length);
   const stamped: StampedEvent[] = [];
   const slots: number[] = [];
   const at = now();
-  const itemKind = kind === 'ingest' ? 'ingest_item' : kind;
-  for (let index = 0; index < body.items.length; index++) {
-    const item = body.items[index]!;
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]!;
     if (!item.ok) {
       results[index] = { index, status: 'rejected', code: item.code, path: '', message: item.message };
       continue;
     }
-    const r = parseEvent(itemKind, item.value);
+    const r = parse(item.value);
     if (!r.ok) {
       results[index] = { index, status: 'rejected', code: r.code, path: r.path, message: r.message };
     } else if (item.bytes > limits.maxEventBytes) {
@@ -107,7 +129,7 @@ function acceptedItem(index: number, id: string, { partition, offset }: { partit
 }
 
 /** `?ack=queued` answers once the event is in the producer's queue; anything else waits for Kafka. */
-function ackMode(url: string): AckMode {
+export function ackMode(url: string): AckMode {
   const q = url.indexOf('?');
   return q >= 0 && new URLSearchParams(url.slice(q + 1)).get('ack') === 'queued' ? 'queued' : 'kafka';
 }
