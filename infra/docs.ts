@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
+import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { describeConfig, type ConfigEntries, type ConfigSpec } from '../shared/config/index.ts';
 import { edgeConfig } from '../edge/config.ts';
 import { queryConfig } from '../query/config.ts';
@@ -16,6 +17,7 @@ import { demoConfig } from './demo.ts';
 /** Every component's config spec; docs/configuration.md is generated from these (run `bun infra/docs.ts`). */
 export const SPECS: Array<ConfigSpec<ConfigEntries>> = [
   connectionsConfig,
+  kafkaClientConfig,
   stackConfig,
   edgeConfig,
   queryConfig,

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { LIBRDKAFKA_CANDIDATES } from '../shared/kafka/library.ts';
+import { kafkaClientSettings } from '../shared/kafka/settings.ts';
 import { aptInstall, canApt, type StackContext } from './service.ts';
 
 export function findLibrdkafka(env: Record<string, string | undefined> = process.env): string | undefined {
-  if (env.RDKAFKA_LIB) return existsSync(env.RDKAFKA_LIB) ? env.RDKAFKA_LIB : undefined;
+  const { lib } = kafkaClientSettings(env);
+  if (lib) return existsSync(lib) ? lib : undefined;
   return LIBRDKAFKA_CANDIDATES.find((p) => existsSync(p));
 }
 
@@ -11,7 +13,8 @@ export function findLibrdkafka(env: Record<string, string | undefined> = process
 export async function ensureLibrdkafka(ctx: StackContext): Promise<string> {
   const found = findLibrdkafka();
   if (found) return found;
-  if (process.env.RDKAFKA_LIB) throw new Error(`RDKAFKA_LIB=${process.env.RDKAFKA_LIB} does not exist`);
+  const { lib } = kafkaClientSettings();
+  if (lib) throw new Error(`RDKAFKA_LIB=${lib} does not exist`);
   if (!canApt()) {
     throw new Error('librdkafka not found. Install it: sudo apt-get install -y librdkafka1 (Debian/Ubuntu), brew install librdkafka (macOS), or set RDKAFKA_LIB to the library path');
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { kafkaClientSettings } from './settings.ts';
 
 /** Where librdkafka is usually installed, searched after RDKAFKA_LIB; infra/librdkafka.ts installs into the first. */
 export const LIBRDKAFKA_CANDIDATES = [
@@ -28,7 +29,7 @@ export function resolveLibrdkafka(
   explicit?: string,
   env: Record<string, string | undefined> = process.env,
 ): string {
-  const wanted = explicit ?? env.RDKAFKA_LIB;
+  const wanted = explicit ?? (kafkaClientSettings(env).lib || undefined);
   if (wanted) {
     if (existsSync(wanted)) return wanted;
     throw new LibraryNotFoundError([wanted], `${explicit ? 'libraryPath' : 'RDKAFKA_LIB'}=${wanted} does not exist`);

@@ -1,4 +1,5 @@
 import { dlopen } from 'bun:ffi';
+import { kafkaClientSettings } from './settings.ts';
 
 /** mallopt(3)'s parameter number for the fastbin limit, from glibc's malloc.h. */
 const M_MXFAST = 1;
@@ -15,7 +16,7 @@ let tuned = false;
  * `RDKAFKA_MALLOPT=off` leaves malloc as it is; other platforms (macOS, musl) are left alone.
  */
 export function tuneMalloc(env: Record<string, string | undefined> = process.env): MallocTuning {
-  if (env.RDKAFKA_MALLOPT === 'off') return 'off';
+  if (kafkaClientSettings(env).mallopt === 'off') return 'off';
   if (tuned) return 'tuned';
   if (process.platform !== 'linux') return 'unsupported';
   try {
