@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'bun:test';
+import { parsePosthogSlow, posthogFast } from './posthog.ts';
+import { parseSegment, parseSegmentSlow, segmentFast } from './segment.ts';
+
+const at = '2025-03-10T08:00:00.123Z';
+const segmentMessages: unknown[] = [
+  { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'node-next-1-abc', timestamp: at, properties: { total: 3 }, context: { library: { name: 'x' } } },
+  { type: 'identify', anonymousId: 'a1', traits: { plan: 'pro' }, originalTimestamp: at, channel: 'server', _metadata: {} },
+  { type: 'page', userId: 'u1', name: 'Home', category: 'Docs', properties: {}, integrations: { All: true } },
+  { type: 'group', userId: 'u1', groupId: 'g1', traits: {} },
+  { type: 'alias', userId: 'u2', previousId: 'u1' },
+];
+const posthogEvents: unknown[] = [
+  { event: '$pageview', distinct_id: 'd1', uuid: '01a24c56-8aca-74d1-9add-ffb42dfa0c2b', timestamp: at, properties: { $current_url: '/' } },
+  { event: '$identify', distinct_id: 'd1', properties: { $set: { plan: 'x' }, $set_once: {} } },
+  { event: 'signed up', properties: { distinct_id: 'd2', token: 'secret' }, $set: { a: 1 } },
+];
+
+describe('the Segment and PostHog fast paths', () => {
+  test.each(segmentMessages.map((m) => [JSON.stringify(m).slice(0, 60), m]))('give the schema’s envelope for a Segment %s', (_name, message) => {
+    const fast = segmentFast(message, { source: 'segment' });
+    expect(fast).toBeDefined();
+    expect(parseSegmentSlow(message, { source: 'segment' })).toEqual({ ok: true, event: fast! });
+  });
+
+  test.each(posthogEvents.map((e) => [JSON.stringify(e).slice(0, 60), e]))('give the schema’s envelope for a PostHog %s', (_name, event) => {
+    const fast = posthogFast(event, 'posthog');
+    expect(fast).toBeDefined();
+    expect(parsePosthogSlow(event, 'posthog')).toEqual({ ok: true, event: fast! });
+  });
+});
+
+describe('Segment messages the envelope does not take as they are', () => {
+  test('a messageId the id charset refuses becomes the same valid id every time, the original kept under data', () => {
+    const message = { type: 'track', event: 'x', userId: 'u', messageId: 'has spaces/and slashes' };
+    const a = parseSegment(message, { source: 'segment' });
+    const b = parseSegment({ ...message }, { source: 'segment' });
+    expect(a.ok && b.ok && a.event.id === b.event.id).toBe(true);
+    expect(a).toMatchObject({ ok: true, event: { id: expect.stringMatching(/^segment:[A-Za-z0-9_-]{32}$/), data: { messageId: message.messageId } } });
+  });
+
+  test('an event name with characters types do not allow becomes a valid type, the name kept under data.event', () => {
+    expect(parseSegment({ type: 'track', event: "Clicked 'Buy'!", userId: 'u' }, { source: 's' })).toMatchObject({ ok: true, event: { type: 'Clicked _Buy_', data: { event: "Clicked 'Buy'!" } } });
+  });
+
+  test('a message without userId or anonymousId is refused at userId', () => {
+    expect(parseSegment({ type: 'identify', traits: {} }, { source: 's' })).toMatchObject({ ok: false, code: 'missing_field', path: 'userId' });
+  });
+
+  test('a track without an event name is refused at event', () => {
+    expect(parseSegment({ type: 'track', userId: 'u' }, { source: 's' })).toMatchObject({ ok: false, code: 'missing_field', path: 'event' });
+  });
+
+  test('a bad value deep in properties is refused at its own path', () => {
+    expect(parseSegment({ type: 'track', event: 'e', userId: 'u', properties: { a: { '': 1 } } }, { source: 's' })).toMatchObject({ ok: false, path: 'properties.a.' });
+  });
+});
+
+describe('PostHog events', () => {
+  test('$pageview is posthog.pageview and the project key in properties is not kept', () => {
+    const r = parsePosthogSlow({ event: '$pageview', properties: { distinct_id: 'd', token: 'phc_secret', x: 1 } }, 'posthog');
+    expect(r).toEqual({ ok: true, event: { type: 'posthog.pageview', source: 'posthog', key: 'd', data: { event: '$pageview', properties: { distinct_id: 'd', x: 1 } } } });
+  });
+
+  test('an event without a distinct id is refused at distinct_id', () => {
+    expect(parsePosthogSlow({ event: 'x' }, 'posthog')).toMatchObject({ ok: false, code: 'missing_field', path: 'distinct_id' });
+  });
+});
