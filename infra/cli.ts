@@ -76,12 +76,13 @@ async function start(stack: Stack, args: string[]): Promise<number> {
   const { promise, resolve } = Promise.withResolvers<void>();
   process.once('SIGINT', () => resolve());
   process.once('SIGTERM', () => resolve());
-  await Promise.race([promise, ...apps.map((a) => a.proc.exited.then((code) => log(`${a.name} exited with ${code}`)))]);
+  // An app that exits is started again by its supervisor (infra/platform.ts); only a signal ends the run.
+  await promise;
   const demo = stopDemo?.();
   if (demo) log(`demo: ${demo.sent} events accepted in total`);
-  await stopApps(apps);
-  log('stopped edge, workers and query');
-  return 0;
+  const code = await stopApps(apps);
+  log(code === 0 ? 'stopped edge, workers and query' : 'stopped edge, workers and query; one failed or had to be killed (see its log)');
+  return code;
 }
 
 /** The development keys, made on the first run and the same on every later one (dev-keys.ts). */

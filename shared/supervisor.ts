@@ -65,7 +65,7 @@ export interface Supervisor {
   readonly name: string;
   start(): void;
   /** Resolves 0 when every child exited with 0 or by the signal sent, 1 when one failed or had to be killed. */
-  stop(signal?: NodeJS.Signals): Promise<number>;
+  stop(signal?: NodeJS.Signals, grace?: number): Promise<number>;
   status(): ChildStatus[];
 }
 
@@ -150,7 +150,7 @@ export function createSupervisor({
     }));
   }
 
-  async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number> {
+  async function stop(signal: NodeJS.Signals = 'SIGTERM', grace = graceMs): Promise<number> {
     stopping = true;
     for (const slot of slots) {
       if (slot.timer !== undefined) clearTimeout(slot.timer);
@@ -163,7 +163,7 @@ export function createSupervisor({
     const timer = setTimeout(() => {
       killed = true;
       for (const slot of slots) slot.proc?.kill('SIGKILL');
-    }, graceMs);
+    }, grace);
     const exits = await Promise.all(running.map((proc) => proc.exited));
     clearTimeout(timer);
     changed();
