@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(stack: Stack, args: string[]): Promise<number> {
   await up(stack);
-  const conn = loadConfig(connectionsConfig);
+  // With a local cluster (STACK_KAFKA_BROKERS=3) the services get every node's address, not only the first.
+  const kafkaEnv = { KAFKA_BROKERS: stack.kafkaBrokers };
+  const conn = loadConfig(connectionsConfig, { ...process.env, ...kafkaEnv });
   const auth = loadConfig(authConfig);
   // A development command on this machine: the edge stays on loopback (so the public development AUTH_HASH_KEY is
   // not exposed) unless the user asks for an interface.
@@ -56,9 +58,9 @@ async function start(stack: Stack, args: string[]): Promise<number> {
   const keysFile = join(stack.ctx.home, 'dev-keys.json');
   const keys = auth.mode === 'on' ? { ...(await devKeys(conn.databaseUrl, auth, keysFile)), file: keysFile } : null;
   const apps = await startApps(stack.ctx.root, stack.ctx.home, [
-    { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz`, env: { EDGE_HOSTNAME: edgeHostname } },
-    { name: 'workers', entry: 'workers/main.ts', readyUrl: `${workersUrl}/healthz` },
-    { name: 'query', entry: 'query/server.ts', readyUrl: `${queryUrl}/healthz` },
+    { name: 'edge', entry: 'edge/server.ts', readyUrl: `${edgeUrl}/readyz`, env: { ...kafkaEnv, EDGE_HOSTNAME: edgeHostname } },
+    { name: 'workers', entry: 'workers/main.ts', readyUrl: `${workersUrl}/healthz`, env: kafkaEnv },
+    { name: 'query', entry: 'query/server.ts', readyUrl: `${queryUrl}/healthz`, env: kafkaEnv },
   ], log);
   const demoEnv = { DEMO_EDGE_URL: edgeUrl, ...(keys && { DEMO_API_KEY: keys.ingest }), ...process.env };
   const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: demoEnv, log });

@@ -20,6 +20,11 @@ export interface SpawnSpec {
 
 export interface ManagedService {
   readonly name: string;
+  /**
+   * Services of one group (the nodes of a KRaft quorum) are spawned together before the stack waits for any of them,
+   * and stopped together: no node of a quorum is ready until most of its voters run.
+   */
+  readonly group?: string;
   /** Ports this service listens on; `stack down` checks that none is still listening. */
   readonly ports: number[];
   /** Downloads/compiles what is missing. Must be idempotent and fast when nothing changed. */

@@ -4,7 +4,7 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { stackConfig, type StackConfig } from './config.ts';
 import { elasticsearchService } from './elasticsearch/index.ts';
-import { kafkaService } from './kafka/index.ts';
+import { kafkaClusterServices, kafkaNodes, kafkaService } from './kafka/index.ts';
 import { postgresService } from './postgres/index.ts';
 import { redisService } from './redis/index.ts';
 import { ensureLibrdkafka } from './librdkafka.ts';
@@ -17,6 +17,8 @@ export interface Stack {
   ctx: StackContext;
   config: StackConfig;
   services: ManagedService[];
+  /** The Kafka addresses the services connect to: KAFKA_BROKERS, or every node's when the stack runs a local cluster. */
+  kafkaBrokers: string;
   /** Services whose connection points elsewhere: checked, never started or stopped. */
   external: Array<{ name: string; url: string }>;
 }
@@ -36,9 +38,14 @@ export function createStack(env: Record<string, string | undefined> = process.en
     else external.push({ name, url });
   };
   const [kafkaHost = '', kafkaPort = '9092'] = (conn.kafkaBrokers.split(',')[0] ?? '').trim().split(':');
-  add('kafka', conn.kafkaBrokers, kafkaHost, Number(kafkaPort), (port) =>
-    kafkaService({ port, controllerPort: config.kafkaControllerPort, heapMb: config.kafkaHeapMb }),
-  );
+  let kafkaBrokers = conn.kafkaBrokers;
+  const kafka = { port: Number(kafkaPort), controllerPort: config.kafkaControllerPort, heapMb: config.kafkaHeapMb };
+  if (config.kafkaBrokers === 1) add('kafka', conn.kafkaBrokers, kafkaHost, kafka.port, (port) => kafkaService({ ...kafka, port }));
+  else if (!isLocal(kafkaHost)) external.push({ name: 'kafka', url: conn.kafkaBrokers });
+  else {
+    services.push(...kafkaClusterServices({ ...kafka, count: config.kafkaBrokers }));
+    kafkaBrokers = kafkaNodes({ ...kafka, count: config.kafkaBrokers }).map((n) => `${kafkaHost}:${n.port}`).join(',');
+  }
   const es = new URL(conn.elasticsearchUrl);
   add('elasticsearch', conn.elasticsearchUrl, es.hostname, Number(es.port || 9200), (port) =>
     elasticsearchService({ httpPort: port, transportPort: config.elasticsearchTransportPort, heapMb: config.elasticsearchHeapMb }),
@@ -49,7 +56,7 @@ export function createStack(env: Record<string, string | undefined> = process.en
   );
   const redis = new URL(conn.redisUrl);
   add('redis', conn.redisUrl, redis.hostname, Number(redis.port || 6379), (port) => redisService({ port }));
-  return { ctx: { root: ROOT, home, log }, config, services, external };
+  return { ctx: { root: ROOT, home, log }, config, services, kafkaBrokers, external };
 }
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
@@ -58,27 +65,30 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 export async function up(stack: Stack, only?: string[]): Promise<string[]> {
   const { ctx } = stack;
   const started: string[] = [];
-  let t = performance.now();
   await ensureLibrdkafka(ctx);
-  for (const svc of stack.services) {
-    if (only && !only.includes(svc.name)) continue;
-    t = performance.now();
-    if (await svc.ready(ctx)) {
-      ctx.log(`${svc.name}: already up on :${svc.ports[0]}`);
-      continue;
+  for (const batch of batches(selected(stack, only))) {
+    const t = performance.now();
+    const waiting: ManagedService[] = [];
+    for (const svc of batch) {
+      if (await svc.ready(ctx)) {
+        ctx.log(`${svc.name}: already up on :${svc.ports[0]}`);
+        continue;
+      }
+      await svc.install(ctx);
+      if (readPid(ctx.home, svc.name) === undefined) {
+        const busy = await portsInUse(svc.ports);
+        if (busy.length) throw new Error(`${svc.name}: port ${busy.join(', ')} is taken by another process; free it or set ${portHint(svc.group ?? svc.name)}`);
+        const spec = await svc.prepare(ctx);
+        spawnDetached(ctx.home, svc.name, spec);
+        started.push(svc.name);
+      }
+      waiting.push(svc);
     }
-    await svc.install(ctx);
-    const pid = readPid(ctx.home, svc.name);
-    if (pid === undefined) {
-      const busy = await portsInUse(svc.ports);
-      if (busy.length) throw new Error(`${svc.name}: port ${busy.join(', ')} is taken by another process; free it or set ${portHint(svc.name)}`);
-      const spec = await svc.prepare(ctx);
-      spawnDetached(ctx.home, svc.name, spec);
-      started.push(svc.name);
+    for (const svc of waiting) {
+      await waitReady(stack, svc);
+      await svc.afterStart?.(ctx);
+      ctx.log(`${svc.name}: ready on :${svc.ports[0]} (${seconds(t)})`);
     }
-    await waitReady(stack, svc);
-    await svc.afterStart?.(ctx);
-    ctx.log(`${svc.name}: ready on :${svc.ports[0]} (${seconds(t)})`);
   }
   for (const ext of stack.external) ctx.log(`${ext.name}: using ${redact(ext.url)} (not managed by the stack)`);
   return started;
@@ -99,15 +109,32 @@ async function waitReady(stack: Stack, svc: ManagedService): Promise<void> {
 
 /** Stops what the stack started (in reverse order) and checks nothing is left listening on their ports. */
 export async function down(stack: Stack, only?: string[]): Promise<void> {
-  for (const svc of [...stack.services].reverse()) {
-    if (only && !only.includes(svc.name)) continue;
+  for (const batch of batches(selected(stack, only)).reverse()) {
     const t = performance.now();
-    const outcome = await stopProcess(stack.ctx.home, svc.name);
-    if (outcome === 'not_running') continue;
-    const busy = await portsInUse(svc.ports);
-    if (busy.length) throw new Error(`${svc.name}: stopped, but port ${busy.join(', ')} is still listening`);
-    stack.ctx.log(`${svc.name}: ${outcome} (${seconds(t)})`);
+    const outcomes = await Promise.all(batch.map((svc) => stopProcess(stack.ctx.home, svc.name)));
+    for (const [i, svc] of batch.entries()) {
+      if (outcomes[i] === 'not_running') continue;
+      const busy = await portsInUse(svc.ports);
+      if (busy.length) throw new Error(`${svc.name}: stopped, but port ${busy.join(', ')} is still listening`);
+      stack.ctx.log(`${svc.name}: ${outcomes[i]} (${seconds(t)})`);
+    }
   }
+}
+
+/** The services `only` names (by name or group; all when undefined), in stack order. */
+function selected(stack: Stack, only?: string[]): ManagedService[] {
+  return stack.services.filter((s) => !only || only.includes(s.name) || (s.group !== undefined && only.includes(s.group)));
+}
+
+/** Consecutive services of one group form one batch; every other service is a batch of its own. */
+function batches(services: ManagedService[]): ManagedService[][] {
+  const out: ManagedService[][] = [];
+  for (const svc of services) {
+    const last = out.at(-1);
+    if (svc.group !== undefined && last?.[0]?.group === svc.group) last.push(svc);
+    else out.push([svc]);
+  }
+  return out;
 }
 
 export async function status(stack: Stack): Promise<ServiceState[]> {
@@ -127,7 +154,7 @@ export async function wipe(stack: Stack): Promise<void> {
   for (const svc of stack.services) {
     if (readPid(stack.ctx.home, svc.name) !== undefined) throw new Error(`${svc.name} is running; run \`npm run stack down\` first`);
   }
-  for (const dir of ['kafka/data', 'elasticsearch/data', 'elasticsearch/home', 'redis', 'postgres/data', 'logs']) {
+  for (const dir of ['kafka/data', 'kafka/nodes', 'elasticsearch/data', 'elasticsearch/home', 'redis', 'postgres/data', 'logs']) {
     rmSync(join(stack.ctx.home, dir), { recursive: true, force: true });
   }
 }

@@ -2,6 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logFile, readPid } from '../process.ts';
 import { listening, run, type ManagedService, type StackContext } from '../service.ts';
+import { kafkaNodes, LOG4J, serverProperties, type KafkaNode } from './properties.ts';
+
+export { kafkaNodes, type KafkaNode } from './properties.ts';
 
 export interface KafkaServiceOptions {
   port?: number;
@@ -29,25 +32,63 @@ export function kafkaClassPath(home: string): string {
   return `${join(home, 'kafka', 'lib')}/*`;
 }
 
+/** The single node the stack runs by default: service `kafka`, its files under `<home>/kafka`. */
 export function kafkaService({ port = 9092, controllerPort = 9093, heapMb = 1024 }: KafkaServiceOptions = {}): ManagedService {
+  const node = { id: 1, port, controllerPort };
+  return kafkaNodeService({ name: 'kafka', node, voters: [node], heapMb, dir: (home) => join(home, 'kafka') });
+}
+
+/**
+ * `count` combined broker+controller nodes forming one quorum, services `kafka-1` … `kafka-<count>` (one group, so
+ * the stack starts and stops them together), each with its own ports, data, properties and log; one cluster id.
+ */
+export function kafkaClusterServices({ count, port = 9092, controllerPort = 9093, heapMb = 1024 }: KafkaServiceOptions & { count: number }): ManagedService[] {
+  const voters = kafkaNodes({ count, port, controllerPort });
+  return voters.map((node) =>
+    kafkaNodeService({ name: `kafka-${node.id}`, group: 'kafka', node, voters, heapMb, dir: (home) => join(clusterDir(home), String(node.id)) }),
+  );
+}
+
+const clusterDir = (home: string) => join(home, 'kafka', 'nodes');
+
+/** The cluster id every node of one stack home is formatted with, made once (Kafka's random-uuid) and kept. */
+async function clusterId(home: string, voters: number): Promise<string> {
+  const file = voters > 1 ? join(clusterDir(home), 'cluster-id') : undefined;
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = (await run(['java', '-cp', kafkaClassPath(home), 'kafka.tools.StorageTool', 'random-uuid'])).trim();
+  if (file) writeFileSync(file, id);
+  return id;
+}
+
+interface NodeServiceOptions {
+  name: string;
+  group?: string;
+  node: KafkaNode;
+  voters: readonly KafkaNode[];
+  heapMb: number;
+  dir: (home: string) => string;
+}
+
+function kafkaNodeService({ name, group, node, voters, heapMb, dir: dirOf }: NodeServiceOptions): ManagedService {
   return {
-    name: 'kafka',
-    ports: [port, controllerPort],
+    name,
+    group,
+    ports: [node.port, node.controllerPort],
     readyTimeoutMs: 60_000,
     async install(ctx) {
       await installKafkaJars(ctx);
     },
     async prepare(ctx) {
-      const dir = join(ctx.home, 'kafka');
+      const dir = dirOf(ctx.home);
       const data = join(dir, 'data');
       mkdirSync(data, { recursive: true });
       const props = join(dir, 'server.properties');
-      writeFileSync(props, serverProperties({ port, controllerPort, data }));
+      writeFileSync(props, serverProperties({ node, voters, data }));
       writeFileSync(join(dir, 'log4j2.properties'), LOG4J);
       const cp = kafkaClassPath(ctx.home);
       if (!existsSync(join(data, 'meta.properties'))) {
-        ctx.log('formatting Kafka storage (KRaft, single node)');
-        const id = (await run(['java', '-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'])).trim();
+        ctx.log(voters.length > 1 ? `formatting Kafka storage of node ${node.id} (KRaft, ${voters.length} voters)` : 'formatting Kafka storage (KRaft, single node)');
+        const id = await clusterId(ctx.home, voters.length);
         // Static quorum (controller.quorum.voters): format WITHOUT --standalone, which is for dynamic quorums.
         await run(['java', '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted']);
       }
@@ -66,61 +107,12 @@ export function kafkaService({ port = 9092, controllerPort = 9093, heapMb = 1024
       };
     },
     async ready(ctx) {
-      if (!(await listening(port))) return false;
+      if (!(await listening(node.port))) return false;
       // The listener accepts connections before the broker can serve metadata; the log line marks the real moment.
       // A broker the stack did not start (no pid file) is taken as ready once it listens.
-      if (readPid(ctx.home, 'kafka') === undefined) return true;
-      const log = logFile(ctx.home, 'kafka');
+      if (readPid(ctx.home, name) === undefined) return true;
+      const log = logFile(ctx.home, name);
       return existsSync(log) && readFileSync(log, 'utf8').includes('Kafka Server started');
     },
   };
 }
-
-function serverProperties({ port, controllerPort, data }: { port: number; controllerPort: number; data: string }): string {
-  return `# Written by infra/kafka on every start; edit infra/kafka/index.ts instead.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=${data}
-num.partitions=6
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=12
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-min.insync.replicas=1
-default.replication.factor=1
-# Tests and the demo create and join groups often; waiting 3 s for more members only slows them down.
-group.initial.rebalance.delay.ms=0
-log.retention.hours=168
-log.segment.bytes=268435456
-# The edge accepts events up to 1 MiB (EDGE_MAX_EVENT_BYTES) plus its stamp; the broker's default (~1 MB) is smaller.
-message.max.bytes=2097152
-`;
-}
-
-const LOG4J = `status = warn
-appender.console.type = Console
-appender.console.name = STDOUT
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.kafka.name = kafka
-logger.kafka.level = WARN
-logger.server.name = kafka.server.KafkaRaftServer
-logger.server.level = INFO
-logger.state.name = state.change.logger
-logger.state.level = WARN
-logger.controller.name = org.apache.kafka.controller
-logger.controller.level = WARN
-logger.raft.name = org.apache.kafka.raft
-logger.raft.level = WARN
-`;
