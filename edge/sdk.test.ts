@@ -70,11 +70,14 @@ function sendSegment(analytics: Analytics, i: number): void {
   else analytics.page({ userId: `user-${i % 50}`, name: 'Pricing', category: 'Docs', properties: { path: `/p/${i}` }, messageId, timestamp: at(i) });
 }
 
+// rudder-sdk-node sends a message's own messageId, though its types leave the field out.
+const withId = <T extends object>(message: T, messageId: string, i: number): T => ({ ...message, messageId, originalTimestamp: at(i) });
+
 function sendRudder(client: RudderAnalytics, i: number): void {
   const messageId = rudderIds[i]!;
-  if (i % 3 === 0) client.track({ userId: `r-${i % 50}`, event: 'Product Viewed', properties: { sku: `sku-${i}` }, messageId, originalTimestamp: at(i) });
-  else if (i % 3 === 1) client.identify({ userId: `r-${i % 50}`, traits: { plan: 'team' }, messageId, originalTimestamp: at(i) });
-  else client.page({ anonymousId: `ra-${i}`, name: 'Home', properties: { path: '/' }, messageId, originalTimestamp: at(i) });
+  if (i % 3 === 0) client.track(withId({ userId: `r-${i % 50}`, event: 'Product Viewed', properties: { sku: `sku-${i}` } }, messageId, i));
+  else if (i % 3 === 1) client.identify(withId({ userId: `r-${i % 50}`, traits: { plan: 'team' } }, messageId, i));
+  else client.page(withId({ anonymousId: `ra-${i}`, name: 'Home', properties: { path: '/' } }, messageId, i));
 }
 
 describe('the analytics SDKs, pointed at the edge by their host setting', () => {
