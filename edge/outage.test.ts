@@ -1,35 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createStack, down, ROOT, up } from '../infra/stack.ts';
 import type { Receipt } from './receipt.ts';
+import { privateKafka } from './testing-kafka.ts';
 import { acceptedIds, countById, edgeFixture, get, post, readTopic, waitFor, type EdgeFixture, type ErrorBody, type Reply } from './testing.ts';
 
-// A PRIVATE broker on spare ports with its own STACK_HOME (as infra/stack.test.ts does), so it can be stopped and
-// started again without touching the broker the rest of the suite uses.
-const PORT = 19192;
-const BROKERS = `127.0.0.1:${PORT}`;
-const home = mkdtempSync(join(tmpdir(), 'event-lens-edge-outage-'));
-// Reuse the jars the main stack already resolved (same pom, so the same stamp) instead of fetching them again.
-const sharedLib = join(ROOT, '.stack', 'kafka', 'lib');
-if (existsSync(join(sharedLib, '.pom-stamp'))) {
-  mkdirSync(join(home, 'kafka'), { recursive: true });
-  symlinkSync(sharedLib, join(home, 'kafka', 'lib'));
-}
-const stack = createStack(
-  {
-    ...process.env,
-    STACK_HOME: home,
-    KAFKA_BROKERS: BROKERS,
-    STACK_KAFKA_CONTROLLER_PORT: '19193',
-    STACK_KAFKA_HEAP_MB: '512',
-    REDIS_URL: 'redis://cache.invalid:6379',
-    ELASTICSEARCH_URL: 'http://search.invalid:9200',
-    DATABASE_URL: 'postgres://postgres@db.invalid:5432/test',
-  },
-  () => {},
-);
+// A broker of this file's own, so it can be stopped and started again without touching the one the rest of the
+// suite uses.
+const kafka = privateKafka({ what: 'edge-outage', port: 19192 });
+const BROKERS = kafka.brokers;
 
 let edge: EdgeFixture | undefined;
 const accepted: string[] = [];
@@ -42,7 +19,7 @@ function record(res: Reply<Receipt & ErrorBody>) {
 }
 
 beforeAll(async () => {
-  await up(stack, ['kafka']);
+  await kafka.up();
   edge = await edgeFixture({
     what: 'outage',
     brokers: BROKERS,
@@ -55,8 +32,7 @@ afterAll(async () => {
   try {
     await edge?.close();
   } finally {
-    await down(stack);
-    rmSync(home, { recursive: true, force: true });
+    await kafka.remove();
   }
 }, 120_000);
 
@@ -70,7 +46,7 @@ describe('when the broker goes away and comes back', () => {
   });
 
   test('once the broker is stopped, /readyz answers 503 and says Kafka is unavailable', async () => {
-    await down(stack, ['kafka']);
+    await kafka.down();
     await waitFor(async () => (await get(edge!.app, '/readyz')).status === 503, 30_000, '/readyz to answer 503');
     const res = await get(edge!.app, '/readyz');
     expect(res.status).toBe(503);
@@ -98,7 +74,7 @@ describe('when the broker goes away and comes back', () => {
   });
 
   test('after the broker is started again, /readyz is 200 again and new posts are 202', async () => {
-    await up(stack, ['kafka']);
+    await kafka.up();
     await waitFor(async () => (await get(edge!.app, '/readyz')).status === 200, 60_000, '/readyz to answer 200 again', 200);
     // The producer may need a moment to reconnect after the probe did: retry (bounded) until the first 202.
     await waitFor(async () => record(await post(edge!.app, '/v1/events', batch('after.first'))).status === 202, 60_000, 'a post to be accepted', 200);
