@@ -1,5 +1,6 @@
-import { eventText, type StampedEvent } from '../shared/contracts/index.ts';
-import { createProducer, KafkaError, type DeliveryResult, type KafkaConfig, type OutgoingMessage, type Producer } from '../shared/kafka/index.ts';
+import type { StampedEvent } from '../shared/contracts/index.ts';
+import { EVENT_PRODUCER_DEFAULTS, edgeProducerConfig, eventMessage } from '../shared/contracts/record.ts';
+import { createProducer, KafkaError, type DeliveryResult, type Producer } from '../shared/kafka/index.ts';
 import type { LostDelivery } from './losses.ts';
 import type { AckMode, PublishOutcome, Publisher } from './publisher.ts';
 
@@ -18,43 +19,13 @@ export interface KafkaPublisherOptions {
   onLost?: (lost: LostDelivery[]) => void;
 }
 
-type ProducerOptions = Pick<KafkaPublisherOptions, 'deliveryTimeoutMs' | 'queueMaxMessages' | 'lingerMs' | 'compression' | 'maxEventBytes'>;
-
-const PRODUCER_OPTION_DEFAULTS = {
-  deliveryTimeoutMs: 15_000,
-  queueMaxMessages: 100_000,
-  lingerMs: 5,
-  compression: 'lz4',
-  maxEventBytes: 1_048_576,
-} satisfies Required<ProducerOptions>;
-
-/** What stamping adds to an event at most (id, key, type, source, timestamps, headers), with a wide margin. */
-const STAMP_OVERHEAD_BYTES = 64 * 1024;
-
-/**
- * librdkafka settings of the edge's producer, over shared/kafka's durable defaults (acks=all, idempotent). bench:edge
- * builds its bare-client yardstick from the same settings.
- */
-export function edgeProducerConfig(options: ProducerOptions): KafkaConfig {
-  const d = PRODUCER_OPTION_DEFAULTS;
-  return {
-    'message.timeout.ms': options.deliveryTimeoutMs ?? d.deliveryTimeoutMs,
-    'queue.buffering.max.messages': options.queueMaxMessages ?? d.queueMaxMessages,
-    'linger.ms': options.lingerMs ?? d.lingerMs,
-    'compression.type': options.compression ?? d.compression,
-    // librdkafka refuses messages over message.max.bytes (default 1,000,000) on the spot, which would turn an event
-    // the edge accepted (up to maxEventBytes, 1 MiB) into a delivery failure.
-    'message.max.bytes': (options.maxEventBytes ?? d.maxEventBytes) + STAMP_OVERHEAD_BYTES,
-  };
-}
-
 /**
  * The edge's producer side: one librdkafka producer per process (acks=all, idempotent), plus a metadata probe so
  * that "broker reachable" is known before a request waits a whole delivery timeout to find out.
  */
 export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2_000, onLost = () => {}, ...producerOptions }: KafkaPublisherOptions): Promise<Publisher> {
   const producer: Producer = createProducer({ brokers, config: edgeProducerConfig(producerOptions) });
-  const queueMaxMessages = producerOptions.queueMaxMessages ?? PRODUCER_OPTION_DEFAULTS.queueMaxMessages;
+  const queueMaxMessages = producerOptions.queueMaxMessages ?? EVENT_PRODUCER_DEFAULTS.queueMaxMessages;
   producer.on('error', () => {}); // surfaced through lastError()/ready(); an unhandled 'error' must not crash the edge
   let reachable = false;
   let closed = false;
@@ -115,24 +86,6 @@ export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2
       clearInterval(timer);
       await producer.close(timeoutMs);
     },
-  };
-}
-
-/** The Kafka record of a stamped event: keyed, JSON body, type/source/id headers, stamped with the receive time. */
-export function eventMessage(topic: string, event: StampedEvent): OutgoingMessage {
-  return {
-    topic,
-    key: event.key,
-    // The JSON text itself: the client writes it into its arena as UTF-8, which saves encoding to a buffer first.
-    value: eventText(event),
-    // Kafka's retention and time index use the record timestamp; a client's event time can be years old, so the
-    // record carries the receive time and the event time stays in the body.
-    timestamp: Date.parse(event.receivedAt),
-    headers: [
-      ['type', event.type],
-      ['source', event.source ?? ''],
-      ['id', event.id],
-    ],
   };
 }
 

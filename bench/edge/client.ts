@@ -12,7 +12,7 @@
  */
 import { stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createProducer, KafkaError, type OutgoingMessage } from '../../shared/kafka/index.ts';
-import { edgeProducerConfig, eventMessage } from '../../edge/kafka-publisher.ts';
+import { edgeProducerConfig, eventMessage } from '../../shared/contracts/record.ts';
 import { benchEvent } from './events.ts';
 
 export interface ClientRun {
