@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { authConfig, usesDevelopmentHashKey } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
+import { printConfigIfAsked } from '../shared/config/print.ts';
+import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createSupervisor } from '../shared/supervisor.ts';
 import { statusFileWriter } from '../shared/supervisor-status.ts';
 import { Registry } from '../shared/telemetry/metrics.ts';
@@ -22,6 +24,7 @@ import { createEdgeMetrics } from './metrics.ts';
  * whichever process the kernel picks). Bun runs JS on one thread, so processes (not threads) are how one box uses
  * every core.
  */
+printConfigIfAsked({ specs: [edgeConfig, authConfig, connectionsConfig, kafkaClientConfig] });
 const config = loadConfig(edgeConfig);
 const auth = loadConfig(authConfig);
 const processes = config.processes || availableParallelism();

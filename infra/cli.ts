@@ -5,12 +5,10 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { ConfigError, loadConfig } from '../shared/config/index.ts';
 import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
 import { runTests } from './test-runner.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { queryConfig } from '../query/config.ts';
-import { workersConfig } from '../workers/config.ts';
 import { startDemoTraffic } from './demo.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 import { startApps, stopApps } from './platform.ts';
+import { componentOf, numberOf, serviceConfig, stringOf } from './service-config.ts';
 import { hostForUrl, startBanner } from './start-banner.ts';
 
 const USAGE = `usage:
@@ -49,12 +47,13 @@ async function start(stack: Stack, args: string[]): Promise<number> {
   // A development command on this machine: the edge stays on loopback (so the public development AUTH_HASH_KEY is
   // not exposed) unless the user asks for an interface.
   const edgeHostname = process.env.EDGE_HOSTNAME ?? '127.0.0.1';
-  const edge = loadConfig(edgeConfig, { ...process.env, EDGE_HOSTNAME: edgeHostname });
-  const workers = loadConfig(workersConfig);
-  const query = loadConfig(queryConfig);
-  const queryUrl = `http://${hostForUrl(query.hostname)}:${query.port}`;
-  const edgeUrl = `http://${hostForUrl(edgeHostname)}:${edge.port}`;
-  const workersUrl = `http://${hostForUrl(workers.metricsHostname)}:${workers.metricsPort}`;
+  const edge = componentOf(serviceConfig('edge', { ...process.env, ...kafkaEnv, EDGE_HOSTNAME: edgeHostname }), 'edge');
+  const workers = componentOf(serviceConfig('workers', { ...process.env, ...kafkaEnv }), 'workers');
+  const query = componentOf(serviceConfig('query', { ...process.env, ...kafkaEnv }), 'query');
+  const edgeAdminPort = numberOf(edge, 'adminPort');
+  const queryUrl = `http://${hostForUrl(stringOf(query, 'hostname'))}:${numberOf(query, 'port')}`;
+  const edgeUrl = `http://${hostForUrl(edgeHostname)}:${numberOf(edge, 'port')}`;
+  const workersUrl = `http://${hostForUrl(stringOf(workers, 'metricsHostname'))}:${numberOf(workers, 'metricsPort')}`;
   const keysFile = join(stack.ctx.home, 'dev-keys.json');
   const keys = auth.mode === 'on' ? { ...(await devKeys(conn.databaseUrl, auth, keysFile)), file: keysFile } : null;
   const apps = await startApps(stack.ctx.root, stack.ctx.home, [
@@ -68,10 +67,10 @@ async function start(stack: Stack, args: string[]): Promise<number> {
     edgeUrl,
     edgeHostname,
     queryUrl,
-    edgeAdminUrl: edge.adminPort === 0 ? undefined : `http://127.0.0.1:${edge.adminPort}`,
+    edgeAdminUrl: edgeAdminPort === 0 ? undefined : `http://127.0.0.1:${edgeAdminPort}`,
     workersMetricsUrl: workersUrl,
     keys,
-    stores: { kafka: conn.kafkaBrokers, topic: edge.topic, elasticsearch: conn.elasticsearchUrl, postgres: conn.databaseUrl, redis: conn.redisUrl },
+    stores: { kafka: conn.kafkaBrokers, topic: stringOf(edge, 'topic'), elasticsearch: conn.elasticsearchUrl, postgres: conn.databaseUrl, redis: conn.redisUrl },
     logs: join(stack.ctx.home, 'logs'),
     demo: stopDemo !== undefined,
   }));

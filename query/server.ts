@@ -1,6 +1,9 @@
 import type { Server } from 'bun';
 import { authConfig, usesDevelopmentHashKey } from '../shared/auth/config.ts';
+import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
+import { printConfigIfAsked } from '../shared/config/print.ts';
+import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createQueryApp, type QueryApp } from './app.ts';
 import { withBodyLimit } from './body-limit.ts';
 import { chooseBind } from './bind.ts';
@@ -49,6 +52,7 @@ export function serveQuery({ app, port = app.gateway.config.port, hostname = app
  * (and open subscriptions, which end when the server closes them) finish briefly, then closes its store clients.
  */
 if (import.meta.main) {
+  printConfigIfAsked({ specs: [queryConfig, authConfig, connectionsConfig, kafkaClientConfig] });
   let draining = false;
   // Checked before any store client or reader starts, so a refused start leaves nothing behind.
   const auth = loadConfig(authConfig);

@@ -1,8 +1,15 @@
+import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
+import { printConfigIfAsked } from '../shared/config/print.ts';
+import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createSupervisor } from '../shared/supervisor.ts';
 import { statusFileWriter } from '../shared/supervisor-status.ts';
 import { Registry } from '../shared/telemetry/metrics.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
+import { pipelinesConfig } from './pipelines/config.ts';
+import { elasticsearchConfig } from './sinks/elasticsearch/config.ts';
+import { postgresSinkConfig } from './sinks/postgres/config.ts';
+import { redisSinkConfig } from './sinks/redis/config.ts';
 import { serveWorkerHttp } from './http.ts';
 import { createWorker } from './worker.ts';
 
@@ -12,6 +19,7 @@ import { createWorker } from './worker.ts';
  * a worker that exits is started again after a backoff; meanwhile the group moves its partitions to the others):
  * Bun runs JS on one thread, so processes are how one machine uses every core. A single worker runs in this process.
  */
+printConfigIfAsked({ specs: [workersConfig, elasticsearchConfig, postgresSinkConfig, redisSinkConfig, pipelinesConfig, connectionsConfig, kafkaClientConfig] });
 const config = loadConfig(workersConfig);
 const count = countOf(process.argv.slice(2)) ?? config.count;
 
