@@ -2,17 +2,13 @@ import { parseArgs } from 'node:util';
 import { authConfig } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { queryConfig } from '../query/config.ts';
-import { workersConfig } from '../workers/config.ts';
-import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
-import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
-import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
+import { componentOf, numberOf, serviceConfig, stringOf } from '../infra/service-config.ts';
 import { send } from './answer.ts';
 import { expectation, withCredentials, type RunKeys } from './auth.ts';
 import { fuzzRequest } from './bodies.ts';
 import { gatewayRequest } from './graphql.ts';
 import { findPlatform, sample } from './procs.ts';
+import type { EdgeLimits } from './request.ts';
 import { createTally, formatReport, problems, record, statusLine } from './report.ts';
 import { settle } from './settle.ts';
 
@@ -87,19 +83,25 @@ const settleSeconds = num('settle-seconds', 0);
 const timeoutMs = num('timeout-ms', 100);
 const gatewayShare = num('gateway-share', 0, 1);
 
-const edge = loadConfig(edgeConfig);
-const query = loadConfig(queryConfig);
-const workers = loadConfig(workersConfig);
+const edgeSettings = componentOf(serviceConfig('edge'), 'edge');
+const edge: EdgeLimits = {
+  maxEventsPerRequest: numberOf(edgeSettings, 'maxEventsPerRequest'),
+  maxEventBytes: numberOf(edgeSettings, 'maxEventBytes'),
+  maxBodyBytes: numberOf(edgeSettings, 'maxBodyBytes'),
+};
+const workersPrinted = serviceConfig('workers');
+const workers = componentOf(workersPrinted, 'workers');
 const conn = loadConfig(connectionsConfig);
-const edgeUrl = (opts['edge-url'] ?? `http://127.0.0.1:${edge.port}`).replace(/\/$/, '');
-const gatewayUrl = (opts['gateway-url'] ?? `http://127.0.0.1:${query.port}`).replace(/\/$/, '');
+const edgeUrl = (opts['edge-url'] ?? `http://127.0.0.1:${numberOf(edgeSettings, 'port')}`).replace(/\/$/, '');
+const gatewayUrl = (opts['gateway-url'] ?? `http://127.0.0.1:${numberOf(componentOf(serviceConfig('query'), 'query'), 'port')}`).replace(/\/$/, '');
 const portOf = (url: string) => Number(new URL(url).port || 80);
 
 const t0 = performance.now();
 const elapsed = () => (performance.now() - t0) / 1000;
 const log = (line: string) => console.log(`[${elapsed().toFixed(1).padStart(6)}s] ${line}`);
 
-const workerPorts = workers.metricsPort === 0 ? [] : Array.from({ length: workers.count }, (_, i) => ['workers', workers.metricsPort + i] as const);
+const workersMetricsPort = numberOf(workers, 'metricsPort');
+const workerPorts = workersMetricsPort === 0 ? [] : Array.from({ length: numberOf(workers, 'count') }, (_, i) => ['workers', workersMetricsPort + i] as const);
 const givenPids = opts.pids.split(',').filter(Boolean).map(Number);
 const processes = findPlatform([['edge', portOf(edgeUrl)], ['gateway', portOf(gatewayUrl)], ...workerPorts], givenPids);
 log(`edge ${edgeUrl}, gateway ${gatewayUrl}; watching ${processes.map((p) => `${p.name} pid ${p.pid}`).join(', ') || 'no process'}`);
@@ -144,14 +146,14 @@ const settled = opts['no-check']
   : await settle(
       {
         brokers: conn.kafkaBrokers,
-        topic: workers.topic,
-        groupId: workers.groupId,
+        topic: stringOf(workers, 'topic'),
+        groupId: stringOf(workers, 'groupId'),
         elasticsearchUrl: conn.elasticsearchUrl,
-        esAlias: loadConfig(elasticsearchConfig).alias,
+        esAlias: stringOf(componentOf(workersPrinted, 'workers.elasticsearch'), 'alias'),
         databaseUrl: conn.databaseUrl,
-        pgSchema: loadConfig(postgresSinkConfig).schema,
+        pgSchema: stringOf(componentOf(workersPrinted, 'workers.postgres'), 'schema'),
         redisUrl: conn.redisUrl,
-        redisPrefix: loadConfig(redisSinkConfig).keyPrefix,
+        redisPrefix: stringOf(componentOf(workersPrinted, 'workers.redis'), 'keyPrefix'),
       },
       [...ids],
       settleSeconds,
