@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Analytics } from '@segment/analytics-node';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { PostHog } from 'posthog-node';
-import type { StampedEvent } from '../shared/contracts/index.ts';
-import { eventually, newRun, runConfig, runSinks, storeReaders, uncommitted } from '../workers/testing.ts';
-import { createWorkerMetrics } from '../workers/metrics.ts';
-import { createWorker, type Worker } from '../workers/worker.ts';
+import { eventually, spawnWorker, storeReaders, storeRun, uncommitted, workerEnv, type WorkerProcess } from './testing-worker.ts';
 import { createTopic, edgeFixture, topicSize, waitFor, type EdgeFixture } from './testing.ts';
 
-// The SDKs as users ship them, pointed at a real edge over HTTP; a real worker writes what Kafka holds to the stores.
-const run = newRun('sdk');
+// The SDKs as users ship them, pointed at a real edge over HTTP; a real worker process writes what Kafka holds to the
+// stores.
+const run = storeRun('sdk');
 const stores = storeReaders();
 let edge: EdgeFixture;
 let server: ReturnType<typeof Bun.serve>;
-let worker: Worker;
+let worker: WorkerProcess | undefined;
 let host = '';
 let secret = '';
 const N = 1000;
@@ -24,8 +22,7 @@ beforeAll(async () => {
   await createTopic(edge.admin, run.dlqTopic, 1);
   server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: edge.app.fetch });
   host = `http://127.0.0.1:${server.port}`;
-  const metrics = createWorkerMetrics();
-  worker = createWorker({ config: runConfig(run, edge.topic, { batchSize: 500 }), metrics, sinks: runSinks(run, { registry: metrics.registry }), log: () => {} });
+  worker = await spawnWorker(workerEnv(run, edge.topic, edge.brokers));
 }, 60_000);
 
 afterAll(async () => {
@@ -39,21 +36,18 @@ afterAll(async () => {
 
 /** Waits until the worker has committed everything in the topic, then returns the stores' counts. */
 async function settledCounts() {
-  await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 60_000, 'the worker to commit the topic');
+  await waitFor(eventually(async () => (await uncommitted(edge.admin, run.id, edge.topic, 3)) === 0), 60_000, 'the worker to commit the topic');
   return stores.counts(run);
 }
 
 /** Every id is in Postgres and Elasticsearch exactly once and seen by Redis; returns the Postgres rows by id. */
 async function expectStoredOnce(ids: string[]) {
+  const counts = await stores.countIds(run, ids);
+  expect(ids.filter((id) => counts.pg.get(id) !== 1)).toEqual([]);
+  expect(ids.filter((id) => counts.es.get(id) !== 1)).toEqual([]);
+  expect(counts.redisSeen).toBe(ids.length);
   const rows = await stores.sql<{ event_id: string; type: string; source: string; key: string; data: Record<string, unknown> }[]>`
-    select event_id, type, source, key, data from ${stores.sql(`${run.pgSchema}.events`)} where event_id in ${stores.sql(ids)}`;
-  expect(rows.length).toBe(ids.length);
-  expect(new Set(rows.map((r) => r.event_id)).size).toBe(ids.length);
-  await stores.es.indices.refresh({ index: run.esPrefix });
-  const es = await stores.es.count({ index: run.esPrefix, query: { ids: { values: ids } } });
-  expect(es.count).toBe(ids.length);
-  const seen = await Promise.all(ids.map((id) => stores.redis.exists(stores.seenKey(run, id))));
-  expect(seen.every((n) => n === 1)).toBe(true);
+    select event_id, type, source, key, data from ${stores.sql(`${run.id}.events`)} where event_id in ${stores.sql(ids)}`;
   return new Map(rows.map((r) => [r.event_id, r]));
 }
 
@@ -94,8 +88,7 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     expect(rows.get(segmentIds[1]!)).toMatchObject({ type: 'identify', key: 'anon-1', data: { traits: { email: 'u1@example.com' }, anonymousId: 'anon-1' } });
     expect(rows.get(segmentIds[2]!)).toMatchObject({ type: 'page', key: 'user-2', data: { name: 'Pricing', category: 'Docs', properties: { path: '/p/2' } } });
     // The search mapping indexes data.properties: the gateway's search and filters find events by their properties.
-    await stores.es.indices.refresh({ index: run.esPrefix });
-    const found = await stores.es.count({ index: run.esPrefix, query: { bool: { filter: [{ match: { 'data.properties.plan': `plan-${run.id}` } }, { term: { key: 'user-3' } }] } } });
+    const found = await stores.esJson<{ count: number }>(`/${run.id}-*/_count`, { query: { bool: { filter: [{ match: { 'data.properties.plan': `plan-${run.id}` } }, { term: { key: 'user-3' } }] } } });
     expect(found.count).toBe(Math.ceil(N / 3 / 50));
   }, 180_000);
 
@@ -126,7 +119,7 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     await waitFor(eventually(async () => (await stores.pgCount(run)) >= 3 * N), 60_000, 'the PostHog events in Postgres');
     const rows = await expectStoredOnce(uuids);
     expect(rows.get(uuids[1]!)).toMatchObject({ type: 'posthog.pageview', source: 'posthog', key: 'ph-1', data: { event: '$pageview', properties: { $current_url: '/x/1' } } });
-    const identifies = await stores.sql<{ n: number }[]>`select count(*)::int as n from ${stores.sql(`${run.pgSchema}.events`)} where type = 'posthog.identify' and data->'properties'->'$set'->>'plan' = 'scale'`;
+    const identifies = await stores.sql<{ n: number }[]>`select count(*)::int as n from ${stores.sql(`${run.id}.events`)} where type = 'posthog.identify' and data->'properties'->'$set'->>'plan' = 'scale'`;
     expect(identifies[0]!.n).toBe(N / 4);
     expect(JSON.stringify([...rows.values()].map((r) => r.data))).not.toContain(secret);
     expect(await settledCounts()).toEqual({ es: 3 * N, pg: 3 * N, redis: 3 * N });

@@ -1,0 +1,167 @@
+/**
+ * The stores' side of an edge test: `bun workers/main.ts` as a real process on the test's own topic, group, index
+ * prefix, schema and Redis prefix (the same variables infra/isolation.ts sets for the platform tests), and readers
+ * that count what each store holds for a list of event ids. Edge tests start the worker as a process rather than
+ * importing workers/, so they keep the rule that edge imports only shared/.
+ */
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import postgres from 'postgres';
+import { connectionsConfig } from '../shared/config/connections.ts';
+import { loadConfig } from '../shared/config/index.ts';
+import type { Admin } from '../shared/kafka/index.ts';
+import { keys } from '../shared/stores/redis-keys.ts';
+import { deleteKeys } from '../shared/stores/redis-scan.ts';
+import { waitFor } from './testing.ts';
+
+const ROOT = join(import.meta.dir, '..');
+
+/** One run's names: a lower-case id used as index prefix, schema, consumer group and Redis prefix. */
+export interface StoreRun {
+  id: string;
+  dlqTopic: string;
+}
+
+export function storeRun(what: string): StoreRun {
+  const id = `edge_${what}_${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
+  return { id, dlqTopic: `${id}.dlq` };
+}
+
+/** The worker's environment for `run` consuming `topic` on `brokers`: one process, quick retries. */
+export function workerEnv(run: StoreRun, topic: string, brokers: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: brokers,
+    WORKERS_COUNT: '1',
+    WORKERS_TOPIC: topic,
+    WORKERS_DLQ_TOPIC: run.dlqTopic,
+    WORKERS_GROUP_ID: run.id,
+    WORKERS_METRICS_PORT: '0',
+    WORKERS_METRICS_HOSTNAME: '127.0.0.1',
+    WORKERS_BATCH_SIZE: '500',
+    WORKERS_RETRY_INITIAL_MS: '50',
+    WORKERS_RETRY_MAX_MS: '1000',
+    SINK_ES_INDEX_PREFIX: run.id,
+    SINK_ES_ALIAS: run.id,
+    SINK_PG_SCHEMA: run.id,
+    SINK_REDIS_KEY_PREFIX: `${run.id}:`,
+  };
+}
+
+export interface WorkerProcess {
+  output(): string;
+  /** SIGTERM (the worker commits and leaves its group), SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts `bun workers/main.ts` with `env` and resolves once it has joined (its start line is printed). */
+export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const proc = Bun.spawn([process.execPath, join(ROOT, 'workers/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  let output = '';
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    const reader = stream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
+  };
+  void drain(proc.stdout as ReadableStream<Uint8Array>);
+  void drain(proc.stderr as ReadableStream<Uint8Array>);
+  await waitFor(() => /metrics on http/.test(output) || proc.exitCode !== null, 30_000, 'the worker to start');
+  if (proc.exitCode !== null) throw new Error(`the worker exited early (${proc.exitCode}):\n${output}`);
+  return {
+    output: () => output,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await Promise.race([proc.exited, Bun.sleep(15_000)]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+  };
+}
+
+/** How often each of `ids` is in each store: Postgres rows, Elasticsearch documents, Redis `seen` keys. */
+export interface IdCounts {
+  pg: Map<string, number>;
+  es: Map<string, number>;
+  redisSeen: number;
+}
+
+/** Read access to the shared stores for a run's names; `close()` ends the connections. */
+export function storeReaders() {
+  const conn = loadConfig(connectionsConfig);
+  const es = conn.elasticsearchUrl.replace(/\/$/, '');
+  const sql = postgres(conn.databaseUrl, { max: 2, onnotice: () => {} });
+  const redis = new Redis(conn.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  const esJson = async <T>(path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${es}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`Elasticsearch ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+
+  const refresh = async (run: StoreRun) => {
+    await fetch(`${es}/${run.id}-*/_refresh`, { method: 'POST' });
+  };
+
+  /** Rows in the run's events table (0 before the sink made it). */
+  async function pgCount(run: StoreRun): Promise<number> {
+    try {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`${run.id}.events`)}`;
+      return row?.n ?? 0;
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P01') return 0;
+      throw error;
+    }
+  }
+
+  async function countIds(run: StoreRun, ids: readonly string[]): Promise<IdCounts> {
+    const rows = await sql<{ event_id: string; n: number }[]>`
+      select event_id, count(*)::int as n from ${sql(`${run.id}.events`)} where event_id in ${sql(ids)} group by event_id`;
+    await refresh(run);
+    const hits = await esJson<{ hits: { hits: Array<{ _id: string }> } }>(`/${run.id}-*/_search`, { size: ids.length * 2 + 10, _source: false, query: { ids: { values: ids } } });
+    const esCounts = new Map<string, number>();
+    for (const h of hits.hits.hits) esCounts.set(h._id, (esCounts.get(h._id) ?? 0) + 1);
+    const layout = keys(`${run.id}:`);
+    const seen = await Promise.all(ids.map((id) => redis.exists(layout.seen(id))));
+    return { pg: new Map(rows.map((r) => [r.event_id, r.n])), es: esCounts, redisSeen: seen.filter((n) => n === 1).length };
+  }
+
+  /** Events the Redis sink counted for the run (its `total` counter). */
+  const redisTotal = async (run: StoreRun): Promise<number> => Number((await redis.get(keys(`${run.id}:`).total)) ?? 0);
+
+  /** Totals: Elasticsearch documents, Postgres rows, events the Redis sink counted. */
+  async function counts(run: StoreRun): Promise<{ es: number; pg: number; redis: number }> {
+    await refresh(run);
+    const [es, pg, redisN] = await Promise.all([esJson<{ count: number }>(`/${run.id}-*/_count`).then((r) => r.count), pgCount(run), redisTotal(run)]);
+    return { es, pg, redis: redisN };
+  }
+
+  /** Deletes what the run wrote: indices and template, schema, Redis keys. Topics are the caller's. */
+  async function cleanup(run: StoreRun): Promise<void> {
+    await fetch(`${es}/${run.id}-*`, { method: 'DELETE' }).catch(() => undefined);
+    await fetch(`${es}/_index_template/${run.id}-template`, { method: 'DELETE' }).catch(() => undefined);
+    await sql.unsafe(`drop schema if exists "${run.id}" cascade`).catch(() => undefined);
+    await deleteKeys(redis, `${run.id}:*`).catch(() => undefined);
+  }
+
+  async function close(): Promise<void> {
+    await sql.end({ timeout: 5 });
+    redis.disconnect();
+  }
+
+  return { sql, redis, esJson, pgCount, countIds, counts, redisTotal, cleanup, close, seenKey: (run: StoreRun, id: string) => keys(`${run.id}:`).seen(id) };
+}
+export type StoreReaders = ReturnType<typeof storeReaders>;
+
+/** A check that counts a thrown error as "not yet", for waitFor. */
+export const eventually = (check: () => Promise<boolean>) => () => check().catch(() => false);
+
+/** Messages of `topic` not yet committed by `groupId` (a partition without a commit counts from its low watermark). */
+export async function uncommitted(admin: Admin, groupId: string, topic: string, partitions: number): Promise<number> {
+  const committed = await admin.committed(groupId, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+  let lag = 0n;
+  for (let partition = 0; partition < partitions; partition++) {
+    const { low, high } = await admin.watermarks(topic, partition);
+    const offset = committed.find((c) => c.partition === partition)?.offset ?? -1n;
+    lag += high - (offset >= 0n ? offset : low);
+  }
+  return Number(lag);
+}
