@@ -2,37 +2,51 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
+import { describeConfig, type ConfigEntries, type ConfigRow, type ConfigSpec } from '../shared/config/index.ts';
 import { kafkaClientConfig } from '../shared/kafka/settings.ts';
-import { describeConfig, type ConfigEntries, type ConfigSpec } from '../shared/config/index.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { queryConfig } from '../query/config.ts';
 import { stackConfig } from './config.ts';
-import { workersConfig } from '../workers/config.ts';
-import { elasticsearchConfig } from '../workers/sinks/elasticsearch/config.ts';
-import { postgresSinkConfig } from '../workers/sinks/postgres/config.ts';
-import { redisSinkConfig } from '../workers/sinks/redis/config.ts';
-import { pipelinesConfig } from '../workers/pipelines/config.ts';
 import { demoConfig } from './demo.ts';
+import { serviceConfig, type ServiceName } from './service-config.ts';
 
-/** Every component's config spec; docs/configuration.md is generated from these (run `bun infra/docs.ts`). */
-export const SPECS: Array<ConfigSpec<ConfigEntries>> = [
-  connectionsConfig,
-  kafkaClientConfig,
-  stackConfig,
-  edgeConfig,
-  queryConfig,
-  demoConfig,
-  workersConfig,
-  elasticsearchConfig,
-  postgresSinkConfig,
-  redisSinkConfig,
-  pipelinesConfig,
-  authConfig,
-];
+/** One `##` section of docs/configuration.md: a component and its settings. */
+export interface ConfigSection {
+  readonly component: string;
+  readonly rows: readonly ConfigRow[];
+}
+
+const fromSpec = (spec: ConfigSpec<ConfigEntries>): ConfigSection => ({ component: spec.component, rows: describeConfig(spec) });
+// The specs that live in shared/ and infra/; several services read the shared ones, which are documented once.
+const DIRECT = [connectionsConfig, kafkaClientConfig, stackConfig, demoConfig, authConfig];
+const DIRECT_COMPONENTS = new Set(DIRECT.map((spec) => spec.component));
+
+/**
+ * The settings of one service as it prints them (`--print-config`), without the shared components: every spec the
+ * service reads is documented, including one added later, without this file importing the service.
+ */
+function ownSections(service: ServiceName): ConfigSection[] {
+  const printed = serviceConfig(service, {});
+  return Object.entries(printed)
+    .filter(([component]) => !DIRECT_COMPONENTS.has(component))
+    .map(([component, { rows }]) => ({ component, rows }));
+}
+
+/** Every component's settings, in the order docs/configuration.md lists them. */
+export function configSections(): ConfigSection[] {
+  return [
+    fromSpec(connectionsConfig),
+    fromSpec(kafkaClientConfig),
+    fromSpec(stackConfig),
+    ...ownSections('edge'),
+    ...ownSections('query'),
+    fromSpec(demoConfig),
+    ...ownSections('workers'),
+    fromSpec(authConfig),
+  ];
+}
 
 export const DOC_PATH = join(import.meta.dir, '..', 'docs', 'configuration.md');
 
-export function renderConfigDocs(specs = SPECS): string {
+export function renderConfigDocs(sections: readonly ConfigSection[] = configSections()): string {
   const parts = [
     '# Configuration',
     '',
@@ -41,9 +55,9 @@ export function renderConfigDocs(specs = SPECS): string {
     'Every component reads its settings from environment variables once at start. Unknown keys and bad values stop',
     'the process with the variable name and what was expected.',
   ];
-  for (const spec of specs) {
-    parts.push('', `## ${spec.component}`, '', '| variable | type | default | description |', '| --- | --- | --- | --- |');
-    for (const row of describeConfig(spec)) {
+  for (const { component, rows } of sections) {
+    parts.push('', `## ${component}`, '', '| variable | type | default | description |', '| --- | --- | --- | --- |');
+    for (const row of rows) {
       const def = row.default === undefined ? '' : `\`${Array.isArray(row.default) ? row.default.join(',') : String(row.default)}\``;
       parts.push(`| \`${row.env}\` | ${row.type} | ${def} | ${row.description.replace(/\|/g, '\\|')} |`);
     }
