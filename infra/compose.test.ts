@@ -3,8 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig } from '../shared/config/index.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { queryConfig } from '../query/config.ts';
+import { componentOf, SERVICE_ENTRIES, serviceConfig } from './service-config.ts';
 import { ROOT } from './stack.ts';
 
 type ComposeService = { image?: string; ports?: string[]; environment?: Record<string, string | number>; command?: string[] };
@@ -109,17 +108,17 @@ describe('docker-compose.yml and Dockerfile agree with the local stack', () => {
   });
 
   test('the edge and the gateway are published on the ports their configs default to, listening on every interface of their container', () => {
-    const edgePort = describeConfig(edgeConfig).find((r) => r.key === 'port')?.default;
+    const defaultOf = (service: 'edge' | 'query', key: string) => componentOf(serviceConfig(service), service).rows.find((r) => r.key === key)?.default;
+    const edgePort = defaultOf('edge', 'port');
     expect(compose.services.edge?.ports).toContain(`${edgePort}:${edgePort}`);
     expect(compose.services.edge?.environment).toMatchObject({ EDGE_PORT: Number(edgePort), EDGE_HOSTNAME: '0.0.0.0' });
-    const queryPort = describeConfig(queryConfig).find((r) => r.key === 'port')?.default;
+    const queryPort = defaultOf('query', 'port');
     expect(compose.services.query?.ports).toContain(`${queryPort}:${queryPort}`);
     expect(compose.services.query?.environment).toMatchObject({ QUERY_PORT: Number(queryPort), QUERY_HOSTNAME: '0.0.0.0' });
   });
 
   test('every service entry point in the repo has a compose service, and the image carries the keys CLI', () => {
-    const entries: Record<string, string> = { edge: 'edge/server.ts', workers: 'workers/main.ts', query: 'query/server.ts' };
-    for (const [service, file] of Object.entries(entries)) {
+    for (const [service, file] of Object.entries(SERVICE_ENTRIES)) {
       if (existsSync(join(ROOT, file))) expect(Object.keys(compose.services)).toContain(service);
     }
     expect(dockerfile).toMatch(/^COPY infra\/keys\.ts /m);
