@@ -1,18 +1,11 @@
 /**
  * Test helpers for `bun edge/server.ts` as a real process tree over real HTTP (re-exported by testing.ts).
  */
-import { authConfig } from '../shared/auth/config.ts';
-import type { AuthFixture } from '../shared/auth/testing.ts';
-import { envNameOf } from '../shared/config/index.ts';
 import { BROKERS } from '../shared/kafka/testing.ts';
-import { waitFor } from './testing.ts';
+import { keyStoreEnv } from '../shared/testing/keys.ts';
+import { waitFor } from '../shared/testing/wait.ts';
 
-/** A key store's settings (every AUTH_* variable) as environment variables, for a server spawnEdgeServer starts. */
-export function keyStoreEnv(keys: AuthFixture): Record<string, string> {
-  const env: Record<string, string> = { ...keys.env };
-  for (const [name, value] of Object.entries(keys.config)) env[envNameOf(authConfig, name)] = String(value);
-  return env;
-}
+export { keyStoreEnv };
 
 export interface EdgeServerProcess {
   proc: ReturnType<typeof Bun.spawn>;

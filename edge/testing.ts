@@ -3,12 +3,13 @@
  * for `app.request()`, and reading a topic back completely (up to its high watermarks) with the project's consumer.
  */
 import type { AuthConfig } from '../shared/auth/config.ts';
-import { parseKeySpec, type ApiKey, type KeySpecInput } from '../shared/auth/keys.ts';
-import { createKey } from '../shared/auth/store.ts';
 import { authFixture, type AuthFixture } from '../shared/auth/testing.ts';
 import { decodeEvent, type StampedEvent } from '../shared/contracts/index.ts';
 import { createAdmin, createConsumer, type Admin, type ConsumedMessage } from '../shared/kafka/index.ts';
 import { BROKERS } from '../shared/kafka/testing.ts';
+import { createTestKey, type TestKey } from '../shared/testing/keys.ts';
+import { createTopic } from '../shared/testing/topics.ts';
+import { waitFor } from '../shared/testing/wait.ts';
 import { openGuard } from './access.ts';
 import { createAdminApp, createApp } from './app.ts';
 import { edgeConfig } from './config.ts';
@@ -21,7 +22,7 @@ import type { Publisher } from './publisher.ts';
 import type { Receipt } from './receipt.ts';
 import { loadConfig } from '../shared/config/index.ts';
 
-export { BROKERS };
+export { BROKERS, createTestKey, createTopic, waitFor, type TestKey };
 export { keyStoreEnv, spawnEdgeServer, type EdgeServerProcess } from './testing-server.ts';
 
 /** The limits a deployment gets by default (edgeConfig defaults, ignoring the environment). */
@@ -33,30 +34,6 @@ export const DEFAULT_LIMITS: Limits = (() => {
 /** `edge_test_<what>_<random>`: unique per file and run, so runs can repeat and overlap. */
 export function uniqueTopic(what: string): string {
   return `edge_test_${what}_${Date.now().toString(36)}${crypto.randomUUID().slice(0, 8)}`;
-}
-
-export async function createTopic(admin: Admin, topic: string, partitions = 3, config?: Record<string, string>): Promise<void> {
-  await admin.createTopics([{ name: topic, partitions, config }]);
-  // The controller answers before every partition has a leader; wait until metadata shows them all led.
-  await waitFor(async () => {
-    const md = await admin.metadata({ timeoutMs: 5000 }).catch(() => undefined);
-    const t = md?.topics.find((x) => x.name === topic);
-    return t !== undefined && t.error === 0 && t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0);
-  }, 30_000, `topic ${topic} to have leaders`);
-}
-
-/** A key made for a test, with the header value that sends it. */
-export interface TestKey {
-  key: ApiKey;
-  secret: string;
-  /** `Bearer <secret>`. */
-  authorization: string;
-}
-
-/** Creates a key in the fixture's own schema, hashed with its own hash key. */
-export async function createTestKey(keys: AuthFixture, spec: KeySpecInput): Promise<TestKey> {
-  const { key, secret } = await createKey(keys.sql, keys.id, parseKeySpec(spec), keys.config.hashKey);
-  return { key, secret, authorization: `Bearer ${secret}` };
 }
 
 // The key `post` and `get` send for an app made by edgeFixture, unless the call names its own Authorization header.
@@ -253,14 +230,4 @@ export function countById(messages: readonly ConsumedMessage[]): Map<string, num
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
-}
-
-/** Polls `check` until it is true; throws with `what` once `timeoutMs` passed. Not a timing assertion: a bound. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
-    await Bun.sleep(everyMs);
-  }
 }
