@@ -71,6 +71,18 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   latencyMinutes: setting(positiveInt, 5, 'liveStats latency percentiles merge this many processing minutes.'),
   pgMaxConnections: setting(positiveInt, 10, 'Postgres pool size.'),
   cacheTtlMs: setting(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000, 'Aggregations (counts, histograms, top lists) and liveStats are shared between requests for this long, then served stale for at most one refresh, so a dashboard polled by many viewers costs the stores one read per interval; 0 turns it off. Event searches and lookups are never cached.'),
+  workersGroupId: setting(v.pipe(v.string(), v.minLength(1)), 'event-lens-workers', 'Consumer group whose lag the health field reports per partition (WORKERS_GROUP_ID).'),
+  workersTopic: setting(v.pipe(v.string(), v.minLength(1)), 'events', 'Topic the workers consume, whose partitions the health field reports (WORKERS_TOPIC).'),
+  processStatusDir: setting(
+    v.string(),
+    '.stack/run/processes',
+    "Folder of the supervisors' status files (platform.json, edge.json, workers.json; relative to the gateway's working directory) whose processes and restarts the health field lists; missing files give an empty list. `npm start` writes them to <STACK_HOME>/run/processes.",
+  ),
+  healthTimeoutMs: setting(
+    positiveInt,
+    1000,
+    'Bound of each probe behind the health field (Kafka metadata, watermarks and committed offsets; each store); a probe slower than this reads as down. Kafka metadata and watermark calls hold the gateway while they wait, so keep it short.',
+  ),
   dryRunMaxEvents: setting(positiveInt, 100, 'Most events one pipeline dry run takes (given, or the last N dead letters); more is refused with invalid_parameter / BAD_USER_INPUT.'),
   // PIPELINES_* (not QUERY_*): the workers read the same variables and re-check every definition against them.
   ...pipelineLimitSettings,

@@ -10,6 +10,7 @@ import type { QueryMetrics } from './metrics.ts';
 import { eventOfHit, idsSearchBody } from './search.ts';
 import { redisConnected, type Stores } from './stores.ts';
 import { createTtlCache, type TtlCache } from './cache.ts';
+import { readHealth, type HealthView } from './resolvers/health-read.ts';
 
 /** What every resolver gets: the shared clients plus loaders that live for one request (one operation). */
 export interface GatewayContext {
@@ -30,6 +31,8 @@ export interface GatewayContext {
   readonly read: <T>(store: StoreName, run: () => Promise<T>) => Promise<T>;
   /** `read` for Redis, waiting for a connection in progress first (the client does not queue commands). */
   readonly redisRead: <T>(run: () => Promise<T>) => Promise<T>;
+  /** Kafka lag, stores and supervised processes, shared across requests like the aggregations (cache.ts). */
+  readonly health: () => Promise<HealthView>;
 }
 
 export interface ContextParts {
@@ -142,5 +145,7 @@ export function createContext({ stores, config, metrics, dlq, keys, cache = crea
   const liveStats = () =>
     cache.get('redis:liveStats', () => redisRead(() => readLiveStats(stores.redis, config.redisPrefix, { latencyMinutes: config.latencyMinutes })));
 
-  return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead };
+  const health = () => cache.get('health', () => readHealth({ stores, config }));
+
+  return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead, health };
 }

@@ -1,4 +1,5 @@
 import { deadLetterResolvers } from './dead-letters.ts';
+import { healthResolvers } from './health.ts';
 import { keyResolvers } from './keys.ts';
 import { pipelineResolvers } from './pipelines.ts';
 import { postgresResolvers } from './postgres.ts';
@@ -19,6 +20,7 @@ export const resolvers = {
     ...deadLetterResolvers.Query,
     ...pipelineResolvers.Query,
     ...keyResolvers.Query,
+    ...healthResolvers.Query,
   },
   Mutation: { ...pipelineResolvers.Mutation, ...keyResolvers.Mutation },
   Subscription: redisResolvers.Subscription,

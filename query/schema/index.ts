@@ -1,5 +1,6 @@
 import { deadLettersSDL } from './dead-letters.graphql.ts';
 import { eventsSDL } from './events.graphql.ts';
+import { healthSDL } from './health.graphql.ts';
 import { keysSDL } from './keys.graphql.ts';
 import { liveSDL } from './live.graphql.ts';
 import { pipelinesSDL } from './pipelines.graphql.ts';
@@ -13,4 +14,4 @@ const rootSDL = /* GraphQL */ `
 `;
 
 /** The whole schema, one SDL string per area; each area extends Query. */
-export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL, pipelinesSDL, keysSDL];
+export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL, pipelinesSDL, keysSDL, healthSDL];
