@@ -12,6 +12,7 @@ import { ensureTool, freePort, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
 import type { ClientRun } from './client.ts';
 import { benchEvent } from './events.ts';
+import { SEGMENT_BATCH_PATH, segmentBatchBody } from './segment.ts';
 import { printEdgeResult, type EdgeResult } from './print.ts';
 import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
 
@@ -22,7 +23,9 @@ import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
  *      cluster) vs a raw Bun.serve answering "ok";
  *   2. batches of 100: edge vs the Node peer vs Kafka's ProducerPerformance sending the edge's own stamped records
  *      (same broker, record bytes, acks=all, idempotence, linger, compression);
- *   3. what keys cost: the edge as deployed (keys on, an ingest key without a rate limit, from a key store of this
+ *   3. Segment's `/v1/batch`: 100 track messages per request as analytics-node sends them (bench/edge/segment.ts)
+ *      against the edge's own 100-event batches, on the same edge, in the same rounds;
+ *   4. what keys cost: the edge as deployed (keys on, an ingest key without a rate limit, from a key store of this
  *      run's own) beside a second edge with AUTH=off, for single events and batches, and the edge's CPU per request
  *      refused 429 rate_limited (a key held at its limit) against 400 malformed_json.
  * Every client sends the same Authorization header to every system, so the bytes on the wire are the same.
@@ -67,6 +70,7 @@ await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions
 
 const single = JSON.stringify(benchEvent(1));
 const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => benchEvent(i)) });
+const segment = segmentBatchBody();
 // ProducerPerformance sends the records the edge would write: the same events, stamped.
 const payloadDir = mkdtempSync(join(tmpdir(), 'event-lens-edge-'));
 const payloadFile = join(payloadDir, 'records.txt');
@@ -124,10 +128,11 @@ const settled = async (topic: string) => {
 };
 
 type System = 'edge' | 'edgeOff' | 'peer' | 'raw';
+type Mode = 'single' | 'batch' | 'segment';
 interface Run {
   system: System;
   name: string;
-  mode: 'single' | 'batch';
+  mode: Mode;
   eventsPerRequest: number;
   r: WrkResult;
 }
@@ -141,12 +146,14 @@ try {
   const runs: Run[] = [];
   const counts: CountInput[] = [];
   const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
-  const go = async (system: System, mode: 'single' | 'batch', round = 0) => {
-    const body = mode === 'single' ? single : batch;
+  const go = async (system: System, mode: Mode, round = 0) => {
+    const body = mode === 'single' ? single : mode === 'batch' ? batch : segment;
     const eventsPerRequest = mode === 'single' ? 1 : 100;
-    const name = `${names[system]}, ${mode === 'single' ? 'single event' : '100-event batch'}${rounds > 1 && (mode === 'single' || system !== 'peer') ? ` (round ${round + 1})` : ''}`;
+    const what = mode === 'single' ? 'single event' : mode === 'batch' ? '100-event batch' : `Segment ${SEGMENT_BATCH_PATH}, 100 events`;
+    const name = `${names[system]}, ${what}${rounds > 1 && (mode !== 'batch' || system !== 'peer') ? ` (round ${round + 1})` : ''}`;
     log(`  ${name}: warm-up ${warmup} s, then ${seconds} s ...`);
-    const load = { url: urls[system], body, headers: auth, connections: connections[mode], threads };
+    const url = mode === 'segment' ? `http://127.0.0.1:${ports[system]}${SEGMENT_BATCH_PATH}` : urls[system];
+    const load = { url, body, headers: auth, connections: connections[mode === 'single' ? 'single' : 'batch'], threads };
     await wrk({ ...load, seconds: warmup });
     const topic = system === 'raw' ? undefined : topics[system];
     const before = topic ? await settled(topic) : undefined;
@@ -164,12 +171,13 @@ try {
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
   };
   const singles: System[] = peer ? ['raw', 'edge', 'edgeOff', 'peer'] : ['raw', 'edge', 'edgeOff'];
-  const batches: System[] = ['edge', 'edgeOff'];
+  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edge', 'segment']];
   for (let round = 0; round < rounds; round++) {
     for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
   }
+  await expectSegmentTaken(`http://127.0.0.1:${ports.edge}${SEGMENT_BATCH_PATH}`);
   for (let round = 0; round < rounds; round++) {
-    for (const system of round % 2 === 0 ? batches : [...batches].reverse()) await go(system, 'batch', round);
+    for (const [system, mode] of round % 2 === 0 ? batches : [...batches].reverse()) await go(system, mode, round);
   }
   if (peer) await go('peer', 'batch');
 
@@ -229,7 +237,7 @@ try {
 
   const verified = verifyCounts(counts);
   /** Mean events/s over the rounds of one system and mode. */
-  const eps = (system: System, mode: 'single' | 'batch') => {
+  const eps = (system: System, mode: Mode) => {
     const xs = runs.filter((r) => r.system === system && r.mode === mode);
     return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
   };
@@ -243,10 +251,11 @@ try {
     lingerMs: Number(lingerMs),
     compression,
     eventBytes: single.length,
+    segmentEventBytes: Math.round(segment.length / 100),
     recordBytes,
     runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
     single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single') },
-    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond, segment: eps('edge', 'segment') },
     auth: {
       single: { on: eps('edge', 'single'), off: eps('edgeOff', 'single') },
       batch: { on: eps('edge', 'batch'), off: eps('edgeOff', 'batch') },
@@ -280,4 +289,11 @@ async function bareClient(topic: string, secs: number): Promise<ClientRun> {
   const run = JSON.parse(out.trim().split('\n').at(-1)!) as ClientRun;
   if (run.failed > 0) throw new Error(`${run.failed} deliveries failed: ${run.firstError}`);
   return run;
+}
+
+/** One Segment batch must be taken whole (200, success) before wrk counts 2xx answers as 100 events each. */
+async function expectSegmentTaken(url: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: segment });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('"success":true')) throw new Error(`${SEGMENT_BATCH_PATH} answered ${res.status} ${text.slice(0, 300)}`);
 }

@@ -53,7 +53,7 @@ describe('ratio math', () => {
 
   test('buildFigures turns known measurements into the report’s figures and verdicts', () => {
     const figures = buildFigures({
-      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000 } },
+      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000, segment: 170_000 } },
       kafka: { bun: 500_000, java: 400_000 },
       workers: { eventsPerSec: 9_000, slowestRaw: 10_000, slowestName: 'pg' },
       e2e: { p50Ms: 300, p99Ms: 1_600, rate: 4_500 },
@@ -66,6 +66,7 @@ describe('ratio math', () => {
     expect(by['edge.batch.vsPeer']).toMatchObject({ value: 4, status: 'met' });
     expect(by['edge.batch.vsProducerPerf']).toMatchObject({ value: 0.8, status: 'missed' });
     expect(by['edge.batch.vsClient']).toMatchObject({ value: 0.8, status: 'met' });
+    expect(by['edge.batch.segment']).toMatchObject({ value: 0.85, status: 'met' });
     expect(by['edge.batch.vsKafka']).toMatchObject({ value: 0.4, status: 'missed', target: { op: '>=', value: 0.7 } });
     expect(by['kafka.edgeRecords.vsKafka']).toMatchObject({ value: 0.5, status: 'info' });
     expect(by['kafka.client.vsJava']).toMatchObject({ value: 1.25, status: 'met' });
@@ -74,7 +75,7 @@ describe('ratio math', () => {
     expect(by['query.dashboard.p99']).toMatchObject({ value: 12, status: 'met', reference: { name: 'raw _msearch p99', value: 9 } });
     expect(by['memory.edge']).toMatchObject({ value: 120, status: 'met', reference: { value: 160 } });
     expect(by['memory.worker']!.status).toBe('info');
-    expect(summary(figures)).toEqual({ met: 7, missed: 4, na: 0 });
+    expect(summary(figures)).toEqual({ met: 8, missed: 4, na: 0 });
   });
 
   test('keys cost: auth on / auth off rows for single events and batches, and 429 against 400 CPU per request', () => {
@@ -94,6 +95,15 @@ describe('ratio math', () => {
   test('a part that did not run gives n/a figures, not errors', () => {
     const figures = buildFigures({ edge: { single: { edge: 40_000 }, batch: {} } });
     expect(figures.every((f) => f.id.startsWith('edge') && (f.status === 'n/a' || f.value === undefined))).toBe(true);
-    expect(summary(figures).na).toBe(5);
+    expect(summary(figures).na).toBe(6);
+  });
+
+  test('Segment row: Segment /v1/batch over the edge\'s own batches, met from 0.8× and missed below', () => {
+    const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: { edge: 200_000, segment } } }).find((f) => f.id === 'edge.batch.segment')!;
+    expect(row(160_000)).toMatchObject({ label: 'Batches of 100: Segment /v1/batch / edge /v1/events', value: 0.8, status: 'met', target: { op: '>=', value: 0.8 } });
+    expect(row(150_000)).toMatchObject({ value: 0.75, status: 'missed' });
+    expect(row(160_000).subject).toEqual({ name: 'Segment /v1/batch', value: 160_000, unit: 'events/s' });
+    expect(row(160_000).reference).toEqual({ name: 'edge /v1/events', value: 200_000, unit: 'events/s' });
+    expect(row(undefined).status).toBe('n/a');
   });
 });

@@ -109,6 +109,7 @@ export const TARGETS = {
   dashboardP99Ms: { op: '<=', value: 20 },
   edgeRssMb: { op: '<=', value: 150 },
   authOnVsOff: { op: '>=', value: 0.95 },
+  segmentVsBatch: { op: '>=', value: 0.8 },
   rateLimitedVsMalformedCpu: { op: '<=', value: 1 },
 } as const satisfies Record<string, Target>;
 
@@ -117,7 +118,7 @@ export interface Measurements {
   edge?: {
     single: { edge?: number; peer?: number; raw?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
-    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
+    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number };
     /**
      * The edge with keys on (an ingest key without a rate limit) and with AUTH=off, events/s; the edge's CPU per
      * request, in µs, refused 429 rate_limited (a key at its limit) and 400 malformed_json.
@@ -143,6 +144,7 @@ export function buildFigures(m: Measurements): Figure[] {
       peerFigure({ id: 'edge.single.vsRaw', part: 'edge', label: 'Single events: edge / raw Bun.serve', subject: rps('edge', s.edge), reference: rps('raw Bun.serve', s.raw, 'req/s'), target: TARGETS.singleVsRaw }),
       peerFigure({ id: 'edge.batch.vsPeer', part: 'batch', label: 'Batches of 100: edge / Node peer', subject: rps('edge', b.edge), reference: rps('Node peer', b.peer), target: TARGETS.batchVsPeer }),
       peerFigure({ id: 'edge.batch.vsProducerPerf', part: 'batch', label: 'Batches of 100: edge / ProducerPerformance', subject: rps('edge', b.edge), reference: rps('ProducerPerformance', b.producerPerf, 'records/s'), target: TARGETS.batchVsProducerPerf }),
+      peerFigure({ id: 'edge.batch.segment', part: 'batch', label: 'Batches of 100: Segment /v1/batch / edge /v1/events', subject: rps('Segment /v1/batch', b.segment), reference: rps('edge /v1/events', b.edge), target: TARGETS.segmentVsBatch, note: "100 analytics-node track messages (~8 properties, context, messageId, timestamps) per request, same edge, connections, key and rounds" }),
       peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
     );
     const a = m.edge.auth;

@@ -15,7 +15,7 @@ const report = (): Report => ({
   quick: true,
   seconds: 321,
   figures: buildFigures({
-    edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 400_000 } },
+    edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 400_000, segment: 170_000 } },
     query: { p50Ms: 4, p99Ms: 12, rawP99Ms: 9, rate: 500 },
     memory: { edgeMb: 120, peerMb: 160, workerMb: undefined, gatewayMb: 90 },
   }),
@@ -58,7 +58,8 @@ describe('report writer', () => {
     expect(md).toContain('- workers did not complete: exited with 1');
     expect(md).toContain('- a note');
     expect(md).toContain('![ratio against target](latest.svg)');
-    expect(md).toContain('targets: 4 met, 3 missed\n');
+    expect(md).toContain('targets: 5 met, 3 missed\n');
+    expect(md).toContain('| Batches of 100: Segment /v1/batch / edge /v1/events | Segment /v1/batch 170,000 events/s | edge /v1/events 200,000 events/s | 0.85× | ≥ 0.80× | met |');
     expect(md).toContain('| Gateway peak RSS | gateway 90 MB | — | 90 MB | — | — |');
   });
 

@@ -91,7 +91,7 @@ async function commit(): Promise<Report['commit']> {
 // Part outputs (the fields the report reads).
 interface EdgeOut {
   single: { edge?: number; peer?: number; raw?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number };
   auth?: {
     single: { on?: number; off?: number };
     batch: { on?: number; off?: number };
