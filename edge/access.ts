@@ -2,24 +2,13 @@ import { parseCredentials } from '../shared/auth/credentials.ts';
 import type { ApiKey, Scope } from '../shared/auth/keys.ts';
 import type { RateDecision, RateLimiter } from '../shared/auth/rate-limit.ts';
 import type { KeyVerifier } from '../shared/auth/verifier.ts';
+import type { Access } from './key-access.ts';
 import { rateLimitHeaders } from './rate-headers.ts';
 import { EdgeError } from './errors.ts';
 import { errorResponse, INGEST_HEADERS, type GuardedHandler, type IngestHandler } from './handler.ts';
 import type { EdgeMetrics } from './metrics.ts';
 
-/**
- * Who may call the ingestion routes, decided in one place: `requireKey` wraps the ingest handler in both routers
- * (the Hono app and Bun.serve's own routes), and the handler only receives the `Access` of a key already checked.
- */
-export interface Access {
-  /** Stamped on events that name no source; an event naming another is rejected `source_not_allowed`. null: any source. */
-  readonly source: string | null;
-  /**
-   * Takes a request's n events from the key's rate limit at once; throws the 429/503 EdgeError when they do not fit,
-   * else returns the decision for the RateLimit-* headers. null for keys without a rate: no Redis call at all.
-   */
-  readonly admit: ((n: number) => Promise<RateDecision>) | null;
-}
+export type { Access } from './key-access.ts';
 
 /** AUTH=off: every request may send any source, without limits. */
 export const OPEN_ACCESS: Access = { source: null, admit: null };

@@ -1,4 +1,4 @@
-import type { Access } from './access.ts';
+import type { Access } from './key-access.ts';
 import { CORS_HEADERS } from './cors.ts';
 import { EdgeError } from './errors.ts';
 import { ingest, type Limits, type RouteKind } from './ingest.ts';

@@ -1,6 +1,6 @@
 import type { RateDecision } from '../shared/auth/rate-limit.ts';
 import { parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type ParseResult, type StampedEvent } from '../shared/contracts/index.ts';
-import type { Access } from './access.ts';
+import type { Access } from './key-access.ts';
 import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents, type BodyItem } from './body.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeError } from './errors.ts';

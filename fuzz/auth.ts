@@ -1,18 +1,8 @@
+import { AUTH_CASES, type AuthCase } from './auth-cases.ts';
 import type { FuzzRequest } from './request.ts';
 import type { Rng } from './rng.ts';
 
-/**
- * Credentials a run sends. A request names the case it stands for (`auth`); the run fills in the keys it was given,
- * so the generators stay pure and the same seed sends the same requests whatever the keys are.
- *   none         no Authorization header
- *   malformed    a header that is neither Bearer nor Basic, or one of them without a usable key
- *   unknown      a well-formed key nobody created
- *   revoked      a key that was created and revoked (--revoked-key; an unknown key without one)
- *   wrong_scope  a real key without the scope the route needs: the read key at the edge, the ingest key at the gateway
- *   huge         a Bearer key of 8 KB to 100 KB (past 16 KB the server answers 431 before any route runs)
- */
-export const AUTH_CASES = ['none', 'malformed', 'unknown', 'revoked', 'wrong_scope', 'huge'] as const;
-export type AuthCase = (typeof AUTH_CASES)[number];
+export { AUTH_CASES, type AuthCase };
 
 const MALFORMED = ['Bearer', 'Bearer ', 'Bearer  ', 'bearer', 'Basic !!!', 'Basic ', `Basic ${btoa(':')}`, 'Digest username="x"', 'Token abc', 'el_ingest_abc', '\t', 'Bearer a b'];
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

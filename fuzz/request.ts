@@ -1,4 +1,4 @@
-import type { AuthCase } from './auth.ts';
+import type { AuthCase } from './auth-cases.ts';
 
 /** One generated request: where it goes and its exact bytes. `kind` names the generator, for failure reports. */
 export interface FuzzRequest {
