@@ -3,11 +3,12 @@ import postgres from 'postgres';
 import { authConfig, type AuthConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { ConfigError, loadConfig } from '../shared/config/index.ts';
-import { createStack, down, status, tail, up, wipe, type Stack } from './stack.ts';
+import { createStack, down, tail, up, wipe, type Stack } from './stack.ts';
 import { runTests } from './test-runner.ts';
 import { startDemoTraffic } from './demo.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 import { startApps, stopApps } from './platform.ts';
+import { statusCommand } from './status.ts';
 import { componentOf, numberOf, serviceConfig, stringOf } from './service-config.ts';
 import { hostForUrl, startBanner } from './start-banner.ts';
 
@@ -15,6 +16,7 @@ const USAGE = `usage:
   npm start                      start the stack (and the platform), print where to look
   npm test [-- <bun test args>]  start the stack if needed, run every test, stop what it started
   npm run stack -- up|down|status|wipe|logs <name> [lines]
+  npm run status [-- --json]     processes, Kafka brokers, partitions and lag, stores; exit 0 when all is healthy
   npm run fuzz -- [--requests N --seed N ...]  hostile requests against a running platform (--help)`;
 
 const t0 = performance.now();
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return runTests(stack, rest, log);
     case 'stack':
       return stackCommand(stack, rest);
+    case 'status':
+      return statusCommand(stack, rest);
     case 'fuzz':
       return runFuzz(stack, rest);
     default:
@@ -114,11 +118,8 @@ async function stackCommand(stack: Stack, [sub, ...args]: string[]): Promise<num
       await down(stack, args.length ? args : undefined);
       log('stack is down');
       return 0;
-    case 'status': {
-      const rows = await status(stack);
-      for (const r of rows) console.log(`${r.name.padEnd(14)} ${r.state.padEnd(9)} ${r.pid ? `pid ${r.pid}` : ''} ${r.ports.map((p) => `:${p}`).join(' ')}`.trimEnd());
-      return rows.every((r) => r.state !== 'stopped') ? 0 : 3;
-    }
+    case 'status':
+      return statusCommand(stack, args);
     case 'logs': {
       const [name, lines] = args;
       if (!name) throw new Error(`which log? one of: ${stack.services.map((s) => s.name).join(', ')}`);

@@ -137,14 +137,14 @@ function batches(services: ManagedService[]): ManagedService[][] {
   return out;
 }
 
+/** Each managed server's state, all asked at once (`npm run status` waits for the slowest). */
 export async function status(stack: Stack): Promise<ServiceState[]> {
-  const states: ServiceState[] = [];
-  for (const svc of stack.services) {
+  const states = await Promise.all(stack.services.map(async (svc): Promise<ServiceState> => {
     const pid = readPid(stack.ctx.home, svc.name);
     const ready = await svc.ready(stack.ctx);
     const state = pid !== undefined ? (ready ? 'running' : 'stopped') : ready ? 'unmanaged' : 'stopped';
-    states.push({ name: svc.name, state, pid, ports: svc.ports });
-  }
+    return { name: svc.name, state, pid, ports: svc.ports };
+  }));
   for (const ext of stack.external) states.push({ name: ext.name, state: 'external', ports: [] });
   return states;
 }
