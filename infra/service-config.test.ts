@@ -60,6 +60,17 @@ describe('--print-config', () => {
     expect(connections).toBe(0);
   });
 
+  test('secrets are printed masked: the hash key, and the password inside a connection URL', async () => {
+    const secret = 'a-hash-key-that-must-not-be-printed-0123456789';
+    const { stdout, code } = await printConfig('query', { ...unreachable, AUTH_HASH_KEY: secret, DATABASE_URL: `postgres://app:pw-not-printed@${at}/test` });
+    expect(code).toBe(0);
+    expect(stdout).not.toContain(secret);
+    expect(stdout).not.toContain('pw-not-printed');
+    const printed = JSON.parse(stdout) as Record<string, { values: Record<string, unknown> }>;
+    expect(printed.auth?.values.hashKey).toBe('***');
+    expect(printed.connections?.values.databaseUrl).toBe(`postgres://app:***@${at}/test`);
+  });
+
   test('a bad value stops the print with a non-zero exit, the variable and what was expected', async () => {
     const run = await printConfig('edge', { EDGE_PORT: 'lots', AUTH_CACHE_TTL_MS: '-1' });
     expect(run.code).toBe(1);

@@ -22,7 +22,7 @@ export function collectConfig(specs: ReadonlyArray<ConfigSpec<ConfigEntries>>, e
   const errors: ConfigError[] = [];
   for (const spec of specs) {
     try {
-      printed[spec.component] = { rows: describeConfig(spec), values: loadConfig(spec, env) };
+      printed[spec.component] = { rows: describeConfig(spec), values: redacted(loadConfig(spec, env)) };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       errors.push(error);
@@ -31,6 +31,22 @@ export function collectConfig(specs: ReadonlyArray<ConfigSpec<ConfigEntries>>, e
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.component).join(' and '), errors.flatMap((e) => e.problems));
   return printed;
+}
+
+const SECRET_NAME = /(password|secret|hashkey|apikey|token)$/i;
+
+/**
+ * The values with secrets masked: tools read ports and names from this output, and it ends up in terminals and CI
+ * logs, so a hash key or a password inside a connection URL (user:password@host) is printed as `***`.
+ */
+function redacted(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== 'string' || value === '') out[key] = value;
+    else if (SECRET_NAME.test(key)) out[key] = '***';
+    else out[key] = value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+  }
+  return out;
 }
 
 export interface PrintConfigOptions {
