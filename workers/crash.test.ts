@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../edge/testing.ts';
-import { eventually, newRun, runEnv, storeReaders, uncommitted } from './testing.ts';
+import { eventTopic, type EventTopic } from '../shared/testing/events.ts';
+import { createTopic } from '../shared/testing/topics.ts';
+import { waitFor, readable } from '../shared/testing/wait.ts';
+import { newRun, runEnv, storeReaders, uncommitted } from './testing.ts';
 
 // A worker run as the real process (`bun workers/main.ts --count 1`), killed with SIGKILL mid-load and restarted.
 const ROOT = join(import.meta.dir, '..');
@@ -9,7 +11,7 @@ const TOTAL = 20_000;
 const PER_REQUEST = 1_000;
 const run = newRun('crash');
 const stores = storeReaders();
-let edge: EdgeFixture;
+let source: EventTopic;
 const output: string[] = [];
 let failed = true;
 
@@ -27,15 +29,15 @@ function startWorker(topic: string) {
 }
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'workers_crash' });
-  await createTopic(edge.admin, run.dlqTopic, 1);
+  source = await eventTopic({ what: 'workers_crash' });
+  await createTopic(source.admin, run.dlqTopic, 1);
 });
 
 afterAll(async () => {
   // The worker's own account of what happened, for a failure to be read without re-running.
   if (failed) console.error(output.join('\n'));
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
+  await source?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await source?.close();
   await stores.cleanup(run);
   await stores.close();
 });
@@ -45,28 +47,23 @@ describe('a worker killed in the middle of a large load', () => {
     const ids: string[] = [];
     for (let r = 0; r < TOTAL / PER_REQUEST; r++) {
       const batch = Array.from({ length: PER_REQUEST }, (_, i) => ({ type: `load.${i % 5}`, source: 'crash-test', data: { r, i, text: `event ${r}-${i}` } }));
-      // As a client would: a 503 (Kafka briefly unreachable or the producer queue full) is retried after a pause.
-      let reply = await post(edge.app, '/v1/events', batch);
-      for (let tries = 1; reply.status === 503 && tries < 10; tries++) {
-        await Bun.sleep(1000);
-        reply = await post(edge.app, '/v1/events', batch);
-      }
-      expect({ status: reply.status, accepted: reply.body.accepted }).toEqual({ status: 202, accepted: PER_REQUEST });
-      ids.push(...acceptedIds(reply.body));
+      const published = await source.publish(batch);
+      expect({ refused: published.refused, accepted: published.ids.length }).toEqual({ refused: [], accepted: PER_REQUEST });
+      ids.push(...published.ids);
     }
     expect(ids.length).toBe(TOTAL);
 
-    const first = startWorker(edge.topic);
-    await waitFor(eventually(async () => (await stores.pgCount(run)) >= 1_500), 60_000, 'the first worker to write some batches', 20);
+    const first = startWorker(source.topic);
+    await waitFor(readable(async () => (await stores.pgCount(run)) >= 1_500), 60_000, 'the first worker to write some batches', 20);
     first.kill('SIGKILL');
     expect(await first.exited).not.toBe(0);
     expect(await stores.pgCount(run)).toBeLessThan(TOTAL);
-    expect(await uncommitted(edge.admin, run.groupId, edge.topic, 3)).toBeGreaterThan(0);
+    expect(await uncommitted(source.admin, run.groupId, source.topic, 3)).toBeGreaterThan(0);
 
-    const second = startWorker(edge.topic);
+    const second = startWorker(source.topic);
     try {
-      await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 90_000, 'the restarted worker to commit everything', 250);
-      await waitFor(eventually(async () => Object.values(await stores.counts(run)).every((n) => n >= TOTAL)), 30_000, 'every store to show every event', 250);
+      await waitFor(readable(async () => (await uncommitted(source.admin, run.groupId, source.topic, 3)) === 0), 90_000, 'the restarted worker to commit everything', 250);
+      await waitFor(readable(async () => Object.values(await stores.counts(run)).every((n) => n >= TOTAL)), 30_000, 'every store to show every event', 250);
     } finally {
       second.kill('SIGTERM');
     }

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../edge/testing.ts';
+import { eventTopic, type EventTopic } from '../shared/testing/events.ts';
+import { createTopic } from '../shared/testing/topics.ts';
+import { waitFor, readable } from '../shared/testing/wait.ts';
 import { serveWorkerHttp } from './http.ts';
-import { eventually, newRun, runConfig, runSinks, storeReaders, uncommitted } from './testing.ts';
+import { newRun, runConfig, runSinks, storeReaders, uncommitted } from './testing.ts';
 import { createWorker, type Worker } from './worker.ts';
 
 // The Redis sink points at a private redis-server this file starts, stops and starts again on the same port. The AOF
@@ -22,7 +24,7 @@ const redisUrl = `redis://127.0.0.1:${port}`;
 const stores = storeReaders({ redisUrl });
 const logs: string[] = [];
 let redisServer: ReturnType<typeof Bun.spawn> | undefined;
-let edge: EdgeFixture;
+let source: EventTopic;
 let worker: Worker;
 let http: ReturnType<typeof serveWorkerHttp>;
 
@@ -52,18 +54,18 @@ const readyz = async () => {
 
 async function postEvents(n: number, phase: string): Promise<string[]> {
   const events = Array.from({ length: n }, (_, i) => ({ type: `outage.${phase}`, source: 'outage-test', data: { i } }));
-  const reply = await post(edge.app, '/v1/events', events);
-  expect(reply.status).toBe(202);
-  return acceptedIds(reply.body);
+  const published = await source.publish(events);
+  expect(published.refused).toEqual([]);
+  return published.ids;
 }
 
 beforeAll(async () => {
   await startRedis();
-  edge = await edgeFixture({ what: 'workers_outage' });
-  await createTopic(edge.admin, run.dlqTopic, 1);
+  source = await eventTopic({ what: 'workers_outage' });
+  await createTopic(source.admin, run.dlqTopic, 1);
   // max.poll.interval.ms as short as the broker allows: the outage below outlasts it, so the member only stays in the
   // group if the worker keeps polling (paused) while Redis is retried.
-  const config = runConfig(run, edge.topic, { retryMaxMs: 500, sessionTimeoutMs: 6000, maxPollIntervalMs: 6000 });
+  const config = runConfig(run, source.topic, { retryMaxMs: 500, sessionTimeoutMs: 6000, maxPollIntervalMs: 6000 });
   worker = createWorker({ config, sinks: runSinks(run, { redisUrl }), log: (l) => logs.push(l) });
   http = serveWorkerHttp({ worker, port: 0, hostname: '127.0.0.1' });
 });
@@ -71,8 +73,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await http?.stop(true);
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
+  await source?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await source?.close();
   await stores.cleanup(run).catch(() => undefined);
   await stores.close();
   await stopRedis();
@@ -82,32 +84,32 @@ afterAll(async () => {
 describe('a store that goes away for a while', () => {
   test('with Redis stopped the worker retries, reports not ready and commits nothing; once it is back every event arrives and lag drains', async () => {
     const before = await postEvents(30, 'before');
-    await waitFor(eventually(async () => Object.values(await stores.counts(run)).every((n) => n === 30)), 30_000, 'the first 30 events everywhere');
-    await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 30_000, 'the first commit');
+    await waitFor(readable(async () => Object.values(await stores.counts(run)).every((n) => n === 30)), 30_000, 'the first 30 events everywhere');
+    await waitFor(readable(async () => (await uncommitted(source.admin, run.groupId, source.topic, 3)) === 0), 30_000, 'the first commit');
     expect((await readyz()).status).toBe(200);
 
     await stopRedis();
     const during = await postEvents(40, 'during');
-    await waitFor(eventually(async () => (await readyz()).status === 503), 30_000, '/readyz to report Redis');
+    await waitFor(readable(async () => (await readyz()).status === 503), 30_000, '/readyz to report Redis');
     const held = (await readyz()).body;
     expect(held).toMatchObject({ status: 'retrying', unready: { redis: 'redis_unavailable' } });
     expect(held.stuck.length).toBeGreaterThan(0);
-    for (const s of held.stuck) expect(s).toEqual({ topic: edge.topic, partition: expect.any(Number), offset: expect.any(String), since: expect.any(String), reason: 'redis_unavailable' });
+    for (const s of held.stuck) expect(s).toEqual({ topic: source.topic, partition: expect.any(Number), offset: expect.any(String), since: expect.any(String), reason: 'redis_unavailable' });
     // The other stores are not held back: they take the held batch (maybe only part of the 40: a poll returns what
     // has been fetched so far) while Redis is retried on its own.
-    await waitFor(eventually(async () => (await stores.pgCount(run)) > 30 && (await stores.esCount(run)) > 30), 30_000, 'Postgres and the index');
+    await waitFor(readable(async () => (await stores.pgCount(run)) > 30 && (await stores.esCount(run)) > 30), 30_000, 'Postgres and the index');
     // Longer than max.poll.interval.ms: without the paused polling the member would now be expelled from the group.
     await Bun.sleep(7_000);
-    expect(await uncommitted(edge.admin, run.groupId, edge.topic, 3)).toBe(40);
+    expect(await uncommitted(source.admin, run.groupId, source.topic, 3)).toBe(40);
     // The lag gauge counts from the commit, so the held events show in it although they were fetched long ago.
     const lagSum = async () => (await lagLines()).reduce((n, line) => n + Number(line.split(' ').pop()), 0);
-    await waitFor(eventually(async () => (await lagSum()) === 40), 10_000, 'the lag gauge to show the 40 held events');
+    await waitFor(readable(async () => (await lagSum()) === 40), 10_000, 'the lag gauge to show the 40 held events');
     expect(worker.readiness().ready).toBe(false);
     expect(worker.metrics.rebalances.get({ kind: 'revoke' })).toBe(0);
     expect(worker.metrics.sinkErrors.get({ sink: 'redis', reason: 'redis_unavailable' })).toBeGreaterThan(0);
 
     await startRedis();
-    await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 30_000, 'the held batch to be committed');
+    await waitFor(readable(async () => (await uncommitted(source.admin, run.groupId, source.topic, 3)) === 0), 30_000, 'the held batch to be committed');
     expect(await stores.counts(run)).toEqual({ es: 70, pg: 70, redis: 70 });
     expect((await stores.redisStats(run)).byType).toEqual({ 'outage.before': 30, 'outage.during': 40 });
     expect(await stores.seenCount(run)).toBe(70);

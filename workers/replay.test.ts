@@ -1,39 +1,41 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { loadConfig } from '../shared/config/index.ts';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../edge/testing.ts';
+import { eventTopic, type EventTopic } from '../shared/testing/events.ts';
+import { createTopic } from '../shared/testing/topics.ts';
+import { waitFor, readable } from '../shared/testing/wait.ts';
 import { pipelinesConfig } from './pipelines/index.ts';
 import { pipelineWorker, startPipeline, windowRows } from './pipelines/testing.ts';
 import { replay } from './replay.ts';
-import { eventually, newRun, storeReaders } from './testing.ts';
+import { newRun, storeReaders } from './testing.ts';
 
 // Real Kafka, Postgres, Redis and Elasticsearch under this run's names; only this run's Redis prefix is ever wiped.
 const run = newRun('replay');
 const stores = storeReaders();
 const pipelineId = `sums-${run.id}`;
-let edge: EdgeFixture;
+let source: EventTopic;
 
 const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 1000).toISOString();
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'replay' });
-  await createTopic(edge.admin, run.dlqTopic, 1);
+  source = await eventTopic({ what: 'replay' });
+  await createTopic(source.admin, run.dlqTopic, 1);
   await startPipeline(stores, run, pipelineId, {
     name: `sums ${run.id}`,
-    source: { topic: edge.topic },
+    source: { topic: source.topic },
     steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '0s' }, field: 'data.amount', functions: ['sum', 'count', 'p95'], groupBy: 'key' }],
   });
-  const worker = pipelineWorker(run, edge.topic, () => {});
+  const worker = pipelineWorker(run, source.topic, () => {});
   const events = Array.from({ length: 60 }, (_, i) => ({ type: i % 3 ? 'order.created' : 'page.view', key: `k${i % 4}`, timestamp: at(i * 2), data: { amount: i * 1.25 } }));
-  const reply = await post(edge.app, '/v1/events', events);
-  expect(acceptedIds(reply.body).length).toBe(60);
-  await waitFor(eventually(async () => (await stores.redisStats(run)).total === 60 && (await windowRows(stores, run, pipelineId)).length === 8), 45_000, 'counters and windows');
-  await waitFor(eventually(async () => (await windowRows(stores, run, pipelineId)).reduce((n, r) => n + r.count, 0) === 60), 30_000, 'every event windowed');
+  const published = await source.publish(events);
+  expect(published.ids.length).toBe(60);
+  await waitFor(readable(async () => (await stores.redisStats(run)).total === 60 && (await windowRows(stores, run, pipelineId)).length === 8), 45_000, 'counters and windows');
+  await waitFor(readable(async () => (await windowRows(stores, run, pipelineId)).reduce((n, r) => n + r.count, 0) === 60), 30_000, 'every event windowed');
   await worker.stop();
 });
 
 afterAll(async () => {
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
+  await source?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await source?.close();
   await stores.cleanup(run);
   await stores.close();
 });
@@ -59,7 +61,7 @@ async function wipeRedis(): Promise<void> {
 
 const replayRun = (rebuild = false) =>
   replay({
-    topic: edge.topic,
+    topic: source.topic,
     pipelineIds: [pipelineId],
     rebuild,
     redisPrefix: run.redisPrefix,

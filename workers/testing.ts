@@ -1,6 +1,6 @@
 /**
- * Test helpers for the workers: one run = a unique topic, DLQ topic, group, index prefix, Postgres schema and Redis
- * key prefix, so runs can repeat and overlap on the shared servers; readers for what each store holds; cleanup.
+ * Test helpers for the workers: one isolated run (shared/testing/isolation.ts) as worker config, sinks and process
+ * environment; readers for what each store holds; clean-up.
  */
 import Redis from 'ioredis';
 import postgres from 'postgres';
@@ -8,34 +8,21 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import type { Admin } from '../shared/kafka/index.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
-import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig, templateNameOf } from './sinks/elasticsearch/index.ts';
+import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig } from './sinks/elasticsearch/index.ts';
 import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.ts';
 import { createRedisSink, keys, readLiveStats } from './sinks/redis/index.ts';
 import type { Sink } from './sinks/types.ts';
 import { listKeys } from '../shared/stores/redis-scan.ts';
 import type { Registry } from '../shared/telemetry/metrics.ts';
+import { isolatedStoresEnv, isolation, isolationId, removeIsolated, type Isolation } from '../shared/testing/isolation.ts';
 
 export const connections = loadConfig(connectionsConfig);
 
-export interface Run {
-  readonly id: string;
-  readonly dlqTopic: string;
-  readonly groupId: string;
-  readonly esPrefix: string;
-  readonly pgSchema: string;
-  readonly redisPrefix: string;
-}
+/** One run's names (shared/testing/isolation.ts): topic, dead-letter topic, group, index prefix, schema, key prefix. */
+export type Run = Isolation;
 
 export function newRun(what: string): Run {
-  const id = `${what}_${Date.now().toString(36)}${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`;
-  return {
-    id,
-    dlqTopic: `workers_test_${id}.dlq`,
-    groupId: `workers-test-${id}`,
-    esPrefix: `workers_test_${id}`,
-    pgSchema: `workers_test_${id}`,
-    redisPrefix: `test:workers:${id}:`,
-  };
+  return isolation(isolationId(`workers_${what}`));
 }
 
 /** The worker config of a run, for `topic`, with quick retries; `overrides` as in loadConfig. */
@@ -54,21 +41,15 @@ export function runConfig(run: Run, topic: string, overrides: Partial<WorkersCon
 /** The same run as environment variables, for a worker started as a process (`bun workers/main.ts`). */
 export function runEnv(run: Run, topic: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...isolatedStoresEnv(run.id),
     WORKERS_TOPIC: topic,
-    WORKERS_DLQ_TOPIC: run.dlqTopic,
-    WORKERS_GROUP_ID: run.groupId,
     WORKERS_METRICS_PORT: '0',
     WORKERS_RETRY_INITIAL_MS: '50',
     WORKERS_RETRY_MAX_MS: '1000',
-    SINK_ES_INDEX_PREFIX: run.esPrefix,
-    SINK_ES_ALIAS: run.esPrefix,
-    SINK_PG_SCHEMA: run.pgSchema,
-    SINK_REDIS_KEY_PREFIX: run.redisPrefix,
     ...extra,
   };
 }
 
-/** The three sinks writing under the run's names; `redisUrl` points the Redis sink at another server. */
 /** The three sinks on this run's index prefix, schema and key prefix; their own metrics go on `registry` when given. */
 export function runSinks(run: Run, { redisUrl = connections.redisUrl, registry }: { redisUrl?: string; registry?: Registry } = {}): Sink[] {
   return [
@@ -116,15 +97,8 @@ export function storeReaders({ redisUrl = connections.redisUrl }: { redisUrl?: s
     return { es: esN, pg: pgN, redis: stats.total };
   }
 
-  /** Deletes everything the run wrote: indices and template, schema, keys. Topics are the caller's. */
-  async function cleanup(run: Run): Promise<void> {
-    const { indices } = await es.indices.resolveIndex({ name: `${run.esPrefix}-*` }).catch(() => ({ indices: [] as { name: string }[] }));
-    if (indices.length > 0) await es.indices.delete({ index: indices.map((i) => i.name) }).catch(() => undefined);
-    await es.indices.deleteIndexTemplate({ name: templateNameOf(run.esPrefix) }, { ignore: [404] }).catch(() => undefined);
-    await sql.unsafe(`drop schema if exists ${run.pgSchema} cascade`).catch(() => undefined);
-    const all = await redisKeys(run, '*').catch(() => []);
-    for (let i = 0; i < all.length; i += 1000) await redis.del(...all.slice(i, i + 1000));
-  }
+  /** Deletes everything the run wrote: indices and template, schema, keys, and its own topic names. */
+  const cleanup = (run: Run): Promise<void> => removeIsolated(run.id);
 
   async function close(): Promise<void> {
     await es.close();
@@ -147,6 +121,3 @@ export async function uncommitted(admin: Admin, groupId: string, topic: string, 
   }
   return Number(lag);
 }
-
-/** For waitFor: a check that throws (a store briefly refusing a read, e.g. an index whose shard is still starting) reads as "not yet". */
-export const eventually = (check: () => Promise<boolean>) => () => check().catch(() => false);

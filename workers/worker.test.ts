@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { createProducer } from '../shared/kafka/index.ts';
 import { readAll } from '../shared/kafka/testing.ts';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../edge/testing.ts';
+import { eventTopic, type EventTopic } from '../shared/testing/events.ts';
+import { createTopic } from '../shared/testing/topics.ts';
+import { waitFor, readable } from '../shared/testing/wait.ts';
 import { readDeadLetterHeaders } from './dlq.ts';
 import { serveWorkerHttp } from './http.ts';
-import { eventually, newRun, runConfig, runSinks, storeReaders, uncommitted } from './testing.ts';
+import { newRun, runConfig, runSinks, storeReaders, uncommitted } from './testing.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createWorker, type Worker } from './worker.ts';
 
@@ -13,17 +15,17 @@ import { createWorker, type Worker } from './worker.ts';
 const run = newRun('worker');
 const stores = storeReaders();
 const logs: string[] = [];
-let edge: EdgeFixture;
+let source: EventTopic;
 let worker: Worker;
 let http: ReturnType<typeof serveWorkerHttp>;
 const producer = createProducer();
 const accepted: string[] = [];
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'workers' });
-  await createTopic(edge.admin, run.dlqTopic, 1);
+  source = await eventTopic({ what: 'workers' });
+  await createTopic(source.admin, run.dlqTopic, 1);
   const metrics = createWorkerMetrics();
-  worker = createWorker({ config: runConfig(run, edge.topic, { batchSize: 200 }), metrics, sinks: runSinks(run, { registry: metrics.registry }), log: (l) => logs.push(l) });
+  worker = createWorker({ config: runConfig(run, source.topic, { batchSize: 200 }), metrics, sinks: runSinks(run, { registry: metrics.registry }), log: (l) => logs.push(l) });
   http = serveWorkerHttp({ worker, port: 0, hostname: '127.0.0.1' });
 });
 
@@ -31,17 +33,17 @@ afterAll(async () => {
   await worker?.stop();
   await http?.stop(true);
   await producer.close();
-  await edge?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-  await edge?.close();
+  await source?.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+  await source?.close();
   await stores.cleanup(run);
   await stores.close();
 });
 
-/** Posts through the edge's real app and publisher; returns the ids it accepted. */
+/** Validates, stamps and produces the events as the edge does (shared/testing/events.ts); returns the ids on the topic. */
 async function postEvents(events: unknown[]): Promise<string[]> {
-  const reply = await post(edge.app, '/v1/events', events);
-  expect(reply.status).toBe(202);
-  const ids = acceptedIds(reply.body);
+  const published = await source.publish(events);
+  expect(published.refused).toEqual([]);
+  const ids = published.ids;
   accepted.push(...ids);
   return ids;
 }
@@ -60,7 +62,7 @@ describe('a worker consuming what the edge accepted', () => {
     const readings = Array.from({ length: 5 }, (_, i) => ({ type: 'sensor.reading', source: 'sensors', data: { sensor_id: `t-${i}`, value: 20 + i, unit: 'C' } }));
     const ids = await postEvents([...orders, ...views, ...readings]);
     expect(ids.length).toBe(60);
-    await waitFor(eventually(allArrived(60)), 45_000, 'the 60 events in every store');
+    await waitFor(readable(allArrived(60)), 45_000, 'the 60 events in every store');
     expect(await stores.counts(run)).toEqual({ es: 60, pg: 60, redis: 60 });
 
     const { hits } = await stores.es.search<StampedEvent>({ index: run.esPrefix, size: 100, query: { match_all: {} } });
@@ -89,8 +91,8 @@ describe('a worker consuming what the edge accepted', () => {
     const bad = { id: `conflict-${run.id}`, type: 'order.created', source: 'checkout', data: { amount: { value: 3, note: 'object where a number was mapped' } } };
     const good = Array.from({ length: 9 }, (_, i) => ({ type: 'order.created', source: 'checkout', data: { amount: 100 + i } }));
     const ids = await postEvents([...good.slice(0, 4), bad, ...good.slice(4)]);
-    await waitFor(eventually(async () => (await stores.pgCount(run)) >= before.pg + 10 && (await stores.redisStats(run)).total >= before.redis + 10), 30_000, 'the batch in Postgres and Redis');
-    await waitFor(eventually(async () => (await stores.esCount(run)) >= before.es + 10), 30_000, 'the 10 events in the index');
+    await waitFor(readable(async () => (await stores.pgCount(run)) >= before.pg + 10 && (await stores.redisStats(run)).total >= before.redis + 10), 30_000, 'the batch in Postgres and Redis');
+    await waitFor(readable(async () => (await stores.esCount(run)) >= before.es + 10), 30_000, 'the 10 events in the index');
     const indexed = await stores.es.search<Record<string, unknown>>({ index: run.esPrefix, size: 20, query: { ids: { values: ids } } });
     expect(indexed.hits.hits.map((h) => h._id).sort()).toEqual([...ids].sort());
     const salvaged = indexed.hits.hits.find((h) => h._id === bad.id)!._source!;
@@ -101,8 +103,8 @@ describe('a worker consuming what the edge accepted', () => {
   test('messages that are not JSON or break the contract are dead-lettered with their stage and original bytes', async () => {
     const junk = new TextEncoder().encode('not json {');
     const unstamped = JSON.stringify({ id: `unstamped-${run.id}`, type: 'x', data: {} });
-    await producer.produce({ topic: edge.topic, key: 'k1', value: junk });
-    await producer.produce({ topic: edge.topic, key: 'k2', value: unstamped });
+    await producer.produce({ topic: source.topic, key: 'k1', value: junk });
+    await producer.produce({ topic: source.topic, key: 'k2', value: unstamped });
     const letters = await readAll(run.dlqTopic, 2);
     const byStage = new Map(letters.map((m) => [readDeadLetterHeaders(m).stage, m]));
     expect(readDeadLetterHeaders(byStage.get('decode')!)).toMatchObject({ reason: 'invalid_json', attempts: '1' });
@@ -113,10 +115,10 @@ describe('a worker consuming what the edge accepted', () => {
   });
 
   test('after processing, the committed offsets equal the end offsets of every partition', async () => {
-    await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 30_000, 'the group to commit everything');
-    const committed = await edge.admin.committed(run.groupId);
+    await waitFor(readable(async () => (await uncommitted(source.admin, run.groupId, source.topic, 3)) === 0), 30_000, 'the group to commit everything');
+    const committed = await source.admin.committed(run.groupId);
     expect(committed.length).toBe(3);
-    for (const c of committed) expect(c.offset).toBe((await edge.admin.watermarks(edge.topic, c.partition)).high);
+    for (const c of committed) expect(c.offset).toBe((await source.admin.watermarks(source.topic, c.partition)).high);
   });
 
   test('/readyz, /healthz and /metrics report the worker', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { acceptedIds, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
-import { eventually, newRun, storeReaders } from '../testing.ts';
+import { type EventTopic } from '../../shared/testing/events.ts';
+import { waitFor, readable } from '../../shared/testing/wait.ts';
+import { newRun, storeReaders } from '../testing.ts';
 import type { Worker } from '../worker.ts';
 import { pipelineWorker, windowedTopic, windowRows } from './testing.ts';
 
@@ -8,7 +9,7 @@ import { pipelineWorker, windowedTopic, windowRows } from './testing.ts';
 const run = newRun('flush');
 const stores = storeReaders();
 const pipelineId = `flush-${run.id}`;
-let edge: EdgeFixture;
+let source: EventTopic;
 let fixture: Awaited<ReturnType<typeof windowedTopic>>;
 let worker: Worker | undefined;
 
@@ -18,7 +19,7 @@ const order = (key: string, second: number, amount: number) => ({ type: 'order.c
 beforeAll(async () => {
   // One partition: the worker knows it has caught up when every partition it owns is at its high watermark.
   fixture = await windowedTopic(stores, run, { what: 'flush', partitions: 1, pipelineId });
-  edge = fixture.edge;
+  source = fixture.source;
 });
 
 afterAll(async () => {
@@ -34,10 +35,9 @@ describe('window flushes', () => {
   test('a backlog is windowed a flush at a time, not a write per batch, and nothing is committed before its flush', async () => {
     // 40 events wait in Kafka before the worker starts; it takes them 4 per batch, so it is behind for ~10 batches.
     const events = Array.from({ length: 40 }, (_, i) => order(i % 2 ? 'a' : 'b', i, i));
-    const reply = await post(edge.app, '/v1/events', events);
-    expect(acceptedIds(reply.body)).toHaveLength(40);
-    worker = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4 });
-    await waitFor(eventually(async () => (await committed()) === 40), 45_000, 'every event committed');
+    expect((await source.publish(events)).ids).toHaveLength(40);
+    worker = pipelineWorker(run, source.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4 });
+    await waitFor(readable(async () => (await committed()) === 40), 45_000, 'every event committed');
     const batches = metric('workers_batch_size_events_count');
     const flushes = metric('workers_window_flush_seconds_count');
     expect(batches).toBeGreaterThanOrEqual(10);
@@ -56,9 +56,8 @@ describe('window flushes', () => {
   });
 
   test('once caught up, new events are windowed at once rather than at the flush interval', async () => {
-    const reply = await post(edge.app, '/v1/events', [order('a', 50, 1000)]);
-    expect(acceptedIds(reply.body)).toHaveLength(1);
-    await waitFor(eventually(async () => (await windowRows(stores, run, pipelineId))[0]?.count === 21), 30_000, 'the new event windowed');
+    expect((await source.publish([order('a', 50, 1000)])).ids).toHaveLength(1);
+    await waitFor(readable(async () => (await windowRows(stores, run, pipelineId))[0]?.count === 21), 30_000, 'the new event windowed');
     expect(await committed()).toBe(41);
     await worker!.stop();
     worker = undefined;
@@ -67,11 +66,10 @@ describe('window flushes', () => {
   test('a backlog that ends on a full batch is windowed and committed without waiting for a poll to come back empty', async () => {
     // 8 events, 4 per batch: both batches are full, so only the partition's high watermark says the worker is at the
     // end. Without that check the flush (and the commit) would wait for the next poll to find nothing: 10 s here.
-    const reply = await post(edge.app, '/v1/events', Array.from({ length: 8 }, (_, i) => order('c', 55, i)));
-    expect(acceptedIds(reply.body)).toHaveLength(8);
-    worker = pipelineWorker(run, edge.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4, pollTimeoutMs: 10_000 });
-    await waitFor(eventually(async () => metric('workers_batch_size_events_count') >= 2), 45_000, 'both batches processed');
-    await waitFor(eventually(async () => (await committed()) === 49), 8_000, 'committed before the next poll came back empty');
+    expect((await source.publish(Array.from({ length: 8 }, (_, i) => order('c', 55, i)))).ids).toHaveLength(8);
+    worker = pipelineWorker(run, source.topic, () => {}, { flushMs: 600_000 }, { batchSize: 4, pollTimeoutMs: 10_000 });
+    await waitFor(readable(async () => metric('workers_batch_size_events_count') >= 2), 45_000, 'both batches processed');
+    await waitFor(readable(async () => (await committed()) === 49), 8_000, 'committed before the next poll came back empty');
     expect(metric('workers_window_flush_seconds_count')).toBe(1);
     const rows = await windowRows(stores, run, pipelineId);
     expect(rows.find((r) => r.key === 'c')).toMatchObject({ start: at(0), count: 8, sum: 28, max: 7 });

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { PipelineDefinition } from '../../shared/contracts/index.ts';
 import { readAll } from '../../shared/kafka/testing.ts';
 import { putLookupEntries, setPipelineState } from '../../shared/stores/pipelines.ts';
-import { acceptedIds, createTopic, edgeFixture, post, waitFor, type EdgeFixture } from '../../edge/testing.ts';
-import { eventually, newRun, storeReaders } from '../testing.ts';
+import { eventTopic, type EventTopic } from '../../shared/testing/events.ts';
+import { createTopic } from '../../shared/testing/topics.ts';
+import { waitFor, readable } from '../../shared/testing/wait.ts';
+import { newRun, storeReaders } from '../testing.ts';
 import type { Worker } from '../worker.ts';
 import { pipelineWorker, startPipeline, windowRows } from './testing.ts';
 
@@ -13,7 +15,7 @@ const stores = storeReaders();
 const logs: string[] = [];
 const sinkTopic = `pipelines.workers_test_${run.id}`;
 const pipelineId = `orders-${run.id}`;
-let edge: EdgeFixture;
+let source: EventTopic;
 let worker: Worker;
 
 const definition = (topic: string): PipelineDefinition => ({
@@ -32,26 +34,26 @@ const at = (s: number) => new Date(Date.parse('2024-05-01T10:00:00.000Z') + s * 
 const order = (key: string, second: number, amount: number) => ({ type: 'order.created', key, timestamp: at(second), data: { amount, secret: 'x' } });
 
 beforeAll(async () => {
-  edge = await edgeFixture({ what: 'pipelines' });
-  await createTopic(edge.admin, run.dlqTopic, 1);
-  await createTopic(edge.admin, sinkTopic, 1);
-  await startPipeline(stores, run, pipelineId, definition(edge.topic));
+  source = await eventTopic({ what: 'pipelines' });
+  await createTopic(source.admin, run.dlqTopic, 1);
+  await createTopic(source.admin, sinkTopic, 1);
+  await startPipeline(stores, run, pipelineId, definition(source.topic));
   await putLookupEntries(stores.sql, run.pgSchema, 'customers', { c1: { tier: 'gold' } });
-  worker = pipelineWorker(run, edge.topic, (l) => logs.push(l));
+  worker = pipelineWorker(run, source.topic, (l) => logs.push(l));
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await edge?.admin.deleteTopics([run.dlqTopic, sinkTopic]).catch(() => undefined);
-  await edge?.close();
+  await source?.admin.deleteTopics([run.dlqTopic, sinkTopic]).catch(() => undefined);
+  await source?.close();
   await stores.cleanup(run);
   await stores.close();
 });
 
 async function postEvents(events: unknown[]): Promise<string[]> {
-  const reply = await post(edge.app, '/v1/events', events);
-  expect(reply.status).toBe(202);
-  return acceptedIds(reply.body);
+  const published = await source.publish(events);
+  expect(published.refused).toEqual([]);
+  return published.ids;
 }
 
 const expected = [
@@ -65,8 +67,8 @@ describe('a running pipeline in the worker', () => {
     // c1's events share a partition, in this order: 10:01:30 moves its watermark to 10:01:20, so 10:00:50 is late.
     await postEvents([order('c1', 5, 10), order('c1', 40, 20), order('c1', 90, 5), order('c1', 50, 999), order('c2', 30, 7), order('c2', 31, 0.5)]);
     await postEvents([{ type: 'page.view', key: 'c1', timestamp: at(10), data: { amount: 1000 } }]);
-    await waitFor(eventually(async () => (await stores.pgCount(run)) >= 7), 45_000, 'the events in Postgres');
-    await waitFor(eventually(async () => JSON.stringify(await windowRows(stores, run, pipelineId)) === JSON.stringify(expected)), 30_000, 'the window results');
+    await waitFor(readable(async () => (await stores.pgCount(run)) >= 7), 45_000, 'the events in Postgres');
+    await waitFor(readable(async () => JSON.stringify(await windowRows(stores, run, pipelineId)) === JSON.stringify(expected)), 30_000, 'the window results');
     expect(await windowRows(stores, run, pipelineId)).toEqual(expected);
     const late = await stores.sql.unsafe(`select group_key, value, window_start from ${run.pgSchema}.window_late where pipeline_id = $1`, [pipelineId]);
     expect(late.map((r) => [r.group_key, r.value, (r.window_start as Date).toISOString()])).toEqual([['c1', 999, at(0)]]);
@@ -84,10 +86,10 @@ describe('a running pipeline in the worker', () => {
 
   test('a worker restarted on the same state continues without counting anything twice', async () => {
     await worker.stop();
-    worker = pipelineWorker(run, edge.topic, (l) => logs.push(l));
+    worker = pipelineWorker(run, source.topic, (l) => logs.push(l));
     await postEvents([order('c2', 100, 3)]);
     const next = [...expected, { key: 'c2', start: at(60), count: 1, sum: 3, max: 3, p95: 3 }];
-    await waitFor(eventually(async () => JSON.stringify(await windowRows(stores, run, pipelineId)) === JSON.stringify(next)), 45_000, 'c2 updated once');
+    await waitFor(readable(async () => JSON.stringify(await windowRows(stores, run, pipelineId)) === JSON.stringify(next)), 45_000, 'c2 updated once');
     expect(await windowRows(stores, run, pipelineId)).toEqual(next);
   });
 
@@ -97,7 +99,7 @@ describe('a running pipeline in the worker', () => {
     const before = await windowRows(stores, run, pipelineId);
     const pg = await stores.pgCount(run);
     await postEvents([order('c2', 46, 100)]);
-    await waitFor(eventually(async () => (await stores.pgCount(run)) > pg), 30_000, 'the event in Postgres');
+    await waitFor(readable(async () => (await stores.pgCount(run)) > pg), 30_000, 'the event in Postgres');
     expect(await windowRows(stores, run, pipelineId)).toEqual(before);
   });
 });

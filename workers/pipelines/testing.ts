@@ -1,5 +1,6 @@
 /** Test helpers for pipelines: a worker running the pipelines of one run's schema and Redis prefix. */
-import { createTopic, edgeFixture, type EdgeFixture } from '../../edge/testing.ts';
+import { eventTopic, type EventTopic } from '../../shared/testing/events.ts';
+import { createTopic } from '../../shared/testing/topics.ts';
 import { loadConfig } from '../../shared/config/index.ts';
 import type { PipelineDefinition } from '../../shared/contracts/index.ts';
 import { createPipeline, migratePipelines, setPipelineState } from '../../shared/stores/pipelines.ts';
@@ -35,26 +36,27 @@ export async function windowRows(stores: StoreReaders, run: Run, pipelineId: str
 }
 
 /**
- * An edge on its own topic with a running pipeline that sums data.amount per key in 1-minute windows, for tests of
- * when window items are flushed and committed. `committed()` is the sum of the group's committed offsets on the topic.
+ * A topic of its own (events in the edge's record format) with a running pipeline that sums data.amount per key in
+ * 1-minute windows, for tests of when window items are flushed and committed. `committed()` is the sum of the group's
+ * committed offsets on the topic.
  */
 export async function windowedTopic(stores: StoreReaders, run: Run, { what, partitions, pipelineId }: { what: string; partitions: number; pipelineId: string }) {
-  const edge: EdgeFixture = await edgeFixture({ what, partitions });
-  await createTopic(edge.admin, run.dlqTopic, 1);
+  const source: EventTopic = await eventTopic({ what, partitions });
+  await createTopic(source.admin, run.dlqTopic, 1);
   await startPipeline(stores, run, pipelineId, {
     name: `${what} ${run.id}`,
-    source: { topic: edge.topic },
+    source: { topic: source.topic },
     steps: [{ type: 'aggregate', window: { kind: 'tumbling', size: '1m', allowedLateness: '10s' }, field: 'data.amount', functions: ['count', 'sum'], groupBy: 'key' }],
   });
   return {
-    edge,
+    source,
     async committed(): Promise<number> {
-      const offsets = await edge.admin.committed(run.groupId);
-      return offsets.filter((o) => o.topic === edge.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
+      const offsets = await source.admin.committed(run.groupId);
+      return offsets.filter((o) => o.topic === source.topic && o.offset > 0n).reduce((sum, o) => sum + Number(o.offset), 0);
     },
     async close(): Promise<void> {
-      await edge.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
-      await edge.close();
+      await source.admin.deleteTopics([run.dlqTopic]).catch(() => undefined);
+      await source.close();
       await stores.cleanup(run);
       await stores.close();
     },
