@@ -1,0 +1,88 @@
+import { isAbsolute, join } from 'node:path';
+import { createAdmin, type Admin } from '../../shared/kafka/index.ts';
+import { kafkaClassPath } from '../kafka/index.ts';
+import { readPid } from '../process.ts';
+import { run } from '../service.ts';
+import { createStack, down, ROOT, up, type Stack } from '../stack.ts';
+
+/**
+ * A three-node Kafka cluster of its own (own stack home and ports, clear of the default single broker on 9092), for
+ * the failover test and bench: started and stopped by whoever runs the scenario, nodes killed and restarted by id.
+ */
+export interface LocalCluster {
+  readonly stack: Stack;
+  /** Every node's address, for KAFKA_BROKERS. */
+  readonly brokers: string;
+  /** The admin client on the cluster (closed by stop()). */
+  readonly admin: Admin;
+  /** kill -9 of node `id`'s JVM: no controlled shutdown, no leadership handed over. */
+  kill(id: number): void;
+  /** Starts node `id` again and waits until it serves. */
+  restart(id: number): Promise<void>;
+  /** Output of Kafka's topic command `--describe` for `topic` (partitions, replicas, ISR and topic configs). */
+  describe(topic: string): Promise<string>;
+  /** Closes the admin client and stops every node. */
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Stack home, relative to the repository root or absolute. */
+  home?: string;
+  /** Client port of node 1; node i listens on port + 2(i-1), its controller on port + 1 + 2(i-1). */
+  port?: number;
+  heapMb?: number;
+  log?: (line: string) => void;
+}
+
+export async function startLocalCluster({ home = '.stack/cluster', port = 29092, heapMb = 512, log = () => {} }: ClusterOptions = {}): Promise<LocalCluster> {
+  const env = {
+    ...process.env,
+    STACK_HOME: isAbsolute(home) ? home : join(ROOT, home),
+    STACK_KAFKA_BROKERS: '3',
+    STACK_KAFKA_HEAP_MB: String(heapMb),
+    STACK_KAFKA_CONTROLLER_PORT: String(port + 1),
+    KAFKA_BROKERS: `127.0.0.1:${port}`,
+  };
+  const stack = createStack(env, log);
+  await up(stack, ['kafka']);
+  const admin = createAdmin({ brokers: stack.kafkaBrokers, timeoutMs: 15_000 });
+  const name = (id: number) => `kafka-${id}`;
+  return {
+    stack,
+    brokers: stack.kafkaBrokers,
+    admin,
+    kill(id) {
+      const pid = readPid(stack.ctx.home, name(id));
+      if (pid === undefined) throw new Error(`${name(id)} is not running`);
+      process.kill(pid, 'SIGKILL');
+    },
+    async restart(id) {
+      await up(stack, [name(id)]);
+    },
+    describe: (topic) =>
+      run(['java', '-cp', kafkaClassPath(stack.ctx.home), 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', stack.kafkaBrokers, '--describe', '--topic', topic]),
+    async stop() {
+      await admin.close();
+      await down(stack, ['kafka']);
+    },
+  };
+}
+
+/** The topic's partition holding the most records and the node leading it (by high watermark, from the leaders). */
+export async function busiestPartition(admin: Admin, topic: string): Promise<{ partition: number; leader: number; records: bigint }> {
+  const md = await admin.metadata({ timeoutMs: 5000 });
+  const t = md.topics.find((x) => x.name === topic);
+  if (!t) throw new Error(`topic ${topic} not found`);
+  let best = { partition: -1, leader: -1, records: -1n };
+  for (const p of t.partitions) {
+    const { low, high } = await admin.watermarks(topic, p.id, { timeoutMs: 5000 });
+    if (high - low > best.records) best = { partition: p.id, leader: p.leader, records: high - low };
+  }
+  return best;
+}
+
+/** The node leading `partition` of `topic` now, or -1 while it has none. */
+export async function leaderOf(admin: Admin, topic: string, partition: number): Promise<number> {
+  const md = await admin.metadata({ timeoutMs: 2000 }).catch(() => undefined);
+  return md?.topics.find((x) => x.name === topic)?.partitions.find((p) => p.id === partition)?.leader ?? -1;
+}
