@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
 import { migrateWindows } from '../../shared/stores/windows.ts';
+import { statusFileWriter } from '../../shared/supervisor-status.ts';
+import type { ChildStatus } from '../../shared/supervisor.ts';
 import { createQueryApp, type QueryApp } from '../app.ts';
 import { serveQuery } from '../server.ts';
 import { seedEvents, seedStart } from '../fixtures.ts';
@@ -17,6 +19,12 @@ const run = createRun();
 const seeded = seedEvents(seedStart());
 // Outside the repo: a test run must not change tracked files (the README's picture comes from screenshot.ts).
 const SCREENSHOT = join(tmpdir(), `event-lens-dashboard-${process.pid}.png`);
+// The health strip reads this folder's status file, and a group and topic of its own (no partitions: lag 0).
+const statusDir = mkdtempSync(join(tmpdir(), 'event-lens-dashboard-status-'));
+const health = { processStatusDir: statusDir, workersGroupId: `dashboard-test-${process.pid}`, workersTopic: `dashboard-test-none-${process.pid}` };
+const child = (name: string, restarts: number): ChildStatus => ({
+  name, state: 'running', pid: process.pid, startedAt: new Date().toISOString(), uptimeMs: 1000, restarts, lastExit: null, restartAt: null,
+});
 let app: QueryApp;
 let server: ReturnType<typeof Bun.serve>;
 let browser: Browser | undefined;
@@ -45,7 +53,8 @@ const pageShows = (selector: string, check: (text: string) => boolean, what: str
 beforeAll(async () => {
   await run.write(seeded);
   await run.deadLetter([{ event: seeded[1]!, stage: 'elasticsearch', reason: 'mapping_conflict', detail: 'data.amount: long expected' }]);
-  app = createQueryApp({ config: run.config, auth: run.auth });
+  statusFileWriter({ file: join(statusDir, 'platform.json'), supervisor: 'platform' })([child('edge', 0), child('workers', 1), child('query', 0)]);
+  app = createQueryApp({ config: { ...run.config, ...health }, auth: run.auth });
   await eventually(() => (app.gateway.dlq?.consumed() ?? 0) >= 1, 'the dead-letter reader to catch up');
   // The server bun query/server.ts runs: its SSE subscription is quiet between ticks and must not be cut.
   server = serveQuery({ app, port: 0, hostname: '127.0.0.1' });
@@ -59,6 +68,7 @@ afterAll(async () => {
   await server?.stop(true);
   await app?.close();
   await run.cleanup();
+  rmSync(statusDir, { recursive: true, force: true });
 });
 
 describe('the gateway serves the dashboard', () => {
@@ -190,6 +200,28 @@ describe('the dashboard in Chromium', () => {
       await other.close();
       await downServer.stop(true);
       await redisDown.close();
+    }
+  });
+
+  test('the health strip shows the lag, the processes with their restarts and the stores, on one line at 390 px wide', async () => {
+    await pageShows('#health-lag', (t) => t === 'lag 0', 'the lag in the strip');
+    expect(await text('#health-processes')).toBe('3/3 up · 1 restart');
+    expect(await text('#health-stores')).toBe('search ✓ pg ✓ redis ✓');
+    const phone = await browser!.context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${base}/dashboard#key=${(await run.keys()).read}`);
+      await eventually(async () => (await phone.locator('#health-stores').textContent()) === 'search ✓ pg ✓ redis ✓', 'the strip on a phone');
+      const strip = await phone.locator('#health').evaluate((el) => ({
+        overflow: el.scrollWidth - el.clientWidth,
+        right: el.getBoundingClientRect().right,
+        tops: [...el.children].map((item) => Math.round(item.getBoundingClientRect().top)),
+      }));
+      expect(strip.overflow).toBe(0);
+      expect(strip.right).toBeLessThanOrEqual(390);
+      expect(new Set(strip.tops).size).toBe(1);
+    } finally {
+      await phone.close();
     }
   });
 

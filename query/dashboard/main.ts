@@ -5,6 +5,7 @@
  */
 import type UPlot from 'uplot';
 import { problemWith, query, storesDown, subscribe, type Answer, type GraphQLError, type LinkState } from './api.ts';
+import { startHealth } from './health.ts';
 import { forgetKey, saveKey, takeKeyFromAddress } from './key.ts';
 import { startPipelines } from './pipelines.ts';
 import { byId, formatCount, formatMs, formatRate, formatTime, renderBars, renderTable, setNote, setText, type Column } from './view.ts';
@@ -174,6 +175,7 @@ function start(first: Answer<{ liveStats: Live | null }>): void {
   void refreshPanels();
   setInterval(() => void refreshPanels(), PANEL_REFRESH_MS);
   startPipelines();
+  startHealth();
 }
 
 /** What the page says when the gateway refuses its key (codes of auth/access.ts); undefined when it was accepted. */
