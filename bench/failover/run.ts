@@ -1,0 +1,36 @@
+import { runFailover } from '../../infra/cluster/scenario.ts';
+import { printTable } from '../lib/run.ts';
+
+/**
+ * `bun bench/failover/run.ts [--json]`: the failover scenario of infra/cluster/failover.test.ts (three Kafka nodes of
+ * its own beside the default broker; 60 requests/s of 4 events for 40 s; kill -9 of the busiest partition's leader
+ * 12 s in, restarted 15 s later) measured instead of asserted. Progress goes to stderr; with --json the last stdout
+ * line is the result.
+ */
+const json = process.argv.includes('--json');
+const result = await runFailover({ log: (line) => console.error(`failover: ${line}`) });
+const out = {
+  killedNode: result.killed.node,
+  requests: result.load.requests.length,
+  acceptedEvents: result.load.accepted.size,
+  failedEvents: result.load.failed.size,
+  resends: result.load.resends,
+  p99BeforeMs: result.p99BeforeMs,
+  p99FailoverMs: result.p99FailoverMs,
+  failoverRequests: result.failoverRequests,
+  failoverNon2xx: result.failoverNon2xx,
+  secondsUntilLagZero: result.secondsUntilLagZero ?? null,
+  storesExactlyOnce: Object.values(result.stores).every((t) => t.missing === 0 && t.duplicates === 0),
+};
+if (json) console.log(JSON.stringify(out));
+else {
+  printTable(
+    ['what', 'value'],
+    [
+      ['Failover: p99 request latency during leader loss', `${out.p99FailoverMs.toFixed(0)} ms (${out.p99BeforeMs.toFixed(0)} ms before)`],
+      ['Failover: seconds until lag is zero', out.secondsUntilLagZero === null ? 'not within 120 s' : `${out.secondsUntilLagZero.toFixed(1)} s`],
+      ['Failover: accepted events in every store exactly once', out.storesExactlyOnce ? `yes (${out.acceptedEvents})` : 'NO'],
+    ],
+  );
+}
+process.exitCode = out.storesExactlyOnce && out.failedEvents === 0 ? 0 : 1;
