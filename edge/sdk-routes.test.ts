@@ -78,3 +78,20 @@ test('browsers may preflight every SDK route', async () => {
     expect(res.headers.get('access-control-allow-headers')).toContain('Authorization');
   }
 });
+
+describe('with AUTH=off', () => {
+  let open: EdgeFixture;
+  beforeAll(async () => {
+    open = await edgeFixture({ what: 'sdk_routes_off', auth: 'off' });
+  });
+  afterAll(() => open?.close());
+
+  test('a Segment batch and a PostHog batch that carry no key anywhere are taken', async () => {
+    const post = async (path: string, value: unknown) => {
+      const res = await open.app.request(path, { method: 'POST', body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await post('/v1/batch', { batch: [{ type: 'track', event: 'Signed Up', userId: 'u1' }] })).toEqual({ status: 200, body: { success: true } });
+    expect((await post('/batch', { batch: [{ event: 'signed up', distinct_id: 'd1' }] })).status).toBe(200);
+  });
+});

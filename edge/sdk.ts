@@ -97,7 +97,11 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes }: 
     } catch (err) {
       return failed(route, dialect, req, err);
     }
-    if (body.key === undefined) return guarded(req, route, 'event');
+    if (body.key === undefined) {
+      // The body is read: the handler takes it from here (with AUTH=off the guard lets the request through).
+      preRead.set(req, body);
+      return guarded(req, route, 'event');
+    }
     const keyed = new Request(req.url, { method: 'POST', headers: { authorization: `Bearer ${body.key}` } });
     preRead.set(keyed, body);
     return guarded(keyed, route, 'event');
