@@ -43,7 +43,7 @@ ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single
 ratio  batch: edge / Node peer               ${ratio(batch.edge, batch.peer)}  (target ≥ ${TARGETS.batchVsPeer.value}×)
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
-ratio  batch: Segment / edge /v1/events    ${ratio(batch.segment, batch.edge)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches)
+ratio  batch: Segment / edge /v1/events      ${ratio(batch.segment, batch.edge)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches)
 ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; batches: means of ${plural(result.rounds)})
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
 CPU    400 malformed_json per request        ${cpu(auth.malformed)}
