@@ -1,31 +1,31 @@
 /**
- * Test helpers: a run with its own search-node prefix/alias, Postgres schema, Redis key prefix and dead-letter topic,
- * seeded with the real sinks (what the workers write), and removed afterwards. Never touches other runs' data.
+ * Test helpers: an isolated run (shared/testing/isolation.ts) with its own index prefix and alias, Postgres schema,
+ * Redis key prefix, dead-letter topic and API keys, seeded by the workers' own entry point (`bun workers/seed.ts`, so
+ * the stores hold exactly what the workers write), and removed afterwards. Never touches other runs' data.
  */
-import { Client } from '@elastic/elasticsearch';
-import { FetchConnection } from '../shared/stores/es-connection.ts';
-import postgres from 'postgres';
-import Redis from 'ioredis';
+import { join } from 'node:path';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { createAdmin, createProducer, type ConsumedMessage } from '../shared/kafka/index.ts';
-import { deadLetterRecord } from '../shared/stores/dead-letter.ts';
-import type { Stage } from '../workers/dlq.ts';
-import { createElasticsearchSink, elasticsearchConfig, templateNameOf } from '../workers/sinks/elasticsearch/index.ts';
-import { createPostgresSink, postgresSinkConfig } from '../workers/sinks/postgres/index.ts';
-import { createRedisSink } from '../workers/sinks/redis/index.ts';
-import type { Sink } from '../workers/sinks/types.ts';
+import { deadLetterRecord, type DeadLetter } from '../shared/stores/dead-letter.ts';
 import type { AuthConfig } from '../shared/auth/config.ts';
-import { parseKeySpec, type Scope } from '../shared/auth/keys.ts';
-import { createKey, migrateKeys } from '../shared/auth/store.ts';
+import { createIsolatedKeys, isolatedStoresEnv, isolation, isolationId, removeIsolated } from '../shared/testing/isolation.ts';
+import { createTopic } from '../shared/testing/topics.ts';
 import type { QueryConfig } from './config.ts';
 import type { ClientInfo } from './plugins/use-subscription-cap.ts';
-import { deleteKeys } from '../shared/stores/redis-scan.ts';
+
+export { eventually } from '../shared/testing/wait.ts';
 
 export const connections = loadConfig(connectionsConfig);
 
+const ROOT = join(import.meta.dir, '..');
+
+/** The stores the workers write, by the names WORKERS_SINKS takes. */
+export type StoreName = 'elasticsearch' | 'postgres' | 'redis';
+
 export interface Run {
+  readonly id: string;
   readonly esPrefix: string;
   readonly pgSchema: string;
   readonly redisPrefix: string;
@@ -38,11 +38,13 @@ export interface Run {
   keys(): Promise<RunKeys>;
   /** `fetch` with this run's key of that name sent as a Bearer token, unless the request carries an Authorization already. */
   as(key: keyof RunKeys, fetch: (request: Request, client: ClientInfo) => Response | PromiseLike<Response>): (request: Request, client?: ClientInfo) => Promise<Response>;
-  readonly sinks: { readonly elasticsearch: Sink; readonly postgres: Sink; readonly redis: Sink };
-  /** Writes through all three sinks (as a worker does) and makes the search node's copy searchable. */
-  write(events: readonly StampedEvent[], only?: ReadonlyArray<keyof Run['sinks']>): Promise<void>;
+  /**
+   * Writes through the workers' sinks (all three, or `only`) with `bun workers/seed.ts` and makes the search node's
+   * copy searchable; `env` overrides the seeding process's settings (e.g. SINK_REDIS_MAX_TYPES).
+   */
+  write(events: readonly StampedEvent[], only?: readonly StoreName[], env?: Record<string, string>): Promise<void>;
   /** Produces dead-letter records the way the workers do (shared/stores/dead-letter.ts). */
-  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: Stage; reason: string; detail?: string; maxValueBytes?: number }>): Promise<void>;
+  deadLetter(letters: ReadonlyArray<{ event: StampedEvent | string; stage: DeadLetter['stage']; reason: string; detail?: string; maxValueBytes?: number }>): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -52,39 +54,28 @@ export interface RunKeys {
   readonly ingest: string;
 }
 
-const RUN_KEYS: Record<keyof RunKeys, Scope[]> = { read: ['read'], admin: ['read', 'admin'], ingest: ['ingest'] };
+const RUN_KEYS = { read: 'read', admin: 'read,admin', ingest: 'ingest' } satisfies Record<keyof RunKeys, string>;
 
-/** Stores keys named after RUN_KEYS in `schema` (hashed with `hashKey`) and returns their secrets. */
-async function createRunKeys(schema: string, hashKey: string): Promise<RunKeys> {
-  const sql = postgres(connections.databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await migrateKeys(sql, schema);
-    const secrets: Partial<Record<keyof RunKeys, string>> = {};
-    for (const [name, scopes] of Object.entries(RUN_KEYS) as Array<[keyof RunKeys, Scope[]]>) {
-      secrets[name] = (await createKey(sql, schema, parseKeySpec({ name: `test-${name}`, scopes }), hashKey)).secret;
-    }
-    return secrets as RunKeys;
-  } finally {
-    await sql.end();
-  }
+/** Runs `bun workers/seed.ts` with the run's environment, `events` as NDJSON on its stdin; throws with its output if it fails. */
+export async function seedStores(env: Record<string, string>, events: readonly StampedEvent[]): Promise<void> {
+  const proc = Bun.spawn([process.execPath, join(ROOT, 'workers/seed.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdin: new Blob([events.map((e) => `${JSON.stringify(e)}\n`).join('')]),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`workers/seed.ts exited with ${code}: ${out}${err}`);
 }
 
 export function createRun(): Run {
-  const id = crypto.randomUUID().replaceAll('-', '').slice(0, 12);
-  const esPrefix = `test_query_${id}`;
-  const pgSchema = `test_query_${id}`;
-  const redisPrefix = `test:query:${id}:`;
-  const dlqTopic = `query-test-dlq-${id}`;
-  const es = new Client({ node: connections.elasticsearchUrl, Connection: FetchConnection });
-  const sinks = {
-    elasticsearch: createElasticsearchSink({ config: loadConfig(elasticsearchConfig, {}, { indexPrefix: esPrefix, alias: esPrefix }) }),
-    postgres: createPostgresSink({ config: loadConfig(postgresSinkConfig, {}, { schema: pgSchema, maxConnections: 2, partitionsAhead: 1 }) }),
-    redis: createRedisSink({ config: { keyPrefix: redisPrefix } }),
-  };
+  const names = isolation(isolationId('query'));
+  const { id, esPrefix, pgSchema, redisPrefix, dlqTopic } = names;
   let topicCreated = false;
-  const auth: Partial<AuthConfig> = { mode: 'on', pgSchema, hashKey: `test-hash-key-${id}-${crypto.randomUUID()}` };
+  const auth: Partial<AuthConfig> = { mode: 'on', pgSchema, hashKey: names.hashKey, rateLimitPrefix: names.rateLimitPrefix };
   let keys: Promise<RunKeys> | undefined;
-  const runKeys = () => (keys ??= createRunKeys(pgSchema, auth.hashKey!));
+  const runKeys = () => (keys ??= createIsolatedKeys(id, RUN_KEYS));
   function as(name: keyof RunKeys, fetch: (request: Request, client: ClientInfo) => Response | PromiseLike<Response>) {
     return async (request: Request, client: ClientInfo = {}): Promise<Response> => {
       if (!request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${(await runKeys())[name]}`);
@@ -92,20 +83,15 @@ export function createRun(): Run {
     };
   }
 
-  async function write(events: readonly StampedEvent[], only = ['elasticsearch', 'postgres', 'redis'] as const) {
-    for (const name of only) {
-      const outcomes = await sinks[name].write(events);
-      const failed = outcomes.filter((o) => o.type !== 'ok');
-      if (failed.length > 0) throw new Error(`${name} sink refused events: ${JSON.stringify(failed)}`);
-    }
-    if (only.includes('elasticsearch')) await es.indices.refresh({ index: `${esPrefix}-*` });
+  async function write(events: readonly StampedEvent[], only: readonly StoreName[] = ['elasticsearch', 'postgres', 'redis'], env: Record<string, string> = {}) {
+    // One Postgres partition ahead is enough for events of today; the seeding process is short-lived.
+    await seedStores({ ...isolatedStoresEnv(id), WORKERS_SINKS: only.join(','), SINK_PG_MAX_CONNECTIONS: '2', SINK_PG_PARTITIONS_AHEAD: '1', ...env }, events);
   }
 
   async function deadLetter(letters: Parameters<Run['deadLetter']>[0]) {
     if (!topicCreated) {
       const admin = createAdmin({ brokers: connections.kafkaBrokers });
-      await admin.createTopics([{ name: dlqTopic, partitions: 1 }]);
-      await admin.close();
+      await createTopic(admin, dlqTopic, 1).finally(() => admin.close());
       topicCreated = true;
     }
     const producer = createProducer({ brokers: connections.kafkaBrokers });
@@ -135,50 +121,24 @@ export function createRun(): Run {
 
   async function cleanup() {
     await keys?.catch(() => undefined);
-    await Promise.allSettled(Object.values(sinks).map((sink) => sink.close()));
-    const { indices } = await es.indices.resolveIndex({ name: `${esPrefix}-*` });
-    if (indices.length > 0) await es.indices.delete({ index: indices.map((i) => i.name) });
-    await es.indices.deleteIndexTemplate({ name: templateNameOf(esPrefix) }, { ignore: [404] });
-    await es.close();
-    const sql = postgres(connections.databaseUrl, { max: 1, onnotice: () => {} });
-    await sql.unsafe(`drop schema if exists ${pgSchema} cascade`);
-    await sql.end();
-    const redis = new Redis(connections.redisUrl);
-    await deleteKeys(redis, `${redisPrefix}*`);
-    redis.disconnect();
-    if (topicCreated) {
-      const admin = createAdmin({ brokers: connections.kafkaBrokers });
-      await admin.deleteTopics([dlqTopic]).catch(() => undefined);
-      await admin.close();
-    }
+    await removeIsolated(id);
   }
 
   return {
+    id,
     esPrefix,
     pgSchema,
     redisPrefix,
     dlqTopic,
     // No result cache: tests read right after they write (the cache has its own tests in cache.test.ts).
-    config: { esAlias: esPrefix, pgSchema, redisPrefix, dlqTopic, cacheTtlMs: 0 },
+    config: { esAlias: names.esAlias, pgSchema, redisPrefix, dlqTopic, cacheTtlMs: 0 },
     auth,
     keys: runKeys,
     as,
-    sinks,
     write,
     deadLetter,
     cleanup,
   };
-}
-
-/** Polls until `check` is truthy (stores and consumers catch up asynchronously); throws with `what` on timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
 }
 
 export interface GraphQLAnswer<D = Record<string, unknown>> {
