@@ -1,4 +1,4 @@
-import type { StatusReport } from './status.ts';
+import type { StatusReport } from './status-report.ts';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {

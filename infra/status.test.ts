@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createIsolatedKeys, createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './isolation.ts';
 import { startApps, stopApps, type RunningApp } from './platform.ts';
 import { ROOT } from './stack.ts';
-import type { StatusReport } from './status.ts';
+import type { StatusReport } from './status-report.ts';
 
 // `npm run status` as a child process against the platform as `npm start` runs it (one edge, two workers under their
 // own supervisor, the gateway) on this run's own ports, topic, group and status files (STACK_HOME).

@@ -3,70 +3,42 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { readStatusFile } from '../shared/supervisor-status.ts';
 import type { ChildStatus } from '../shared/supervisor.ts';
-import { edgeConfig } from '../edge/config.ts';
-import { queryConfig } from '../query/config.ts';
-import { workersConfig } from '../workers/config.ts';
 import { processStatusDir } from './platform.ts';
+import { componentOf, numberOf, serviceConfig, stringOf, type ServiceName } from './service-config.ts';
 import { alive } from './process.ts';
-import { status as serverStates, type ServiceState, type Stack } from './stack.ts';
+import { status as serverStates, type Stack } from './stack.ts';
 import { probeKafka } from './status-kafka.ts';
-import { probeHttp, probePostgres, probeRedis, probeSearch, reachable, type Probe, type StoreProbe } from './status-probes.ts';
+import { probeHttp, probePostgres, probeRedis, probeSearch, reachable } from './status-probes.ts';
+import type { KafkaStatus, ProcessRow, StatusReport } from './status-report.ts';
 import { renderStatus } from './status-table.ts';
 
-/** Every probe's own bound; all of them run at once, so the whole command takes about this long when all is down. */
+/** Every probe's own bound; all of them run at once, so together they take about this long even when all is down. */
 const PROBE_TIMEOUT_MS = 1000;
-
-export interface ProcessRow extends Probe {
-  readonly service: 'edge' | 'workers' | 'query';
-  readonly name: string;
-  readonly pid: number | null;
-  readonly uptimeMs: number | null;
-  readonly restarts: number | null;
-  /** The supervisor's state (running, backoff, crashing, stopped); `unsupervised` when no status file names it. */
-  readonly state: string;
-}
-
-export interface PartitionRow {
-  readonly partition: number;
-  readonly leader: number;
-  readonly replicas: number;
-  readonly isr: number;
-  readonly highWatermark: number | null;
-  readonly committed: number | null;
-  readonly lag: number | null;
-}
-
-export interface KafkaStatus {
-  readonly bootstrap: string;
-  readonly topic: string;
-  readonly groupId: string;
-  /** What went wrong asking the cluster; the rest is empty then. */
-  readonly error?: string;
-  readonly brokers: ReadonlyArray<{ id: number | null; address: string; reachable: boolean }>;
-  readonly topicExists: boolean;
-  readonly partitions: readonly PartitionRow[];
-}
-
-export interface StatusReport {
-  readonly healthy: boolean;
-  /** One short phrase per thing that is not healthy. */
-  readonly problems: readonly string[];
-  readonly processes: readonly ProcessRow[];
-  readonly kafka: KafkaStatus;
-  readonly stores: Readonly<Record<'elasticsearch' | 'postgres' | 'redis', StoreProbe>>;
-  /** The stack's servers as `npm run stack -- up` manages them. */
-  readonly servers: readonly ServiceState[];
-}
 
 const hostOf = (hostname: string) => (hostname === '' || hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname);
 const indexOf = (name: string) => Number(/(\d+)$/.exec(name)?.[1] ?? 0);
 
-async function processRows(stack: Stack, env: Record<string, string | undefined>): Promise<ProcessRow[]> {
+/** The ports and names the services use, as each service reads them from `env` (service-config.ts). */
+function settingsOf(env: Record<string, string | undefined>) {
+  const of = (service: ServiceName) => componentOf(serviceConfig(service, env), service);
+  const [edge, workers, query] = [of('edge'), of('workers'), of('query')];
+  return {
+    edge: { hostname: stringOf(edge, 'hostname'), port: numberOf(edge, 'port'), adminPort: numberOf(edge, 'adminPort') },
+    workers: {
+      metricsHostname: stringOf(workers, 'metricsHostname'),
+      metricsPort: numberOf(workers, 'metricsPort'),
+      count: numberOf(workers, 'count'),
+      groupId: stringOf(workers, 'groupId'),
+      topic: stringOf(workers, 'topic'),
+    },
+    query: { hostname: stringOf(query, 'hostname'), port: numberOf(query, 'port') },
+  };
+}
+type Settings = ReturnType<typeof settingsOf>;
+
+async function processRows(stack: Stack, { edge, workers, query }: Settings): Promise<ProcessRow[]> {
   const dir = processStatusDir(stack.ctx.home);
   const [platform, edgeProcs, workerProcs] = await Promise.all(['platform', 'edge', 'workers'].map((n) => supervisedAlive(join(dir, `${n}.json`))));
-  const edge = loadConfig(edgeConfig, env);
-  const workers = loadConfig(workersConfig, env);
-  const query = loadConfig(queryConfig, env);
   const edgePublic = `http://${hostOf(edge.hostname)}:${edge.port}`;
   const targets: Array<{ service: ProcessRow['service']; name: string; child?: ChildStatus; base: string | undefined }> = [];
   const fromPlatform = (name: string) => platform?.find((p) => p.name === name);
@@ -97,8 +69,7 @@ async function supervisedAlive(file: string): Promise<readonly ChildStatus[] | u
   return body && body.processes.length > 0 && alive(body.pid) ? body.processes : undefined;
 }
 
-async function kafkaStatus(bootstrap: string, env: Record<string, string | undefined>): Promise<KafkaStatus> {
-  const { groupId, topic } = loadConfig(workersConfig, env);
+async function kafkaStatus(bootstrap: string, { groupId, topic }: Settings['workers']): Promise<KafkaStatus> {
   const configured = bootstrap.split(',').map((s) => s.trim()).filter(Boolean);
   const answer = await probeKafka({ brokers: bootstrap, groupId, topic, timeoutMs: PROBE_TIMEOUT_MS }, PROBE_TIMEOUT_MS * 3);
   const known = answer.ok ? answer.report.brokers.map((b) => ({ id: b.id as number | null, address: `${b.host}:${b.port}` })) : [];
@@ -135,9 +106,10 @@ function problemsOf(r: Omit<StatusReport, 'healthy' | 'problems'>): string[] {
 /** Everything `npm run status` shows, every probe at once, each bounded by PROBE_TIMEOUT_MS. */
 export async function statusReport(stack: Stack, env: Record<string, string | undefined> = process.env): Promise<StatusReport> {
   const conn = loadConfig(connectionsConfig, env);
+  const settings = settingsOf(env);
   const [processes, kafka, elasticsearch, postgres, redis, servers] = await Promise.all([
-    processRows(stack, env),
-    kafkaStatus(stack.kafkaBrokers, env),
+    processRows(stack, settings),
+    kafkaStatus(stack.kafkaBrokers, settings.workers),
     probeSearch(conn.elasticsearchUrl, PROBE_TIMEOUT_MS),
     probePostgres(conn.databaseUrl, PROBE_TIMEOUT_MS),
     probeRedis(conn.redisUrl, PROBE_TIMEOUT_MS),
