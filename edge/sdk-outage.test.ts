@@ -97,6 +97,7 @@ describe('the analytics SDKs while the broker is stopped for a few seconds mid-s
   test('Segment analytics-node: 300 tracks sent across the outage are each stored exactly once in every store', async () => {
     const from = answers.length;
     const ids = Array.from({ length: N }, (_, i) => `seg-outage-${run.id}-${i}`);
+    // analytics-node backs off exponentially from 0.5-1 s: 10 retries outlast the outage many times over.
     const analytics = new Analytics({ writeKey: edge!.key!.secret, host, flushAt: 20, flushInterval: 100, maxRetries: 10 });
     const errors: unknown[] = [];
     analytics.on('error', (err) => errors.push(err));
@@ -117,7 +118,9 @@ describe('the analytics SDKs while the broker is stopped for a few seconds mid-s
   test('PostHog posthog-node: 300 captures sent across the outage are each stored exactly once in every store', async () => {
     const from = answers.length;
     const ids = Array.from({ length: N }, () => crypto.randomUUID());
-    const client = new PostHog(edge!.key!.secret, { host, flushAt: 20, flushInterval: 100, fetchRetryCount: 10, fetchRetryDelay: 1000, disableGeoip: true });
+    // posthog-node retries at a fixed delay (3 × 3 s by default, under ten seconds): the budget is raised to a minute
+    // so that it outlasts the broker's stop, downtime and start on a loaded machine (one run needed over 10 s).
+    const client = new PostHog(edge!.key!.secret, { host, flushAt: 20, flushInterval: 100, fetchRetryCount: 60, fetchRetryDelay: 1000, disableGeoip: true });
     const errors: unknown[] = [];
     client.on('error', (err) => errors.push(err));
     await sendThroughOutage((i) => client.capture({ distinctId: `ph-${i % 25}`, event: 'signed up', properties: { $current_url: `/x/${i}`, i }, uuid: ids[i]! }));
