@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestKey, keyStoreEnv } from '../edge/testing.ts';
+import { createTestKey, keyStoreEnv } from '../shared/testing/keys.ts';
 import { startApps, stopApps, type RunningApp } from '../infra/platform.ts';
 import { ROOT } from '../infra/stack.ts';
-import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../infra/isolation.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../shared/testing/isolation.ts';
 import { revokeKey } from '../shared/auth/store.ts';
 import { authFixture, type AuthFixture } from '../shared/auth/testing.ts';
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../../infra/isolation.ts';
+import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '../../shared/testing/isolation.ts';
 import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, waitFor } from '../lib/run.ts';
@@ -8,10 +8,11 @@ import { quantile } from './ratios.ts';
 
 /**
  * End to end: the edge, the workers and the gateway as real processes on this run's own topic, index prefix, schema
- * and key prefix (`infra/isolation.ts`, as the tests that start these processes use). Events go in through the edge at a fixed rate (open
- * loop, batches of 100); a few times a second a probe event goes in on its own and, from its 202, GraphQL
- * `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes never seen count as the
- * timeout. Keys are on, from a key store of the run's own: the edge gets an ingest key, the gateway a read key.
+ * and key prefix (`shared/testing/isolation.ts`, as the tests that start these processes use). Events go in through
+ * the edge at a fixed rate (open loop, batches of 100); a few times a second a probe event goes in on its own and,
+ * from its 202, GraphQL `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes
+ * never seen count as the timeout. Keys are on, from a key store of the run's own: the edge gets an ingest key, the
+ * gateway a read key.
  */
 export interface E2EResult {
   targetRate: number;
