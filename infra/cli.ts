@@ -9,6 +9,7 @@ import { startDemoTraffic } from './demo.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 import { startApps, stopApps } from './platform.ts';
 import { statusCommand } from './status.ts';
+import { runEntry } from './run-entry.ts';
 import { componentOf, numberOf, serviceConfig, stringOf } from './service-config.ts';
 import { hostForUrl, startBanner } from './start-banner.ts';
 
@@ -17,7 +18,9 @@ const USAGE = `usage:
   npm test [-- <bun test args>]  start the stack if needed, run every test, stop what it started
   npm run stack -- up|down|status|wipe|logs <name> [lines]
   npm run status [-- --json]     processes, Kafka brokers, partitions and lag, stores; exit 0 when all is healthy
-  npm run fuzz -- [--requests N --seed N ...]  hostile requests against a running platform (--help)`;
+  npm run fuzz -- [--requests N --seed N ...]  hostile requests against a running platform (--help)
+  node infra/bootstrap.mjs run <entry.ts> [args]  run a program with Bun once the servers it needs are up
+  npm run typecheck              tsc over the workspace`;
 
 const t0 = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
@@ -36,6 +39,14 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(stack, rest);
     case 'fuzz':
       return runFuzz(stack, rest);
+    case 'run':
+      return runEntry(stack, rest);
+    case 'typecheck':
+      return Bun.spawn([join(stack.ctx.root, 'node_modules', '.bin', 'tsc'), '--noEmit', '-p', '.', ...rest], { cwd: stack.ctx.root, stdio: ['inherit', 'inherit', 'inherit'] }).exited;
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
     default:
       console.error(USAGE);
       return cmd ? 2 : 0;

@@ -5,24 +5,29 @@
  *
  *   bun bench/kafka/producer.ts [--quick] [--json] [--records N]
  *
- * Env: KAFKA_BROKERS (127.0.0.1:9092), STACK_HOME (<repo>/.stack, where Kafka's jars live).
+ * Settings: KAFKA_BROKERS, STACK_HOME (where Kafka's jars live); see docs/configuration.md.
  */
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import { parseCli, positiveInt } from '../../shared/cli.ts';
 import { createAdmin, createProducer, KafkaError } from '../../shared/kafka/index.ts';
+import { stackConfig } from '../../infra/config.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const valueOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const USAGE = `usage: bun bench/kafka/producer.ts [--quick] [--json] [--records N]
+  --quick        200,000 records instead of 1,000,000
+  --json         print the result as one JSON line
+  --records N    how many records each producer sends`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, records: { type: 'string' } } });
 
-const RECORDS = Number(valueOf('--records') ?? (flag('--quick') ? 200_000 : 1_000_000));
+const RECORDS = positiveInt('records', values.records, values.quick ? 200_000 : 1_000_000);
 const RECORD_SIZE = 200;
 const PARTITIONS = 6;
-const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const STACK_HOME = process.env.STACK_HOME ?? join(resolve(import.meta.dir, '..', '..'), '.stack');
-const JSON_OUT = flag('--json');
+const BROKERS = loadConfig(connectionsConfig).kafkaBrokers;
+const ROOT = resolve(import.meta.dir, '..', '..');
+const { home } = loadConfig(stackConfig);
+const STACK_HOME = isAbsolute(home) ? home : join(ROOT, home);
+const JSON_OUT = values.json === true;
 // Below librdkafka's queue.buffering.max.messages (100k): the bench measures throughput, not QueueFull handling.
 const WINDOW = 80_000;
 const TUNING = { acks: 'all', 'enable.idempotence': true, 'batch.size': 262144, 'linger.ms': 5, 'compression.type': 'none' };
