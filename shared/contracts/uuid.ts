@@ -5,6 +5,11 @@
  * rand_a doubles as a counter (RFC 9562 §6.2, method 1) so ids made in the same millisecond still sort in the order
  * they were made. It starts at a random value below 2048, which leaves room for at least 2048 ids per millisecond
  * per process; past that, ids in that millisecond fall back to plain random order.
+ *
+ * Kept instead of Bun.randomUUIDv7 (same layout, also monotonic within a millisecond) because it is faster on the
+ * edge's path: `bun bench/contracts/uuid.ts` measured ours at 1.56x Bun's ids per second (10.0 M against 6.5 M,
+ * 4 alternating rounds of 300,000, Bun 1.4.5, 2-core host). Re-run that bench after a Bun upgrade; switch when the
+ * ratio drops to 1.
  */
 
 const MAX_MS = 2 ** 48 - 1;
