@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** Waits until the worker has committed everything in the topic, then returns the stores' counts. */
 async function settledCounts() {
-  await waitFor(eventually(async () => (await uncommitted(edge.admin, run.id, edge.topic, 3)) === 0), 60_000, 'the worker to commit the topic');
+  await waitFor(eventually(async () => (await uncommitted(edge.admin, run.groupId, edge.topic, 3)) === 0), 60_000, 'the worker to commit the topic');
   return stores.counts(run);
 }
 
@@ -47,7 +47,7 @@ async function expectStoredOnce(ids: string[]) {
   expect(ids.filter((id) => counts.es.get(id) !== 1)).toEqual([]);
   expect(counts.redisSeen).toBe(ids.length);
   const rows = await stores.sql<{ event_id: string; type: string; source: string; key: string; data: Record<string, unknown> }[]>`
-    select event_id, type, source, key, data from ${stores.sql(`${run.id}.events`)} where event_id in ${stores.sql(ids)}`;
+    select event_id, type, source, key, data from ${stores.sql(`${run.pgSchema}.events`)} where event_id in ${stores.sql(ids)}`;
   return new Map(rows.map((r) => [r.event_id, r]));
 }
 
@@ -88,7 +88,7 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     expect(rows.get(segmentIds[1]!)).toMatchObject({ type: 'identify', key: 'anon-1', data: { traits: { email: 'u1@example.com' }, anonymousId: 'anon-1' } });
     expect(rows.get(segmentIds[2]!)).toMatchObject({ type: 'page', key: 'user-2', data: { name: 'Pricing', category: 'Docs', properties: { path: '/p/2' } } });
     // The search mapping indexes data.properties: the gateway's search and filters find events by their properties.
-    const found = await stores.esJson<{ count: number }>(`/${run.id}-*/_count`, { query: { bool: { filter: [{ match: { 'data.properties.plan': `plan-${run.id}` } }, { term: { key: 'user-3' } }] } } });
+    const found = await stores.esJson<{ count: number }>(`/${run.esPrefix}-*/_count`, { query: { bool: { filter: [{ match: { 'data.properties.plan': `plan-${run.id}` } }, { term: { key: 'user-3' } }] } } });
     expect(found.count).toBe(Math.ceil(N / 3 / 50));
   }, 180_000);
 
@@ -119,7 +119,7 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     await waitFor(eventually(async () => (await stores.pgCount(run)) >= 3 * N), 60_000, 'the PostHog events in Postgres');
     const rows = await expectStoredOnce(uuids);
     expect(rows.get(uuids[1]!)).toMatchObject({ type: 'posthog.pageview', source: 'posthog', key: 'ph-1', data: { event: '$pageview', properties: { $current_url: '/x/1' } } });
-    const identifies = await stores.sql<{ n: number }[]>`select count(*)::int as n from ${stores.sql(`${run.id}.events`)} where type = 'posthog.identify' and data->'properties'->'$set'->>'plan' = 'scale'`;
+    const identifies = await stores.sql<{ n: number }[]>`select count(*)::int as n from ${stores.sql(`${run.pgSchema}.events`)} where type = 'posthog.identify' and data->'properties'->'$set'->>'plan' = 'scale'`;
     expect(identifies[0]!.n).toBe(N / 4);
     expect(JSON.stringify([...rows.values()].map((r) => r.data))).not.toContain(secret);
     expect(await settledCounts()).toEqual({ es: 3 * N, pg: 3 * N, redis: 3 * N });

@@ -1,7 +1,7 @@
 /**
- * The stores' side of an edge test: `bun workers/main.ts` as a real process on the test's own topic, group, index
- * prefix, schema and Redis prefix (the same variables infra/isolation.ts sets for the platform tests), and readers
- * that count what each store holds for a list of event ids. Edge tests start the worker as a process rather than
+ * The stores' side of an edge test: `bun workers/main.ts` as a real process on an isolated run's group, index
+ * prefix, schema and Redis prefix (shared/testing/isolation.ts), consuming the edge fixture's topic, and readers that
+ * count what each store holds for a list of event ids. Edge tests start the worker as a process rather than
  * importing workers/, so they keep the rule that edge imports only shared/.
  */
 import { join } from 'node:path';
@@ -11,39 +11,30 @@ import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import type { Admin } from '../shared/kafka/index.ts';
 import { keys } from '../shared/stores/redis-keys.ts';
-import { deleteKeys } from '../shared/stores/redis-scan.ts';
-import { waitFor } from './testing.ts';
+import { isolatedStoresEnv, isolation, isolationId, removeIsolated, type Isolation } from '../shared/testing/isolation.ts';
+import { waitFor } from '../shared/testing/wait.ts';
+
+export { readable as eventually } from '../shared/testing/wait.ts';
 
 const ROOT = join(import.meta.dir, '..');
 
-/** One run's names: a lower-case id used as index prefix, schema, consumer group and Redis prefix. */
-export interface StoreRun {
-  id: string;
-  dlqTopic: string;
-}
+export type StoreRun = Isolation;
 
-export function storeRun(what: string): StoreRun {
-  const id = `edge_${what}_${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
-  return { id, dlqTopic: `${id}.dlq` };
-}
+/** A fresh isolated run for an edge test's stores. */
+export const storeRun = (what: string): StoreRun => isolation(isolationId(`edge_${what}`));
 
-/** The worker's environment for `run` consuming `topic` on `brokers`: one process, quick retries. */
+/** The worker's environment for `run` consuming the edge fixture's `topic` on `brokers`: one process, quick retries. */
 export function workerEnv(run: StoreRun, topic: string, brokers: string): Record<string, string> {
   return {
+    ...isolatedStoresEnv(run.id),
     KAFKA_BROKERS: brokers,
     WORKERS_COUNT: '1',
     WORKERS_TOPIC: topic,
-    WORKERS_DLQ_TOPIC: run.dlqTopic,
-    WORKERS_GROUP_ID: run.id,
     WORKERS_METRICS_PORT: '0',
     WORKERS_METRICS_HOSTNAME: '127.0.0.1',
     WORKERS_BATCH_SIZE: '500',
     WORKERS_RETRY_INITIAL_MS: '50',
     WORKERS_RETRY_MAX_MS: '1000',
-    SINK_ES_INDEX_PREFIX: run.id,
-    SINK_ES_ALIAS: run.id,
-    SINK_PG_SCHEMA: run.id,
-    SINK_REDIS_KEY_PREFIX: `${run.id}:`,
   };
 }
 
@@ -98,13 +89,13 @@ export function storeReaders() {
   };
 
   const refresh = async (run: StoreRun) => {
-    await fetch(`${es}/${run.id}-*/_refresh`, { method: 'POST' });
+    await fetch(`${es}/${run.esPrefix}-*/_refresh`, { method: 'POST' });
   };
 
   /** Rows in the run's events table (0 before the sink made it). */
   async function pgCount(run: StoreRun): Promise<number> {
     try {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`${run.id}.events`)}`;
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(`${run.pgSchema}.events`)}`;
       return row?.n ?? 0;
     } catch (error) {
       if ((error as { code?: string }).code === '42P01') return 0;
@@ -114,45 +105,37 @@ export function storeReaders() {
 
   async function countIds(run: StoreRun, ids: readonly string[]): Promise<IdCounts> {
     const rows = await sql<{ event_id: string; n: number }[]>`
-      select event_id, count(*)::int as n from ${sql(`${run.id}.events`)} where event_id in ${sql(ids)} group by event_id`;
+      select event_id, count(*)::int as n from ${sql(`${run.pgSchema}.events`)} where event_id in ${sql(ids)} group by event_id`;
     await refresh(run);
-    const hits = await esJson<{ hits: { hits: Array<{ _id: string }> } }>(`/${run.id}-*/_search`, { size: ids.length * 2 + 10, _source: false, query: { ids: { values: ids } } });
+    const hits = await esJson<{ hits: { hits: Array<{ _id: string }> } }>(`/${run.esPrefix}-*/_search`, { size: ids.length * 2 + 10, _source: false, query: { ids: { values: ids } } });
     const esCounts = new Map<string, number>();
     for (const h of hits.hits.hits) esCounts.set(h._id, (esCounts.get(h._id) ?? 0) + 1);
-    const layout = keys(`${run.id}:`);
+    const layout = keys(run.redisPrefix);
     const seen = await Promise.all(ids.map((id) => redis.exists(layout.seen(id))));
     return { pg: new Map(rows.map((r) => [r.event_id, r.n])), es: esCounts, redisSeen: seen.filter((n) => n === 1).length };
   }
 
   /** Events the Redis sink counted for the run (its `total` counter). */
-  const redisTotal = async (run: StoreRun): Promise<number> => Number((await redis.get(keys(`${run.id}:`).total)) ?? 0);
+  const redisTotal = async (run: StoreRun): Promise<number> => Number((await redis.get(keys(run.redisPrefix).total)) ?? 0);
 
   /** Totals: Elasticsearch documents, Postgres rows, events the Redis sink counted. */
   async function counts(run: StoreRun): Promise<{ es: number; pg: number; redis: number }> {
     await refresh(run);
-    const [es, pg, redisN] = await Promise.all([esJson<{ count: number }>(`/${run.id}-*/_count`).then((r) => r.count), pgCount(run), redisTotal(run)]);
+    const [es, pg, redisN] = await Promise.all([esJson<{ count: number }>(`/${run.esPrefix}-*/_count`).then((r) => r.count), pgCount(run), redisTotal(run)]);
     return { es, pg, redis: redisN };
   }
 
-  /** Deletes what the run wrote: indices and template, schema, Redis keys. Topics are the caller's. */
-  async function cleanup(run: StoreRun): Promise<void> {
-    await fetch(`${es}/${run.id}-*`, { method: 'DELETE' }).catch(() => undefined);
-    await fetch(`${es}/_index_template/${run.id}-template`, { method: 'DELETE' }).catch(() => undefined);
-    await sql.unsafe(`drop schema if exists "${run.id}" cascade`).catch(() => undefined);
-    await deleteKeys(redis, `${run.id}:*`).catch(() => undefined);
-  }
+  /** Deletes what the run wrote: indices and template, schema, Redis keys (removeIsolated). The edge's topic is the fixture's. */
+  const cleanup = (run: StoreRun): Promise<void> => removeIsolated(run.id);
 
   async function close(): Promise<void> {
     await sql.end({ timeout: 5 });
     redis.disconnect();
   }
 
-  return { sql, redis, esJson, pgCount, countIds, counts, redisTotal, cleanup, close, seenKey: (run: StoreRun, id: string) => keys(`${run.id}:`).seen(id) };
+  return { sql, redis, esJson, pgCount, countIds, counts, redisTotal, cleanup, close, seenKey: (run: StoreRun, id: string) => keys(run.redisPrefix).seen(id) };
 }
 export type StoreReaders = ReturnType<typeof storeReaders>;
-
-/** A check that counts a thrown error as "not yet", for waitFor. */
-export const eventually = (check: () => Promise<boolean>) => () => check().catch(() => false);
 
 /** Messages of `topic` not yet committed by `groupId` (a partition without a commit counts from its low watermark). */
 export async function uncommitted(admin: Admin, groupId: string, topic: string, partitions: number): Promise<number> {
