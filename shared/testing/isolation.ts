@@ -118,7 +118,10 @@ export interface IsolatedKeys {
 
 const DEFAULT_KEYS = { ingest: 'ingest', readAdmin: 'read,admin' } as const;
 
-/** Makes keys (name → comma-separated scopes) in the run's schema under its hash key, as `npm run keys -- create` would. */
+/**
+ * Makes keys (name → comma-separated scopes) in the run's schema under its hash key, as `npm run keys -- create` would;
+ * each is stored as `test-<name>` in kebab case (`readAdmin`: test-read-admin).
+ */
 export async function createIsolatedKeys(id: string): Promise<IsolatedKeys>;
 export async function createIsolatedKeys<K extends string>(id: string, specs: Record<K, string>): Promise<Record<K, string>>;
 export async function createIsolatedKeys(id: string, specs: Record<string, string> = DEFAULT_KEYS): Promise<IsolatedKeys | Record<string, string>> {
@@ -128,7 +131,8 @@ export async function createIsolatedKeys(id: string, specs: Record<string, strin
     await migrateKeys(sql, run.pgSchema);
     const secrets: Record<string, string> = {};
     for (const [name, scopes] of Object.entries(specs)) {
-      secrets[name] = (await createKey(sql, run.pgSchema, parseKeySpec({ name: `${id}-${name}`, scopes }), run.hashKey)).secret;
+      const keyName = `test-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      secrets[name] = (await createKey(sql, run.pgSchema, parseKeySpec({ name: keyName, scopes }), run.hashKey)).secret;
     }
     return secrets;
   } finally {
