@@ -53,7 +53,7 @@ const revoke: Handler = async ({ ctx, params: [name = ''] }) => {
   return json({ key: keyJson(key) });
 };
 
-export const KEY_ROUTES: ReadonlyArray<readonly [RegExp, Methods]> = [
-  [/^\/api\/keys$/, { GET: admin(list), POST: admin(create) }],
-  [/^\/api\/keys\/([^/]+)$/, { DELETE: admin(revoke) }],
+export const KEY_ROUTES: ReadonlyArray<readonly [string, Methods]> = [
+  ['/api/keys', { GET: admin(list), POST: admin(create) }],
+  ['/api/keys/:name', { DELETE: admin(revoke) }],
 ];

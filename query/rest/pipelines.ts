@@ -141,12 +141,12 @@ const putLookups: Handler = async ({ ctx, request, params: [table = ''] }: RestC
   return json({ table, loaded });
 };
 
-export const PIPELINE_ROUTES: ReadonlyArray<readonly [RegExp, Methods]> = [
-  [/^\/api\/pipelines$/, { GET: read(list), POST: admin(create) }],
-  [/^\/api\/pipelines\/([^/]+)$/, { GET: read(getOne), PUT: admin(update), DELETE: admin(remove) }],
-  [/^\/api\/pipelines\/([^/]+)\/start$/, { POST: admin(setState('running')) }],
-  [/^\/api\/pipelines\/([^/]+)\/stop$/, { POST: admin(setState('stopped')) }],
-  [/^\/api\/pipelines\/([^/]+)\/dry-run$/, { POST: admin(dryRunRoute) }],
-  [/^\/api\/pipelines\/([^/]+)\/window$/, { GET: read(windowRoute) }],
-  [/^\/api\/lookups\/([^/]+)$/, { PUT: admin(putLookups) }],
+export const PIPELINE_ROUTES: ReadonlyArray<readonly [string, Methods]> = [
+  ['/api/pipelines', { GET: read(list), POST: admin(create) }],
+  ['/api/pipelines/:id', { GET: read(getOne), PUT: admin(update), DELETE: admin(remove) }],
+  ['/api/pipelines/:id/start', { POST: admin(setState('running')) }],
+  ['/api/pipelines/:id/stop', { POST: admin(setState('stopped')) }],
+  ['/api/pipelines/:id/dry-run', { POST: admin(dryRunRoute) }],
+  ['/api/pipelines/:id/window', { GET: read(windowRoute) }],
+  ['/api/lookups/:table', { PUT: admin(putLookups) }],
 ];

@@ -1,7 +1,7 @@
 import type { Scope } from '../../shared/auth/keys.ts';
 import type { GatewayContext } from '../context.ts';
 
-/** What a handler gets: the URL, a per-request context, the pattern's captures (decoded) and the request (bodies). */
+/** What a handler gets: the URL, a per-request context, the path parameters in order (decoded) and the request. */
 export interface RestCall {
   readonly url: URL;
   readonly ctx: GatewayContext;
