@@ -2,14 +2,16 @@
  * The bare Kafka client with the edge's records: the yardstick for the edge's batches. Each process builds the
  * edge's Kafka records (stamped events, as `eventMessage` makes them: key, JSON text, three headers, timestamp)
  * before timing, then sends them with the edge's producer settings in groups of 100 through `produceBatch`, at most
- * `BENCH_WINDOW` groups unacknowledged (wrk's 64 connections), for `BENCH_SECONDS`. No HTTP, no parsing, no
+ * `--window` groups unacknowledged (wrk's 64 connections), for `--seconds`. No HTTP, no parsing, no
  * validation, no receipt: what is left is what producing the edge's records costs shared/kafka and the broker.
  *
- *   bun bench/edge/client.ts   (env: KAFKA_BROKERS, BENCH_TOPIC, BENCH_SECONDS, BENCH_PROCESSES, EDGE_LINGER_MS,
- *                               EDGE_COMPRESSION; prints one JSON line: {acked, failed, seconds, eventsPerSecond})
+ *   bun bench/edge/client.ts --topic T [--seconds N --processes N ...]   (--help; prints one JSON line:
+ *                               {acked, failed, seconds, eventsPerSecond})
  *
- * With BENCH_PROCESSES > 1 it runs that many copies, as the edge runs one producer per process, and sums them.
+ * With --processes above 1 it runs that many copies, as the edge runs one producer per process, and sums them.
+ * bench/edge/run.ts passes every value, the edge's own settings among them, as flags.
  */
+import { parseCli, positiveInt } from '../../shared/cli.ts';
 import { stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createProducer, KafkaError, type OutgoingMessage } from '../../shared/kafka/index.ts';
 import { edgeProducerConfig, eventMessage } from '../../shared/contracts/record.ts';
@@ -23,22 +25,39 @@ export interface ClientRun {
   firstError?: string;
 }
 
-const env = process.env;
-const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const topic = env.BENCH_TOPIC ?? '';
-const seconds = Number(env.BENCH_SECONDS ?? 15);
-const processes = Number(env.BENCH_PROCESSES ?? 1);
-const window = Number(env.BENCH_WINDOW ?? 64);
+const USAGE = `usage: bun bench/edge/client.ts --topic T [options]
+  --topic T          the topic to produce to (required)
+  --brokers LIST     Kafka bootstrap servers (default 127.0.0.1:9092)
+  --seconds N        how long to produce (default 15)
+  --processes N      producer processes, summed (default 1)
+  --window N         groups of 100 in flight per process (default 64)
+  --linger-ms N      the producer's linger.ms (default 2)
+  --compression C    the producer's compression.type (default lz4)`;
+const { values } = parseCli({
+  usage: USAGE,
+  options: {
+    topic: { type: 'string' }, brokers: { type: 'string' }, seconds: { type: 'string' }, processes: { type: 'string' }, window: { type: 'string' },
+    'linger-ms': { type: 'string' }, compression: { type: 'string' }, child: { type: 'boolean' },
+  },
+  args: import.meta.main ? process.argv.slice(2) : [],
+});
+const brokers = values.brokers ?? '127.0.0.1:9092';
+const topic = values.topic ?? '';
+const seconds = positiveInt('seconds', values.seconds, 15);
+const processes = positiveInt('processes', values.processes, 1);
+const window = positiveInt('window', values.window, 64);
+const lingerMs = Number(values['linger-ms'] ?? 2);
+const compression = values.compression ?? 'lz4';
 const GROUP = 100;
 
 if (import.meta.main) {
-  if (!topic) throw new Error('BENCH_TOPIC is required');
-  const run = processes > 1 && !process.argv.includes('--child') ? await supervise() : await produce();
+  if (!topic) throw new Error('--topic is required');
+  const run = processes > 1 && !values.child ? await supervise() : await produce();
   console.log(JSON.stringify(run));
 }
 
 async function produce(): Promise<ClientRun> {
-  const producer = createProducer({ brokers, config: edgeProducerConfig({ lingerMs: Number(env.EDGE_LINGER_MS ?? 2), compression: env.EDGE_COMPRESSION ?? 'lz4' }) });
+  const producer = createProducer({ brokers, config: edgeProducerConfig({ lingerMs, compression }) });
   const now = Date.now();
   const messages: OutgoingMessage[] = Array.from({ length: 10 * GROUP }, (_, i) => eventMessage(topic, stampEvent(benchEvent(i), { now, newId: uuidv7 })));
   let acked = 0;
@@ -74,7 +93,7 @@ async function produce(): Promise<ClientRun> {
 }
 
 async function supervise(): Promise<ClientRun> {
-  const children = Array.from({ length: processes }, () => Bun.spawn([process.execPath, import.meta.path, '--child'], { stdout: 'pipe', stderr: 'inherit', env }));
+  const children = Array.from({ length: processes }, () => Bun.spawn([process.execPath, import.meta.path, ...process.argv.slice(2), '--child'], { stdout: 'pipe', stderr: 'inherit' }));
   const runs = await Promise.all(
     children.map(async (child) => {
       const out = await new Response(child.stdout).text();

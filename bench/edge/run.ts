@@ -1,6 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCli } from '../../shared/cli.ts';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import { componentOf, numberOf, serviceConfig, stringOf } from '../../infra/service-config.ts';
+import { loadBenchConfig, orAuto } from '../config.ts';
 import { encodeEvent, stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createAdmin } from '../../shared/kafka/index.ts';
 import { verifyCounts, topicDelta, type CountInput } from '../report/counts.ts';
@@ -37,9 +42,17 @@ import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
  *
  *   bun bench/edge/run.ts [--quick] [--json] [--no-peer]
  */
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
-const withPeer = !process.argv.includes('--no-peer');
+const USAGE = `usage: bun bench/edge/run.ts [--quick] [--json] [--no-peer]
+  --quick     5 s runs instead of 15 s, one round
+  --json      print the result as one JSON line (progress goes to stderr)
+  --no-peer   leave out the Node.js peer
+settings: BENCH_CONNECTIONS, BENCH_BATCH_CONNECTIONS, BENCH_EDGE_ROUNDS, the edge's EDGE_* (docs/configuration.md)`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'no-peer': { type: 'boolean' } } });
+const quick = values.quick === true;
+const json = values.json === true;
+const withPeer = values['no-peer'] !== true;
+const benchSettings = loadBenchConfig();
+const edgeSettings = componentOf(serviceConfig('edge'), 'edge');
 const seconds = quick ? 5 : 15;
 const warmup = quick ? 1 : 3;
 // Single events on 512 connections. Every request waits for Kafka's acknowledgement (linger 2 ms plus the broker's
@@ -48,14 +61,13 @@ const warmup = quick ? 1 : 3;
 // CPU idle on a host where the raw server does 120,000+. On 512 the edge is CPU-bound (idle under 1%) and the raw
 // server's rate is the same as on 256 (121,800 against 122,900 req/s), so the ratio compares capacity with capacity.
 // Batches keep 64: 100 events per request already fill the pipe, and more only holds more memory in flight.
-const connections = { single: Number(process.env.BENCH_CONNECTIONS ?? 512), batch: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 64) };
+const connections = { single: benchSettings.connections, batch: benchSettings.batchConnections };
 const threads = 2;
-const rounds = Number(process.env.BENCH_EDGE_ROUNDS ?? (quick ? 1 : 2));
-if (!(rounds >= 1)) throw new Error('BENCH_EDGE_ROUNDS must be at least 1');
-const processes = Number(process.env.EDGE_PROCESSES || availableParallelism());
-const lingerMs = process.env.EDGE_LINGER_MS ?? '2';
-const compression = process.env.EDGE_COMPRESSION ?? 'lz4';
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const rounds = orAuto(benchSettings.edgeRounds, quick, 2, 1);
+const processes = numberOf(edgeSettings, 'processes') || availableParallelism();
+const lingerMs = String(numberOf(edgeSettings, 'lingerMs'));
+const compression = stringOf(edgeSettings, 'compression');
+const brokers = loadConfig(connectionsConfig).kafkaBrokers;
 const PARTITIONS = 6;
 const root = join(import.meta.dir, '..', '..');
 // Progress goes to stderr, so --json keeps stdout to the one result line.
@@ -88,7 +100,7 @@ const auth = bearer(ingestKey);
 
 const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), peer: freePort() };
 const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
-const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { env: { ...process.env, RAW_PORT: String(ports.raw), RAW_PROCESSES: String(processes) }, stdout: 'ignore', stderr: 'inherit' });
+const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts'), '--port', String(ports.raw), '--processes', String(processes)], { stdout: 'ignore', stderr: 'inherit' });
 spawned.push(raw);
 // Both edges listen on loopback with admin ports the OS picks, so a running `npm start` edge (9480+) is no obstacle.
 const spawnEdge = (port: number, topic: string, env: Record<string, string>) =>
@@ -282,8 +294,8 @@ try {
 
 /** Runs bench/edge/client.ts for `secs` seconds on `topic`, one producer per edge process. */
 async function bareClient(topic: string, secs: number): Promise<ClientRun> {
-  const env = { ...process.env, KAFKA_BROKERS: brokers, BENCH_TOPIC: topic, BENCH_SECONDS: String(secs), BENCH_PROCESSES: String(processes), BENCH_WINDOW: String(connections.batch), EDGE_LINGER_MS: lingerMs, EDGE_COMPRESSION: compression };
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'client.ts')], { env, stdout: 'pipe', stderr: 'inherit' });
+  const args = ['--brokers', brokers, '--topic', topic, '--seconds', String(secs), '--processes', String(processes), '--window', String(connections.batch), '--linger-ms', lingerMs, '--compression', compression];
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'client.ts'), ...args], { stdout: 'pipe', stderr: 'inherit' });
   const out = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error(`bench/edge/client.ts exited with ${proc.exitCode}`);
   const run = JSON.parse(out.trim().split('\n').at(-1)!) as ClientRun;

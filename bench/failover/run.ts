@@ -1,4 +1,5 @@
 import { runFailover } from '../../infra/cluster/scenario.ts';
+import { parseCli } from '../../shared/cli.ts';
 import { printTable } from '../lib/run.ts';
 
 /**
@@ -7,7 +8,9 @@ import { printTable } from '../lib/run.ts';
  * 12 s in, restarted 15 s later) measured instead of asserted. Progress goes to stderr; with --json the last stdout
  * line is the result.
  */
-const json = process.argv.includes('--json');
+const USAGE = `usage: bun bench/failover/run.ts [--json]
+  --json    print the result as the last stdout line, as JSON`;
+const json = parseCli({ usage: USAGE, options: { json: { type: 'boolean' } } }).values.json === true;
 const result = await runFailover({ log: (line) => console.error(`failover: ${line}`) });
 const out = {
   killedNode: result.killed.node,

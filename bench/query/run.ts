@@ -1,4 +1,8 @@
 import { join } from 'node:path';
+import { parseCli } from '../../shared/cli.ts';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import { loadBenchConfig, orAuto } from '../config.ts';
 import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, printTable, waitFor } from '../lib/run.ts';
@@ -10,13 +14,19 @@ import { PREFIX, seed } from './seed.ts';
  * straight to the search node at the same rate, in the same run. The gateway runs with keys on and is sent a read
  * key from a key store of the run's own.
  */
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
-const target = Number(process.env.BENCH_QUERY_EVENTS ?? (quick ? 100_000 : 1_000_000));
+const USAGE = `usage: bun bench/query/run.ts [--quick] [--json]
+  --quick   100,000 events seeded instead of 1,000,000, 5 s instead of 20 s
+  --json    print the result as one JSON line (progress goes to stderr)
+settings: BENCH_QUERY_EVENTS and the connections (docs/configuration.md)`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+const quick = values.quick === true;
+const json = values.json === true;
+const target = orAuto(loadBenchConfig().queryEvents, quick, 1_000_000, 100_000);
+const conn = loadConfig(connectionsConfig);
 const rate = 500;
 const seconds = quick ? 5 : 20;
-const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const esUrl = conn.elasticsearchUrl;
+const redisUrl = conn.redisUrl;
 const root = join(import.meta.dir, '..', '..');
 // With --json, progress goes to stderr so stdout stays the one result line.
 const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseCli } from '../../shared/cli.ts';
 import { ensurePeer } from '../lib/peer.ts';
 import { printTable } from '../lib/run.ts';
 import { renderChart } from './chart.ts';
@@ -14,9 +15,13 @@ import { FIGURE_HEADER, figureRows, isFullRun, machineLine, writeReport, type Ma
  * output, plus the end-to-end latency run, gathered into one table of figures (each a ratio against a peer or a
  * limit measured in the same run), saved as markdown, JSON and an SVG chart under bench/results/.
  */
+const USAGE = `usage: bun bench/report/run.ts [--quick] [--only part,part]
+  --quick       every part in its --quick mode
+  --only LIST   only these parts (comma separated), e.g. --only edge,query`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+const quick = values.quick === true;
+const onlyArg = values.only;
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const want = (part: string) => !only || only.has(part);
 const root = join(import.meta.dir, '..', '..');

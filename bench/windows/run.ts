@@ -2,6 +2,11 @@ import postgres from 'postgres';
 import { parsePipeline } from '../../shared/contracts/index.ts';
 import { createPipeline, migratePipelines, setPipelineState } from '../../shared/stores/pipelines.ts';
 import { peerFigure } from '../report/ratios.ts';
+import { parseCli } from '../../shared/cli.ts';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import { componentOf, numberOf, serviceConfig } from '../../infra/service-config.ts';
+import { loadBenchConfig, orAuto } from '../config.ts';
 import { mean, printTable } from '../lib/run.ts';
 import { workerBench } from '../lib/workers.ts';
 
@@ -10,14 +15,20 @@ import { workerBench } from '../lib/workers.ts';
  * of data.amount per key), beside the same workers' plain indexing rate over the same events, in the same run, in
  * alternating rounds. Each run has its own consumer group and stores, so every run does the full work.
  */
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
+const USAGE = `usage: bun bench/windows/run.ts [--quick] [--json]
+  --quick   30,000 events instead of 100,000, one round
+  --json    print the result as one JSON line (progress goes to stderr)
+settings: BENCH_WINDOWS_ROUNDS, WORKERS_COUNT and the connections (docs/configuration.md)`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+const quick = values.quick === true;
+const json = values.json === true;
 const N = quick ? 30_000 : 100_000;
-const rounds = Number(process.env.BENCH_WINDOWS_ROUNDS ?? (quick ? 1 : 2));
-const workers = Number(process.env.WORKERS_COUNT ?? 2);
-const pgUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const conn = loadConfig(connectionsConfig);
+const rounds = orAuto(loadBenchConfig().windowsRounds, quick, 2, 1);
+const workers = numberOf(componentOf(serviceConfig('workers'), 'workers'), 'count');
+const pgUrl = conn.databaseUrl;
 const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
-const bench = workerBench({ brokers: process.env.KAFKA_BROKERS, esUrl: process.env.ELASTICSEARCH_URL, pgUrl, redisUrl: process.env.REDIS_URL });
+const bench = workerBench({ brokers: conn.kafkaBrokers, esUrl: conn.elasticsearchUrl, pgUrl, redisUrl: conn.redisUrl });
 const sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
 
 /** One cluster over the whole topic with a windowed pipeline running, in its own schema; returns its rate. */

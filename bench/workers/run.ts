@@ -1,3 +1,8 @@
+import { parseCli } from '../../shared/cli.ts';
+import { connectionsConfig } from '../../shared/config/connections.ts';
+import { loadConfig } from '../../shared/config/index.ts';
+import { componentOf, numberOf, serviceConfig } from '../../infra/service-config.ts';
+import { loadBenchConfig, orAuto } from '../config.ts';
 import { mean, printTable } from '../lib/run.ts';
 import { workerBench } from '../lib/workers.ts';
 import { rawBatchInsert, rawBulkLoad } from './raw.ts';
@@ -7,16 +12,22 @@ import { rawBatchInsert, rawBulkLoad } from './raw.ts';
  * store (a plain _bulk loader, a plain batched insert) with the same documents, in the same run; then how long the
  * lag takes to drain once a steady load stops.
  */
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
+const USAGE = `usage: bun bench/workers/run.ts [--quick] [--json]
+  --quick   40,000 events instead of 200,000, one round
+  --json    print the result as one JSON line (progress goes to stderr)
+settings: BENCH_WORKERS_ROUNDS, WORKERS_COUNT and the connections (docs/configuration.md)`;
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+const quick = values.quick === true;
+const json = values.json === true;
 const N = quick ? 40_000 : 200_000;
-const workers = Number(process.env.WORKERS_COUNT ?? 2);
-const rounds = Number(process.env.BENCH_WORKERS_ROUNDS ?? (quick ? 1 : 2));
-const esUrl = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
-const pgUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const conn = loadConfig(connectionsConfig);
+const workers = numberOf(componentOf(serviceConfig('workers'), 'workers'), 'count');
+const rounds = orAuto(loadBenchConfig().workersRounds, quick, 2, 1);
+const esUrl = conn.elasticsearchUrl;
+const pgUrl = conn.databaseUrl;
 // With --json, progress goes to stderr so stdout stays the one result line.
 const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : console.log(s));
-const bench = workerBench({ brokers: process.env.KAFKA_BROKERS, esUrl, pgUrl, redisUrl: process.env.REDIS_URL });
+const bench = workerBench({ brokers: conn.kafkaBrokers, esUrl, pgUrl, redisUrl: conn.redisUrl });
 
 try {
   await bench.admin.createTopics([{ name: bench.topic, partitions: 6 }]);
