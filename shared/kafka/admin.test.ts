@@ -57,6 +57,25 @@ describe('Admin', () => {
     expect(await admin.watermarks(name, 0)).toEqual({ low: 0n, high: 25n });
   });
 
+  test('offsets for times find the first record at or after each time, and the end past the last one', async () => {
+    const name = uniqueName('admin');
+    created.push(name);
+    await admin.createTopics([{ name, partitions: 2 }]);
+    const base = Date.UTC(2024, 0, 1, 12, 0, 0);
+    const p = createProducer({ brokers: BROKERS });
+    // Partition 0: one record per second for 10 s; partition 1: records only from second 5 on.
+    await p.produceBatch([
+      ...Array.from({ length: 10 }, (_, i) => ({ topic: name, partition: 0, value: `a${i}`, timestamp: base + i * 1000 })),
+      ...Array.from({ length: 5 }, (_, i) => ({ topic: name, partition: 1, value: `b${i}`, timestamp: base + (5 + i) * 1000 })),
+    ]);
+    await p.close();
+    const at = (ms: number) => admin.offsetsForTimes(name, [0, 1].map((partition) => ({ partition, timestamp: base + ms })));
+    expect(await at(0)).toEqual([{ partition: 0, offset: 0n }, { partition: 1, offset: 0n }]);
+    expect(await at(3500)).toEqual([{ partition: 0, offset: 4n }, { partition: 1, offset: 0n }]);
+    expect(await at(7000)).toEqual([{ partition: 0, offset: 7n }, { partition: 1, offset: 2n }]);
+    expect(await at(60_000)).toEqual([{ partition: 0, offset: -1n }, { partition: 1, offset: -1n }]);
+  });
+
   test('a group that never committed has no committed offsets', async () => {
     expect(await admin.committed(uniqueName('nobody'))).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { ptr, read, type Pointer } from 'bun:ffi';
 import { buildConf, createHandle, DEFAULT_BROKERS, type KafkaConfig } from './conf.ts';
 import { errorFromCode, KafkaConfigError, KafkaError } from './errors.ts';
 import { ADMIN_OP, ERR, EVENT, loadRdkafka, RD_KAFKA_PRODUCER, type Rdkafka } from './ffi.ts';
-import { asPtr, cstr, fromTpList, mustPtr, readCString, toTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
+import { asPtr, cstr, fromTpList, mustPtr, readCString, toTpList, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
 import { EventPump } from './pump.ts';
 import { readMetadata, type ClusterMetadata } from './metadata.ts';
 
@@ -196,6 +196,28 @@ export class Admin {
     const err = this.#lib.rd_kafka_query_watermark_offsets(this.#rk, cstr(topic), partition, ptr(lohi), ptr(lohi, 8), timeoutMs);
     if (err !== 0) throw errorFromCode(this.#lib, err, `watermarks ${topic}[${partition}]`);
     return { low: lohi[0]!, high: lohi[1]! };
+  }
+
+  /**
+   * For each partition, the earliest offset whose record timestamp is at or after `timestamp` (epoch ms), by the
+   * broker's time index (rd_kafka_offsets_for_times, a bounded blocking call). A partition with no such record gets
+   * OFFSET_END (-1): read up to its high watermark instead.
+   */
+  async offsetsForTimes(
+    topic: string,
+    times: ReadonlyArray<{ partition: number; timestamp: number }>,
+    { timeoutMs = 5000 }: { timeoutMs?: number } = {},
+  ): Promise<Array<{ partition: number; offset: bigint }>> {
+    if (times.length === 0) return [];
+    const lib = this.#lib;
+    return withTpList(lib, times.map(({ partition, timestamp }) => ({ topic, partition, offset: BigInt(Math.floor(timestamp)) })), (list) => {
+      const err = lib.rd_kafka_offsets_for_times(this.#rk, list, timeoutMs);
+      if (err !== 0) throw errorFromCode(lib, err, `offsets for times ${topic}`);
+      return fromTpList(list).map(({ partition, offset, err: code }) => {
+        if (code !== 0) throw errorFromCode(lib, code, `offsets for times ${topic}[${partition}]`);
+        return { partition, offset };
+      });
+    });
   }
 
   /** Sum of (high watermark - committed) over the group's committed partitions of `topic`. */

@@ -75,6 +75,7 @@ const SYMBOLS = {
   rd_kafka_position: { args: ['ptr', 'ptr'], returns: 'i32' },
   rd_kafka_get_watermark_offsets: { args: ['ptr', 'buffer', 'i32', 'ptr', 'ptr'], returns: 'i32' },
   rd_kafka_query_watermark_offsets: { args: ['ptr', 'buffer', 'i32', 'ptr', 'ptr', 'i32'], returns: 'i32' },
+  rd_kafka_offsets_for_times: { args: ['ptr', 'ptr', 'i32'], returns: 'i32' },
   rd_kafka_consumer_close_queue: { args: ['ptr', 'ptr'], returns: 'ptr' },
   rd_kafka_consumer_closed: { args: ['ptr'], returns: 'i32' },
   rd_kafka_metadata: { args: ['ptr', 'i32', 'ptr', 'ptr', 'i32'], returns: 'i32' },
