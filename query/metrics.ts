@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS, Registry, type Counter, type Gauge, type Histogram } from '../shared/telemetry/metrics.ts';
+import { COARSE_LATENCY_BUCKETS, Registry, type Counter, type Gauge, type Histogram } from '../shared/telemetry/metrics.ts';
 
 export interface QueryMetrics {
   readonly registry: Registry;
@@ -17,7 +17,7 @@ export function createQueryMetrics(registry = new Registry()): QueryMetrics {
   return {
     registry,
     requests: registry.counter('query_requests_total', 'HTTP requests answered by the gateway.', ['route', 'status']),
-    duration: registry.histogram('query_request_duration_seconds', 'Time to answer an HTTP request.', ['route'], LATENCY_BUCKETS),
+    duration: registry.histogram('query_request_duration_seconds', 'Time to answer an HTTP request.', ['route'], COARSE_LATENCY_BUCKETS),
     operations: registry.counter('query_graphql_operations_total', 'GraphQL operations executed.', ['operation', 'outcome']),
     storeErrors: registry.counter('query_store_unavailable_total', 'Store reads that failed because the store was down or slow.', ['store']),
     refused: registry.counter(

@@ -21,7 +21,7 @@ export function statusFileWriter({ file, supervisor, registry }: { file: string;
   return function writeStatusFile(processes: readonly ChildStatus[]): void {
     const body: SupervisorStatusFile = { supervisor, pid: process.pid, updatedAt: new Date().toISOString(), processes };
     replace(file, `${JSON.stringify(body, null, 2)}\n`);
-    if (registry) replace(file.replace(/\.json$/, '') + '.prom', registry.render());
+    if (registry) replace(file.replace(/\.json$/, '') + '.prom', registry.render({ processMetrics: false }));
   };
 }
 

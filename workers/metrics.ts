@@ -1,8 +1,8 @@
-import { LATENCY_BUCKETS, Registry } from '../shared/telemetry/metrics.ts';
+import { COARSE_LATENCY_BUCKETS, LATENCY_BUCKETS, Registry } from '../shared/telemetry/metrics.ts';
 
 const BATCH_SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 // A batch whose store is down lasts as long as the outage, so the long tail gets buckets of its own.
-const BATCH_DURATION_BUCKETS = [...LATENCY_BUCKETS, 30, 60, 300];
+const BATCH_DURATION_BUCKETS = [...COARSE_LATENCY_BUCKETS, 30, 60, 300];
 
 /**
  * Worker metrics. Every label comes from a fixed set: stages and sinks are named in code, reasons are each stage's
@@ -44,7 +44,7 @@ export function createWorkerMetrics() {
       'outcome',
     ]),
     windowLate: registry.counter('workers_window_late_events_total', 'Events that reached a window after it closed (recorded in window_late).', ['pipeline']),
-    windowFlush: registry.histogram('workers_window_flush_seconds', 'Duration of one flush of buffered window items (state, results, live copy), retries included.', [], LATENCY_BUCKETS),
+    windowFlush: registry.histogram('workers_window_flush_seconds', 'Duration of one flush of buffered window items (state, results, live copy), retries included.', [], COARSE_LATENCY_BUCKETS),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { Registry } from './metrics.ts';
+import { COARSE_LATENCY_BUCKETS, LATENCY_BUCKETS, logLinearBuckets, Registry } from './metrics.ts';
 
 const linesOf = (registry: Registry, name: string) => registry.render().split('\n').filter((l) => l.startsWith(name));
 
@@ -57,6 +57,39 @@ describe('metrics registry', () => {
       'edge_produce_latency_seconds_sum{ack="queued"} 0.05',
       'edge_produce_latency_seconds_count{ack="queued"} 1',
     ]);
+  });
+
+  test('a value on a bound counts in that bucket, one above every bound only in +Inf, and the le counts stay cumulative', () => {
+    const registry = new Registry();
+    const latency = registry.histogram('workers_sink_latency_seconds', 'Latency.', [], [0.001, 0.0015, 0.002, 0.003]);
+    for (const v of [0.001, 0.0012, 0.0015, 0.0029, 0.003, 7]) latency.observe({}, v);
+    expect(linesOf(registry, 'workers_sink_latency_seconds_bucket')).toEqual([
+      'workers_sink_latency_seconds_bucket{le="0.001"} 1',
+      'workers_sink_latency_seconds_bucket{le="0.0015"} 3',
+      'workers_sink_latency_seconds_bucket{le="0.002"} 3',
+      'workers_sink_latency_seconds_bucket{le="0.003"} 5',
+      'workers_sink_latency_seconds_bucket{le="+Inf"} 6',
+    ]);
+  });
+
+  test('a histogram whose bounds do not increase is refused when it is declared', () => {
+    expect(() => new Registry().histogram('workers_batch_duration_seconds', 'Batches.', [], [1, 60, 60, 300])).toThrow('bucket bounds must increase');
+  });
+
+  test('latency buckets are log-linear: 10 per decade from 1 ms to 60 s, with clean le labels', () => {
+    expect(LATENCY_BUCKETS).toHaveLength(47);
+    expect(LATENCY_BUCKETS.slice(0, 11)).toEqual([0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01]);
+    expect(LATENCY_BUCKETS.slice(-7)).toEqual([10, 15, 20, 30, 40, 50, 60]);
+    expect(COARSE_LATENCY_BUCKETS).toEqual([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    expect(logLinearBuckets({ from: 1, to: 1000, mantissas: [1, 5] })).toEqual([1, 5, 10, 50, 100, 500, 1000]);
+  });
+
+  test('files for the textfile collector can leave out the process metrics node_exporter has itself', () => {
+    const registry = new Registry();
+    registry.counter('edge_process_restarts_total', 'Restarts.').inc();
+    expect(registry.render()).toContain('process_resident_memory_bytes ');
+    expect(registry.render({ processMetrics: false })).not.toContain('process_resident_memory_bytes');
+    expect(registry.render({ processMetrics: false })).toContain('edge_process_restarts_total 1');
   });
 
   test('past 200 series, new label values are counted together as "other" and the output stays bounded', () => {

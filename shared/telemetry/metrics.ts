@@ -122,18 +122,32 @@ export class Histogram<L extends string = never> extends Metric<L, Buckets<L>> {
   readonly type = 'histogram';
   constructor(name: string, help: string, labelNames: readonly L[], readonly bounds: readonly number[]) {
     super(name, help, labelNames);
+    if (bounds.some((b, i) => i > 0 && b <= bounds[i - 1]!)) throw new Error(`histogram ${name}: bucket bounds must increase`);
   }
   protected create(labels: Labels<L>): Buckets<L> {
     return { labels, counts: this.bounds.map(() => 0), sum: 0, count: 0 };
   }
+  /**
+   * Counts the value in its own bucket only (found by binary search) and leaves the cumulative `le` counts to render:
+   * with 47 latency buckets, incrementing every bucket >= the value would be ~20 writes per request on the edge.
+   */
   observe(labels: Labels<L>, value: number): void {
     const h = this.slot(labels);
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) h.counts[i]!++;
+    const bounds = this.bounds;
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (value <= bounds[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < bounds.length) h.counts[lo]!++;
     h.sum += value;
     h.count++;
   }
   protected lines(h: Buckets<L>): string[] {
-    const lines = this.bounds.map((b, i) => `${this.name}_bucket${fmt({ ...h.labels, le: String(b) })} ${h.counts[i]}`);
+    let cumulative = 0;
+    const lines = this.bounds.map((b, i) => `${this.name}_bucket${fmt({ ...h.labels, le: String(b) })} ${(cumulative += h.counts[i]!)}`);
     lines.push(`${this.name}_bucket${fmt({ ...h.labels, le: '+Inf' })} ${h.count}`);
     lines.push(`${this.name}_sum${fmt(h.labels)} ${h.sum}`, `${this.name}_count${fmt(h.labels)} ${h.count}`);
     return lines;
@@ -151,12 +165,17 @@ export class Registry {
   histogram<L extends string = never>(name: string, help: string, labels: readonly L[], bounds: readonly number[]): Histogram<L> {
     return this.add(new Histogram<L>(name, help, labels, bounds));
   }
-  /** Prometheus text format, with process memory appended so RSS is visible without another exporter. */
-  render(): string {
-    const mem = process.memoryUsage();
+  /**
+   * Prometheus text format, with process memory appended so RSS is visible without another exporter. Files for
+   * node_exporter's textfile collector leave it out (`processMetrics: false`): node_exporter exposes its own
+   * process_resident_memory_bytes, and a second series of the same name fails its whole scrape.
+   */
+  render({ processMetrics = true }: { processMetrics?: boolean } = {}): string {
     const lines = this.metrics.flatMap((m) => m.render());
-    lines.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge');
-    lines.push(`process_resident_memory_bytes ${mem.rss}`);
+    if (processMetrics) {
+      lines.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge');
+      lines.push(`process_resident_memory_bytes ${process.memoryUsage.rss()}`);
+    }
     return `${lines.join('\n')}\n`;
   }
   private add<M extends Metric<string, Series<string>>>(metric: M): M {
@@ -166,8 +185,37 @@ export class Registry {
   }
 }
 
-/** Latency buckets in seconds, from 0.5 ms to 10 s. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Log-linear bucket bounds: each decade from `from` up to `to` (inclusive) split at `mantissas` times its power of
+ * ten. Linear steps inside a decade keep every bucket within a fixed fraction of its value (1.5 -> 2 is 33%, 8 -> 9
+ * is 13%), so a percentile interpolated inside its bucket, as histogram_quantile does, lands near the true value
+ * instead of on a 1-2.5-5 bound that may be 2.5x off.
+ */
+export function logLinearBuckets({ from = 0.001, to = 60, mantissas = [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9] }: { from?: number; to?: number; mantissas?: readonly number[] } = {}): number[] {
+  const bounds: number[] = [];
+  for (let decade = from; decade <= to; decade *= 10) {
+    for (const m of mantissas) {
+      // toPrecision drops float noise (7 * 0.001 = 0.007000000000000001), which would show in the `le` label.
+      const bound = Number((m * decade).toPrecision(12));
+      if (bound <= to) bounds.push(bound);
+    }
+  }
+  return bounds;
+}
+
+/**
+ * Latency buckets in seconds, 1 ms to 60 s, 10 per decade: 47 buckets (49 series with +Inf, _sum and _count per label
+ * set). Each bucket is at most half its lower bound wide (1 -> 1.5) and a quarter or less from 4 up, enough for
+ * p50/p95/p99 of produce and sink latency; coarser puts percentiles back on bucket bounds, finer multiplies series for
+ * every label value.
+ */
+export const LATENCY_BUCKETS = logLinearBuckets();
+
+/**
+ * Request durations where the shape matters more than the percentile (one series per route): 1 ms to 10 s, 1-2.5-5
+ * per decade, 13 buckets.
+ */
+export const COARSE_LATENCY_BUCKETS = logLinearBuckets({ from: 0.001, to: 10, mantissas: [1, 2.5, 5] });
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 function fmt(labels: Record<string, string | undefined>): string {
