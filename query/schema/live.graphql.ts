@@ -5,7 +5,7 @@ export const liveSDL = /* GraphQL */ `
     count: Long!
   }
 
-  "Processing latency (worker write time - receivedAt); each percentile is the upper bound of its histogram bucket."
+  "Processing latency (worker write time - receivedAt); each percentile is interpolated inside its histogram bucket (10 per decade, 1 ms to 60 s)."
   type Latency {
     "Events in the merged histogram."
     count: Long!

@@ -1,3 +1,4 @@
+import { logLinearBuckets } from '../telemetry/metrics.ts';
 /**
  * The Redis key layout, in one place: the workers' Redis sink (workers/sinks/redis) writes these keys and the query
  * gateway reads them (through redis-readers.ts), so both import this module rather than spelling key names. `P` is the
@@ -67,33 +68,51 @@ export const epochSecond = (ms: number): number => Math.floor(ms / 1000);
 export const epochMinute = (ms: number): number => Math.floor(ms / 60_000);
 
 /**
- * Latency bucket upper bounds in ms: a 1-2-5 log scale from 1 ms to ~17 minutes, so any percentile is known within a
- * factor of 2.5 at 20 hash fields per minute. Fixed forever: changing them would make old and new minutes unmergeable.
+ * Latency bucket upper bounds in ms: log-linear, 10 per decade from 1 ms to 60 s (the Prometheus latency layout,
+ * shared/telemetry/metrics.ts), then 2, 5, 10 and 20 minutes for backlogs after an outage: 51 possible hash fields per
+ * minute, of which only those with events exist. With a 1-2-5 scale the dashboard's percentiles sat on 10/50/100 ms
+ * bounds; ten steps per decade and interpolation put them within a step of the true value.
  */
-export const LATENCY_BOUNDS_MS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
-] as const;
+export const LATENCY_BOUNDS_MS: readonly number[] = [...logLinearBuckets({ from: 1, to: 60_000 }), 120_000, 300_000, 600_000, 1_200_000];
 export const LATENCY_OVERFLOW = '+Inf';
 
 /** The hash field a latency is counted under: the smallest bound >= it. Clock skew can make it negative; that is 0. */
 export function latencyField(latencyMs: number): string {
-  const bound = LATENCY_BOUNDS_MS.find((b) => latencyMs <= b);
-  return bound === undefined ? LATENCY_OVERFLOW : String(bound);
+  let lo = 0;
+  let hi = LATENCY_BOUNDS_MS.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (latencyMs <= LATENCY_BOUNDS_MS[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < LATENCY_BOUNDS_MS.length ? String(LATENCY_BOUNDS_MS[lo]) : LATENCY_OVERFLOW;
 }
 
 /**
- * The q-quantile (0 < q <= 1) of merged bucket counts, as the upper bound of the bucket it falls in (an upper
- * estimate, as Prometheus' histogram_quantile at a bucket edge). Overflow reports the largest finite bound, so the
- * result is always a finite number; null when there is no data.
+ * The q-quantile (0 < q <= 1) of merged bucket counts, interpolated linearly inside the bucket it falls in (from the
+ * bound below, 0 for the first), as Prometheus' histogram_quantile does. Fields are read as numbers whatever layout
+ * wrote them, so minutes written with an older set of bounds still merge. Overflow reports the largest finite bound,
+ * so the result is always a finite number; null when there is no data.
  */
 export function quantile(counts: ReadonlyMap<string, number>, q: number): number | null {
-  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  const buckets = [...counts]
+    .map(([field, n]) => [field === LATENCY_OVERFLOW ? Infinity : Number(field), n] as const)
+    .filter(([bound, n]) => !Number.isNaN(bound) && n > 0)
+    .sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return null;
-  const rank = Math.ceil(q * total);
+  const rank = q * total;
   let seen = 0;
-  for (const bound of LATENCY_BOUNDS_MS) {
-    seen += counts.get(String(bound)) ?? 0;
-    if (seen >= rank) return bound;
+  let previous = 0;
+  for (const [bound, n] of buckets) {
+    if (seen + n >= rank) {
+      if (bound === Infinity) return Math.max(previous, LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1]!);
+      // Empty buckets have no field, so the bucket's own lower edge comes from the layout, not the field before it.
+      const lower = Math.max(previous, LATENCY_BOUNDS_MS.findLast((b) => b < bound) ?? 0);
+      return lower + (bound - lower) * ((rank - seen) / n);
+    }
+    seen += n;
+    previous = bound;
   }
-  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1] ?? null;
+  return previous;
 }

@@ -24,7 +24,7 @@ export interface TimeCount {
 export interface LatencySummary {
   /** Events in the merged histogram. */
   readonly count: number;
-  /** Milliseconds, each the upper bound of the bucket the percentile falls in; null without data. */
+  /** Milliseconds, interpolated inside the bucket the percentile falls in (as histogram_quantile); null without data. */
   readonly p50: number | null;
   readonly p95: number | null;
   readonly p99: number | null;

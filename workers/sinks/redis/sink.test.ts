@@ -126,15 +126,29 @@ describe('the Redis sink keeps live statistics', () => {
     expect(recent[0]).toEqual({ id: 'n7', type: 'order.created', source: 'shop', key: 'n7', timestamp: at(base) });
   });
 
-  test('the latency histogram yields p50 <= p95 <= p99 in the expected bucket for known latencies', async () => {
+  test('the latency histogram yields p50 <= p95 <= p99 interpolated inside their buckets for known latencies', async () => {
     const prefix = newPrefix();
     const now = base + 60_000;
-    // 50 events at 3 ms (bucket 5), 45 at 40 ms (bucket 50), 4 at 700 ms (bucket 1000), 1 at 30 s (bucket 50000).
+    // 50 events at 3 ms (bucket 2-3), 45 at 40 ms (30-40), 4 at 700 ms (600-700), 1 at 30 s (20000-30000): each
+    // percentile's rank is its bucket's last event, so interpolation reads the bucket's upper edge.
     const latencies = [...Array(50).fill(3), ...Array(45).fill(40), ...Array(4).fill(700), 30_000] as number[];
     const events = latencies.map((ms, i) => event(`l${i}`, { receivedAt: at(now - ms) }));
     await sinkAt(prefix, { now: () => now }).write(events);
     const { latency } = await readLiveStats(redis, prefix, { now });
-    expect(latency).toEqual({ count: 100, p50: 5, p95: 50, p99: 1_000 });
+    expect(latency).toEqual({ count: 100, p50: 3, p95: 40, p99: 700 });
+  });
+
+  test('p50/p95/p99 of latencies spread over 1..200 ms are read within 2% of the true values', async () => {
+    const prefix = newPrefix();
+    const now = base + 60_000;
+    const events = Array.from({ length: 200 }, (_, i) => event(`u${i}`, { receivedAt: at(now - (i + 1)) }));
+    await sinkAt(prefix, { now: () => now }).write(events);
+    const { latency } = await readLiveStats(redis, prefix, { now });
+    expect(latency.count).toBe(200);
+    // Nearest-rank truth: 100, 190, 198 ms. Bucket upper bounds would read 100, 200, 200.
+    expect(Math.abs(latency.p50! - 100)).toBeLessThanOrEqual(2);
+    expect(Math.abs(latency.p95! - 190)).toBeLessThanOrEqual(3.8);
+    expect(Math.abs(latency.p99! - 198)).toBeLessThanOrEqual(3.96);
   });
 
   test('with an unreachable server (port 1) every event is retry and nothing throws or hangs', async () => {
