@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCli } from '../shared/cli.ts';
 import { authConfig } from '../shared/auth/config.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
@@ -43,7 +43,8 @@ the run's own key refused as unknown, or a 401/403/429 whose code the README doe
 
 Exit code 0 when everything passed, 1 otherwise.`;
 
-const { values: opts } = parseArgs({
+const { values: opts } = parseCli({
+  usage: HELP,
   options: {
     requests: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
@@ -59,13 +60,8 @@ const { values: opts } = parseArgs({
     'revoked-key': { type: 'string' },
     pids: { type: 'string', default: '' },
     'no-check': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 
 function num(name: keyof typeof opts, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(opts[name]);

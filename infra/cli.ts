@@ -10,6 +10,7 @@ import { ensureDevKeys } from './dev-keys.ts';
 import { startApps, stopApps } from './platform.ts';
 import { statusCommand } from './status.ts';
 import { runEntry } from './run-entry.ts';
+import { parseCli } from '../shared/cli.ts';
 import { componentOf, numberOf, serviceConfig, stringOf } from './service-config.ts';
 import { hostForUrl, startBanner } from './start-banner.ts';
 
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function start(stack: Stack, args: string[]): Promise<number> {
+  const { values } = parseCli({ usage: 'usage: npm start [-- --no-demo]\n  --no-demo   start without the demo traffic', options: { 'no-demo': { type: 'boolean' } }, args });
   await up(stack);
   // With a local cluster (STACK_KAFKA_BROKERS=3) the services get every node's address, not only the first.
   const kafkaEnv = { KAFKA_BROKERS: stack.kafkaBrokers };
@@ -77,7 +79,7 @@ async function start(stack: Stack, args: string[]): Promise<number> {
     { name: 'query', entry: 'query/server.ts', readyUrl: `${queryUrl}/healthz`, env: kafkaEnv },
   ], log);
   const demoEnv = { DEMO_EDGE_URL: edgeUrl, ...(keys && { DEMO_API_KEY: keys.ingest }), ...process.env };
-  const stopDemo = args.includes('--no-demo') ? undefined : startDemoTraffic({ env: demoEnv, log });
+  const stopDemo = values['no-demo'] ? undefined : startDemoTraffic({ env: demoEnv, log });
   console.log(startBanner({
     edgeUrl,
     edgeHostname,

@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
+    console.error(`error: ${(error as Error).message.split('\n')[0]} (--help shows the usage)`);
     return 2;
   }
   const command = args.positionals[0];

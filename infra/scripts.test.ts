@@ -52,6 +52,23 @@ test('a bench whose Kafka is not running stops at once with one line naming the 
   expect(run.stdout).toBe('');
 });
 
+test.each([
+  ['workers', 'usage: bun workers/main.ts'],
+  ['replay', 'usage: bun workers/replay.ts'],
+  ['fuzz', 'usage: npm run fuzz'],
+  ['bench', 'usage: bun bench/report/run.ts'],
+])('npm run %s -- --help prints the usage and exits 0', (script, usage) => {
+  const run = npmRun(script, ['--help']);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain(usage);
+});
+
+test.each(['workers', 'replay', 'fuzz', 'bench:edge'])('npm run %s with an unknown flag exits 2 with one line', (script) => {
+  const run = npmRun(script, ['--no-such-flag']);
+  expect(run.code).toBe(2);
+  expect(run.stderr.trim()).toBe("error: Unknown option '--no-such-flag' (--help shows the usage)");
+});
+
 test('keys with its Postgres unreachable names the command too, not a driver stack trace', async () => {
   const port = await closedPort();
   const run = npmRun('keys', ['list'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` });

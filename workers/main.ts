@@ -1,3 +1,4 @@
+import { parseCli, positiveInt } from '../shared/cli.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { printConfigIfAsked } from '../shared/config/print.ts';
@@ -5,6 +6,7 @@ import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createSupervisor } from '../shared/supervisor.ts';
 import { statusFileWriter } from '../shared/supervisor-status.ts';
 import { Registry } from '../shared/telemetry/metrics.ts';
+import { tracingConfig } from '../shared/telemetry/tracing-config.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
 import { pipelinesConfig } from './pipelines/config.ts';
 import { elasticsearchConfig } from './sinks/elasticsearch/config.ts';
@@ -19,24 +21,16 @@ import { createWorker } from './worker.ts';
  * a worker that exits is started again after a backoff; meanwhile the group moves its partitions to the others):
  * Bun runs JS on one thread, so processes are how one machine uses every core. A single worker runs in this process.
  */
-printConfigIfAsked({ specs: [workersConfig, elasticsearchConfig, postgresSinkConfig, redisSinkConfig, pipelinesConfig, connectionsConfig, kafkaClientConfig] });
+const USAGE = `usage: bun workers/main.ts [--count N] [--print-config]
+  --count N        worker processes on this machine (default WORKERS_COUNT)
+  --print-config   print every setting the workers read, as JSON, and exit`;
+const { values } = parseCli({ usage: USAGE, options: { count: { type: 'string' }, 'print-config': { type: 'boolean' } } });
+printConfigIfAsked({ specs: [workersConfig, elasticsearchConfig, postgresSinkConfig, redisSinkConfig, pipelinesConfig, connectionsConfig, kafkaClientConfig, tracingConfig] });
 const config = loadConfig(workersConfig);
-const count = countOf(process.argv.slice(2)) ?? config.count;
+const count = positiveInt('count', values.count, config.count);
 
 if (count === 1) await runOne(config);
 else supervise(count, config);
-
-function countOf(args: readonly string[]): number | undefined {
-  const at = args.findIndex((a) => a === '--count' || a.startsWith('--count='));
-  if (at < 0) return undefined;
-  const raw = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`workers: --count expects a positive integer, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 async function runOne(cfg: WorkersConfig): Promise<void> {
   const log = (line: string) => console.log(`workers[${cfg.index}] ${line}`);

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import Redis from 'ioredis';
+import { parseCli } from '../shared/cli.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
 import { createAdmin, createConsumer, createProducer } from '../shared/kafka/index.ts';
@@ -108,21 +109,24 @@ export async function replay({ topic, brokers = loadConfig(connectionsConfig).ka
   return summary;
 }
 
-function argOf(args: readonly string[], name: string): string | undefined {
-  const at = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (at < 0) return undefined;
-  return args[at]!.includes('=') ? args[at]!.slice(name.length + 1) : args[at + 1];
-}
+const USAGE = `usage: bun workers/replay.ts [--topic T] [--from TIME] [--pipeline ID] [--rebuild]
+  --topic T       the topic to read again (default WORKERS_TOPIC)
+  --from TIME     start at this ISO time or epoch ms (default: the beginning)
+  --pipeline ID   replay into this pipeline only
+  --rebuild       delete the pipelines' window state first, so they are rebuilt rather than skipped`;
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const fromText = argOf(args, '--from');
+  const { values } = parseCli({
+    usage: USAGE,
+    options: { topic: { type: 'string' }, from: { type: 'string' }, pipeline: { type: 'string' }, rebuild: { type: 'boolean' } },
+  });
+  const fromText = values.from;
   const from = fromText === undefined ? undefined : /^\d+$/.test(fromText) ? Number(fromText) : Date.parse(fromText);
   if (from !== undefined && !Number.isFinite(from)) {
     console.error(`replay: --from expects an ISO time or epoch ms, got ${JSON.stringify(fromText)}`);
     process.exit(2);
   }
-  const pipeline = argOf(args, '--pipeline');
-  await replay({ topic: argOf(args, '--topic') ?? loadConfig(workersConfig).topic, from, pipelineIds: pipeline ? [pipeline] : undefined, rebuild: args.includes('--rebuild') });
+  const pipeline = values.pipeline;
+  await replay({ topic: values.topic ?? loadConfig(workersConfig).topic, from, pipelineIds: pipeline ? [pipeline] : undefined, rebuild: values.rebuild === true });
   process.exit(0);
 }

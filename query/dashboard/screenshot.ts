@@ -1,11 +1,19 @@
+import { parseCli } from '../../shared/cli.ts';
 import { launchBrowser } from './browser.ts';
 
 /**
  * `bun query/dashboard/screenshot.ts [url] [file]`: the README's picture of the dashboard, taken from a running
  * platform (`npm start`, with demo traffic) after the live numbers have had time to fill in.
  */
-const url = process.argv[2] ?? 'http://127.0.0.1:4000/dashboard';
-const file = process.argv[3] ?? 'docs/dashboard.png';
+const USAGE = `usage: bun query/dashboard/screenshot.ts [url] [file]
+  url    the dashboard to photograph (default http://127.0.0.1:4000/dashboard)
+  file   where the PNG goes (default docs/dashboard.png)`;
+const { positionals } = parseCli({ usage: USAGE, options: {}, allowPositionals: true });
+if (positionals.length > 2) {
+  console.error(`error: at most two arguments (url, file), got ${positionals.length} (--help shows the usage)`);
+  process.exit(2);
+}
+const [url = 'http://127.0.0.1:4000/dashboard', file = 'docs/dashboard.png'] = positionals;
 const browser = await launchBrowser();
 try {
   const page = await browser.context.newPage();
