@@ -1,4 +1,6 @@
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { loadConfig } from '../../shared/config/index.ts';
+import { stackConfig } from '../../infra/config.ts';
 
 /**
  * Kafka's own Java ProducerPerformance (from the stack's Kafka jars) against a topic; returns its summary line,
@@ -14,7 +16,8 @@ export async function producerPerformance(opts: {
   stackHome?: string;
   log?: (line: string) => void;
 }): Promise<{ records: number; recordsPerSec: number; mbPerSec: number; avgLatencyMs: number }> {
-  const stackHome = opts.stackHome ?? process.env.STACK_HOME ?? join(resolve(import.meta.dir, '..', '..'), '.stack');
+  const { home } = loadConfig(stackConfig);
+  const stackHome = opts.stackHome ?? (isAbsolute(home) ? home : join(resolve(import.meta.dir, '..', '..'), home));
   const props = [`bootstrap.servers=${opts.brokers}`, ...Object.entries(opts.props).map(([k, v]) => `${k}=${v}`)];
   const payload = opts.payloadFile ? ['--payload-file', opts.payloadFile, '--payload-delimiter', '\n'] : ['--record-size', String(opts.recordSize ?? 200)];
   const cmd = ['java', '-cp', `${join(stackHome, 'kafka', 'lib')}/*`, 'org.apache.kafka.tools.ProducerPerformance', '--topic', opts.topic,
