@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Tracing } from '../shared/telemetry/tracing.ts';
 import type { Guard } from './access.ts';
 import { preflight } from './cors.ts';
 import { EdgeError } from './errors.ts';
@@ -17,6 +18,8 @@ export interface AppOptions {
   draining?: () => boolean;
   /** Who may call the ingestion routes (access.ts `requireKey`); openGuard only with AUTH=off. */
   guard: Guard;
+  /** Spans of the ingestion routes (shared/telemetry/tracing.ts); off by default. */
+  tracing?: Tracing;
 }
 
 /** Routes of the older services map onto the same ingestion path with their own body shape. */
@@ -33,9 +36,9 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [path: string, kind: RouteKin
  * The public port: the ingestion routes behind the guard (and their CORS preflights), /healthz and /readyz, nothing
  * else; /metrics is on the loopback admin port (createAdminApp).
  */
-export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false, guard }: AppOptions) {
+export function createApp({ publisher, limits, metrics = createEdgeMetrics(), draining = () => false, guard, tracing }: AppOptions) {
   const app = new Hono();
-  const handle = guard(createIngestHandler({ publisher, limits, metrics }));
+  const handle = guard(createIngestHandler({ publisher, limits, metrics, tracing }));
   for (const [path, kind] of INGEST_ROUTES) {
     app.post(path, function ingestRoute(c) {
       return handle(c.req.raw, path, kind);

@@ -27,7 +27,7 @@ export interface IngestResult {
 export async function ingest(
   req: Request,
   kind: RouteKind,
-  { publisher, limits, metrics, now = Date.now }: { publisher: Publisher; limits: Limits; metrics: EdgeMetrics; now?: () => number },
+  { publisher, limits, metrics, now = Date.now, traceparent }: { publisher: Publisher; limits: Limits; metrics: EdgeMetrics; now?: () => number; traceparent?: string },
   access: Access,
 ): Promise<IngestResult> {
   const ack = ackMode(req.url);
@@ -42,7 +42,7 @@ export async function ingest(
   }
   if (body.single && body.items[0]?.ok && body.items[0].bytes > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
   const itemKind = kind === 'ingest' ? 'ingest_item' : kind;
-  return publishItems(body.items, (value) => parseEvent(itemKind, value), { publisher, limits, metrics, now, ack }, access);
+  return publishItems(body.items, (value) => parseEvent(itemKind, value), { publisher, limits, metrics, now, ack, traceparent }, access);
 }
 
 /** What publishItems needs besides the items: the ingest dependencies and the request's ack mode. */
@@ -52,6 +52,8 @@ export interface PublishOptions {
   metrics: EdgeMetrics;
   now?: () => number;
   ack: AckMode;
+  /** The request's edge span (tracing), carried on each record; undefined when the request is not traced. */
+  traceparent?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface PublishOptions {
 export async function publishItems(
   items: readonly BodyItem[],
   parse: (value: unknown) => ParseResult<EventEnvelope>,
-  { publisher, limits, metrics, now = Date.now, ack }: PublishOptions,
+  { publisher, limits, metrics, now = Date.now, ack, traceparent }: PublishOptions,
   access: Access,
 ): Promise<IngestResult> {
   const rate = access.admit === null ? undefined : await access.admit(candidates(items));
@@ -97,7 +99,7 @@ export async function publishItems(
       throw new EdgeError(503, 'overloaded', 'the producer queue is full; retry after the delay', {}, retryAfter(limits));
     }
     const started = performance.now();
-    const outcomes = await publisher.publish(stamped, ack);
+    const outcomes = await publisher.publish(stamped, ack, traceparent);
     metrics.produceLatency.observe(ACK_LABELS[ack], (performance.now() - started) / 1000);
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;

@@ -12,8 +12,11 @@ export type PublishOutcome =
  * whole or refused whole with 503, never half-queued.
  */
 export interface Publisher {
-  /** Produces every event; resolves once each is acknowledged (`kafka`) or queued (`queued`). Never rejects. */
-  publish(events: readonly StampedEvent[], ack: AckMode): Promise<PublishOutcome[]>;
+  /**
+   * Produces every event; resolves once each is acknowledged (`kafka`) or queued (`queued`). Never rejects. A traced
+   * request passes its span's `traceparent`, which every record then carries as a header.
+   */
+  publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string): Promise<PublishOutcome[]>;
   /** False while no broker is reachable or the producer hit a fatal error. */
   ready(): boolean;
   /** Why `ready()` is false, for /readyz. */

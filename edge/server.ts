@@ -7,6 +7,8 @@ import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createSupervisor } from '../shared/supervisor.ts';
 import { statusFileWriter } from '../shared/supervisor-status.ts';
 import { Registry } from '../shared/telemetry/metrics.ts';
+import { createTracing } from '../shared/telemetry/tracing.ts';
+import { tracingConfig } from '../shared/telemetry/tracing-config.ts';
 import { openGuard } from './access.ts';
 import { createAdminApp, createApp, nativeIngestRoutes } from './app.ts';
 import { chooseBind } from './bind.ts';
@@ -24,7 +26,7 @@ import { createEdgeMetrics } from './metrics.ts';
  * whichever process the kernel picks). Bun runs JS on one thread, so processes (not threads) are how one box uses
  * every core.
  */
-printConfigIfAsked({ specs: [edgeConfig, authConfig, connectionsConfig, kafkaClientConfig] });
+printConfigIfAsked({ specs: [edgeConfig, authConfig, connectionsConfig, kafkaClientConfig, tracingConfig] });
 const config = loadConfig(edgeConfig);
 const auth = loadConfig(authConfig);
 const processes = config.processes || availableParallelism();
@@ -57,10 +59,11 @@ async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<
   const stores = auth.mode === 'on' ? await connectKeyStores({ databaseUrl: conn.databaseUrl, redisUrl: conn.redisUrl, auth }) : undefined;
   const guard = stores ? keyGuard({ ...stores, auth, metrics, retryAfterSeconds: cfg.retryAfterSeconds }) : openGuard;
   let draining = false;
-  const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining, guard });
+  const tracing = createTracing({ config: loadConfig(tracingConfig), serviceName: 'event-lens-edge' });
+  const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining, guard, tracing });
   // The ingestion routes go through Bun.serve's own router to the handler the Hono app uses (see edge/handler.ts);
   // everything else, and other methods on those paths, reach the Hono app.
-  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics, guard });
+  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics, guard, tracing });
   const server = Bun.serve({ port: cfg.port, hostname, reusePort: true, routes, fetch: app.fetch, maxRequestBodySize: cfg.maxBodyBytes + 1024 });
   const adminApp = createAdminApp({ publisher, metrics, draining: () => draining });
   const admin = Bun.serve({ port: cfg.adminPort === 0 ? 0 : cfg.adminPort + index, hostname: '127.0.0.1', fetch: adminApp.fetch });
@@ -77,6 +80,7 @@ async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<
     void server.stop(false);
     while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
     await publisher.close(Math.max(1000, deadline - Date.now()));
+    await tracing.shutdown().catch(() => undefined);
     void admin.stop(true);
     await stores?.close();
     console.log(`edge ${process.pid}: stopped`);

@@ -4,6 +4,7 @@ import { authConfig } from '../shared/auth/config.ts';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { describeConfig, type ConfigEntries, type ConfigRow, type ConfigSpec } from '../shared/config/index.ts';
 import { kafkaClientConfig } from '../shared/kafka/settings.ts';
+import { tracingConfig } from '../shared/telemetry/tracing-config.ts';
 import { benchConfig } from '../bench/config.ts';
 import { stackConfig } from './config.ts';
 import { demoConfig } from './demo.ts';
@@ -17,7 +18,7 @@ export interface ConfigSection {
 
 const fromSpec = (spec: ConfigSpec<ConfigEntries>): ConfigSection => ({ component: spec.component, rows: describeConfig(spec) });
 // The specs that live in shared/, infra/ and bench/; several services read the shared ones, which are documented once.
-const DIRECT = [connectionsConfig, kafkaClientConfig, stackConfig, demoConfig, authConfig, benchConfig];
+const DIRECT = [connectionsConfig, kafkaClientConfig, stackConfig, demoConfig, authConfig, tracingConfig, benchConfig];
 const DIRECT_COMPONENTS = new Set(DIRECT.map((spec) => spec.component));
 
 /**
@@ -42,6 +43,7 @@ export function configSections(): ConfigSection[] {
     fromSpec(demoConfig),
     ...ownSections('workers'),
     fromSpec(authConfig),
+    fromSpec(tracingConfig),
     fromSpec(benchConfig),
   ];
 }

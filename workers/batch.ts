@@ -15,6 +15,8 @@ export interface ProcessedBatch extends BatchOutcomes {
    * three objects per event and about a tenth of a worker's CPU in a bench:workers profile.
    */
   readonly ok: readonly OkCount[];
+  /** performance.now() when decode and validate ended and the sinks began (the batch's `decode` span, tracing.ts). */
+  readonly decodedAt: number;
 }
 
 /** An id for the DLQ header when the JSON looked enough like an event to have one, even if it failed validation. */
@@ -49,6 +51,7 @@ export async function processBatch(messages: readonly ConsumedMessage[], sinkSte
     if (json.text !== undefined) keepEventText(checked.value, json.value, json.text, message.value ?? undefined);
     valid.push({ message, event: checked.value });
   }
+  const decodedAt = performance.now();
   const [{ aborted, results }, alongsideDone] = await Promise.all([
     writeToSinks(
       valid.map((v) => v.event),
@@ -65,5 +68,5 @@ export async function processBatch(messages: readonly ConsumedMessage[], sinkSte
     });
     ok.push({ stage: sink, n });
   }
-  return { aborted: aborted || !alongsideDone, settled, ok };
+  return { aborted: aborted || !alongsideDone, settled, ok, decodedAt };
 }

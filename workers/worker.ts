@@ -10,6 +10,9 @@ import { createPauser, keyOf, nextOffsets } from './partitions.ts';
 import { pipelinesFromEnv, type Pipelines } from './pipelines/index.ts';
 import type { Sink } from './sinks/types.ts';
 import { createSinks } from './stores.ts';
+import { createTracing, type Tracing } from '../shared/telemetry/tracing.ts';
+import { tracingConfig } from '../shared/telemetry/tracing-config.ts';
+import { createBatchTracer, type BatchTrace } from './tracing.ts';
 
 export interface WorkerOptions {
   readonly config?: WorkersConfig;
@@ -23,6 +26,8 @@ export interface WorkerOptions {
   readonly log?: (line: string) => void;
   /** Runs pipelines beside the sinks, output via the DLQ producer (acks=all), before the commit; default from PIPELINES_*, null: none. */
   readonly pipelines?: ((parts: { producer: Producer; metrics: WorkerMetrics }) => Pipelines) | null;
+  /** Continues the edge's traces (workers/tracing.ts); default from OTEL_* (off without an endpoint). stop() shuts it down. */
+  readonly tracing?: Tracing;
 }
 
 export interface Readiness {
@@ -56,7 +61,10 @@ export function createWorker({
   consumerConfig = {},
   log = (line: string) => console.log(`workers[${config.index}] ${line}`),
   pipelines: pipelinesOf = pipelinesFromEnv({ initialMs: config.retryInitialMs, maxMs: config.retryMaxMs }, log),
+  tracing = createTracing({ config: loadConfig(tracingConfig), serviceName: 'event-lens-workers' }),
 }: WorkerOptions = {}): Worker {
+  const beginBatch = createBatchTracer({ tracing, maxEventsPerBatch: loadConfig(tracingConfig).maxEventsPerBatch });
+  let batchTrace: BatchTrace | undefined;
   const consumer = createConsumer({
     brokers,
     groupId: config.groupId,
@@ -109,6 +117,7 @@ export function createWorker({
       if (held) held.since ??= new Date();
     },
     onSettled(target: Target) {
+      batchTrace?.settled(target);
       if (retrying.delete(target)) log(`${target}: done retrying${stopping ? ' (shutdown)' : ''}`);
     },
   };
@@ -222,18 +231,24 @@ export function createWorker({
     const started = performance.now();
     revoked.clear();
     held = { messages };
+    const trace = (batchTrace = beginBatch(messages));
     const complete = await keepAlive(
       (async () => {
         const processed = await processBatch(messages, sinkStep, pipelines ? (valid) => pipelines.process(valid, controller.signal) : undefined);
+        trace?.decoded(processed.decodedAt);
         return !processed.aborted && (await dispatcher.settle(processed, controller.signal));
       })(),
     );
     held = undefined;
+    batchTrace = undefined;
     if (!complete) {
+      trace?.end(false);
       log(`shutdown while retrying: ${messages.length} messages left uncommitted; they are re-delivered`);
       return;
     }
+    trace?.committing();
     await commit(messages);
+    trace?.end(true);
     updateLag(); // as of this commit, not of the poll before the batch (which may have been a long retry ago)
     metrics.batchSize.observe({}, messages.length);
     metrics.batchDuration.observe({}, (performance.now() - started) / 1000);
@@ -292,6 +307,7 @@ export function createWorker({
         await consumer.close(); // leaves the group, so the partitions move on without waiting for a session timeout
         await Promise.allSettled([...sinks.map((s) => s.close()), pipelines?.close()]);
         await producer.close();
+        await tracing.shutdown().catch(() => undefined);
       })();
       return stopped;
     },

@@ -4,9 +4,17 @@ import { eventText, type StampedEvent } from './stamped.ts';
 /**
  * The Kafka record of an accepted event, the contract between the edge (which produces it) and everything that
  * consumes the topic (workers, pipelines, replays): keyed by the event's key, the stamped event's JSON as the value,
- * headers type/source/id, and the receive time as the record timestamp.
+ * headers type/source/id, and the receive time as the record timestamp. A traced request's records also carry the
+ * W3C `traceparent` of its edge span (shared/telemetry/tracing.ts), so the workers continue the trace; untraced ones
+ * carry no such header.
  */
-export function eventMessage(topic: string, event: StampedEvent): OutgoingMessage {
+export function eventMessage(topic: string, event: StampedEvent, traceparent?: string): OutgoingMessage {
+  const headers: Array<[string, string]> = [
+    ['type', event.type],
+    ['source', event.source ?? ''],
+    ['id', event.id],
+  ];
+  if (traceparent !== undefined) headers.push(['traceparent', traceparent]);
   return {
     topic,
     key: event.key,
@@ -15,11 +23,7 @@ export function eventMessage(topic: string, event: StampedEvent): OutgoingMessag
     // Kafka's retention and time index use the record timestamp; a client's event time can be years old, so the
     // record carries the receive time and the event time stays in the body.
     timestamp: Date.parse(event.receivedAt),
-    headers: [
-      ['type', event.type],
-      ['source', event.source ?? ''],
-      ['id', event.id],
-    ],
+    headers,
   };
 }
 
