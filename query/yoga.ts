@@ -7,6 +7,7 @@ import { createAccess, type Access } from './auth/access.ts';
 import { createGatewayKeys, type GatewayKeys } from './auth/keys.ts';
 import { createTtlCache, type TtlCache } from './cache.ts';
 import { createContext, type GatewayContext } from './context.ts';
+import { createGraphiQLRenderer } from './graphiql.ts';
 import { createDeadLetterReader, type DeadLetterReader } from './dlq/reader.ts';
 import { createQueryMetrics, type QueryMetrics } from './metrics.ts';
 import { maskedErrors } from './plugins/mask-errors.ts';
@@ -118,12 +119,14 @@ export function createGateway({
     graphiql: {
       title: 'Event Lens',
       defaultQuery: '{\n  liveStats { total eventsPerSecond byType { value count } }\n}\n',
-      // The page itself needs no key; its requests do. The Headers tab opens with the header to fill in, and what is
-      // typed there is not persisted (a key in localStorage outlives the tab).
+      // The page itself needs no key; its requests do. Without a key in the address or the tab (graphiql.ts), the
+      // Headers tab opens with the header to fill in; what is typed there is not persisted (localStorage outlives the tab).
       headers: JSON.stringify({ Authorization: `Bearer ${GRAPHIQL_KEY_PLACEHOLDER}` }, null, 2),
       defaultEditorToolsVisibility: 'headers',
       shouldPersistHeaders: false,
     },
+    // Served from node_modules, every asset inlined: yoga's default page loads them from unpkg.
+    renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     cors: false,
     parserAndValidationCache: { ...parseCaches, validationCache: true },

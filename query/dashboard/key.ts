@@ -5,13 +5,14 @@
  * and is taken out of the address bar at once, so the key does not linger in history or a shared screen.
  */
 
-const STORAGE = 'event-lens-key';
+/** The sessionStorage entry; GraphiQL's page (../graphiql.ts) reads the same one. */
+export const KEY_STORAGE = 'event-lens-key';
 let memory: string | null = null;
 
 export function saveKey(key: string): void {
   memory = key;
   try {
-    sessionStorage.setItem(STORAGE, key);
+    sessionStorage.setItem(KEY_STORAGE, key);
   } catch {
     // Storage turned off: the key lives as long as the page.
   }
@@ -20,7 +21,7 @@ export function saveKey(key: string): void {
 export function forgetKey(): void {
   memory = null;
   try {
-    sessionStorage.removeItem(STORAGE);
+    sessionStorage.removeItem(KEY_STORAGE);
   } catch {
     // Nothing stored.
   }
@@ -28,7 +29,7 @@ export function forgetKey(): void {
 
 export function currentKey(): string | null {
   try {
-    return sessionStorage.getItem(STORAGE) ?? memory;
+    return sessionStorage.getItem(KEY_STORAGE) ?? memory;
   } catch {
     return memory;
   }
