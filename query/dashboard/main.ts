@@ -41,7 +41,7 @@ const DEAD_COLUMNS: ReadonlyArray<Column<DeadLetterRow>> = [
   { label: 'Stage', cell: (d) => d.stage },
   { label: 'Reason', cell: (d) => d.reason },
   { label: 'Event', cell: (d) => [d.eventType, d.eventId].filter(Boolean).join(' · ') || '—', code: true },
-  { label: 'Message', cell: (d) => d.message || '—', wrap: true },
+  { label: 'Message', cell: (d) => d.message ?? '', detail: true },
 ];
 
 // Which stores each kind of answer last said were down; the banner shows their union until they recover.

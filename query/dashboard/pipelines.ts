@@ -37,6 +37,13 @@ const COLUMNS: ReadonlyArray<Column<PipelineRow>> = [
 let chart: UPlot | undefined;
 let chartShape = '';
 
+/** An empty box collapses (dashboard.css), so a pipeline with no windows costs the page one line, not a blank chart. */
+function dropChart(): void {
+  chart?.destroy();
+  chart = undefined;
+  chartShape = '';
+}
+
 /** One line per aggregate present in the rows: count on the left axis, the field's values on the right. */
 function drawWindows(rows: readonly WindowRow[]): void {
   const box = byId('pipeline-chart');
@@ -93,7 +100,10 @@ async function refresh(): Promise<void> {
 }
 
 async function refreshWindows(): Promise<void> {
-  if (!selected) return setNote('pipeline-chart-note', '');
+  if (!selected) {
+    dropChart();
+    return setNote('pipeline-chart-note', 'Windows show here once a pipeline with a window step runs — create one with POST /api/pipelines');
+  }
   const { data, errors } = await query<{ windows: WindowRow[] | null }>(WINDOWS, { id: selected });
   const rows = data?.windows;
   if (!rows) return setNote('pipeline-chart-note', `Windows unavailable: ${problemWith('windows', errors) ?? 'no answer'}`, 'error');
@@ -102,6 +112,7 @@ async function refreshWindows(): Promise<void> {
   const mine = rows.filter((r) => r.key === key);
   setNote('pipeline-chart-note', mine.length === 0 ? 'No window results yet (pipelines without an aggregate step have none)' : `key ${key}: the latest ${mine.length} windows`);
   if (mine.length > 0) drawWindows(mine);
+  else dropChart();
 }
 
 export function startPipelines(): void {

@@ -50,16 +50,24 @@ export interface Column<R> {
   readonly cell: (row: R) => string;
   /** Monospace: ids and keys, which are compared by eye character by character. */
   readonly code?: boolean;
-  /** Free text (error messages) wraps instead of being cut off. */
-  readonly wrap?: boolean;
+  /**
+   * Free text (error messages): a line of its own under the row, across the table, cut to one line with the whole
+   * text on hover (title) and on a click; as a column it squeezed to a word per line in a half-width panel.
+   */
+  readonly detail?: boolean;
 }
+
+// Past this many characters a cell may be cut off with an ellipsis, so it carries its whole text as a tooltip.
+const LONG_CELL = 24;
 
 /** Replaces a table's body (and header, the first time) with the rows; the note says why when there are none. */
 export function renderTable<R>(tableId: string, columns: ReadonlyArray<Column<R>>, rows: readonly R[]): void {
   const table = byId<HTMLTableElement>(tableId);
+  const inline = columns.filter((column) => !column.detail);
+  const details = columns.filter((column) => column.detail);
   if (!table.tHead) {
     const head = table.createTHead().insertRow();
-    for (const column of columns) {
+    for (const column of inline) {
       const th = document.createElement('th');
       th.textContent = column.label;
       head.append(th);
@@ -68,10 +76,28 @@ export function renderTable<R>(tableId: string, columns: ReadonlyArray<Column<R>
   const body = document.createElement('tbody');
   for (const row of rows) {
     const tr = body.insertRow();
-    for (const column of columns) {
+    for (const column of inline) {
       const td = tr.insertCell();
-      td.textContent = column.cell(row);
-      td.className = [column.code && 'code', column.wrap && 'wrap'].filter(Boolean).join(' ');
+      const text = column.cell(row);
+      td.textContent = text;
+      // On a phone the rows stack and each cell is labelled from this (dashboard.css).
+      td.dataset.label = column.label;
+      if (column.code) td.className = 'code';
+      if (text.length > LONG_CELL) td.title = text;
+    }
+    for (const column of details) {
+      const text = column.cell(row);
+      if (text === '') continue;
+      const td = body.insertRow().insertCell();
+      td.colSpan = inline.length;
+      td.dataset.label = column.label;
+      const clip = document.createElement('div');
+      clip.className = 'clip';
+      clip.textContent = text;
+      clip.title = text;
+      clip.addEventListener('click', () => clip.classList.toggle('open'));
+      td.append(clip);
+      td.parentElement!.className = 'detail';
     }
   }
   table.tBodies[0]?.remove();
