@@ -19,6 +19,8 @@ export interface EdgeResult {
     malformed?: RefusalRun;
     refusalError?: string;
   };
+  /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, alternating rounds. */
+  tracing: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
   rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
   counts: CountCheck[];
 }
@@ -32,7 +34,7 @@ export function printEdgeResult(result: EdgeResult): void {
     ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
     result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
   );
-  const { single, batch, auth } = result;
+  const { single, batch, auth, tracing } = result;
   const cpu = (run?: RefusalRun) => (run ? `${run.cpuUsPerRequest.toFixed(1)} µs` : 'n/a');
   console.log(`
 ProducerPerformance (edge's records)         ${batch.producerPerf?.toFixed(0) ?? 'n/a'} records/s
@@ -45,6 +47,8 @@ ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerP
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
 ratio  batch: Segment / edge /v1/events      ${ratio(batch.segment, batch.edge)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches)
 ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; batches: means of ${plural(result.rounds)})
+ratio  single: tracing 1% / off              ${ratio(tracing.single.on, tracing.single.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×; spans of 1% of requests to an OTLP/HTTP receiver)
+ratio  batch: tracing 1% / off               ${ratio(tracing.batch.on, tracing.batch.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×)
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
 CPU    400 malformed_json per request        ${cpu(auth.malformed)}
 ratio  429 / 400 CPU per request             ${ratio(auth.rateLimited?.cpuUsPerRequest, auth.malformed?.cpuUsPerRequest)}  (target ≤ ${TARGETS.rateLimitedVsMalformedCpu.value.toFixed(1)}×)${auth.refusalError ? `\n       not measured: ${auth.refusalError}` : ''}

@@ -76,7 +76,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 await ensureTool('wrk', 'wrk');
 if (withPeer) await ensurePeer(log);
 const id = Date.now().toString(36);
-const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
+const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, edgeTraced: `bench-edge-traced-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
@@ -98,7 +98,7 @@ const ingestKey = await keys.create({ name: 'bench-edge', scopes: 'ingest' });
 const limitedKey = await keys.create({ name: 'bench-edge-limited', scopes: 'ingest', rate: 1, burst: 1 });
 const auth = bearer(ingestKey);
 
-const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), peer: freePort() };
+const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), edgeTraced: freePort(), peer: freePort() };
 const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
 const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts'), '--port', String(ports.raw), '--processes', String(processes)], { stdout: 'ignore', stderr: 'inherit' });
 spawned.push(raw);
@@ -111,7 +111,11 @@ const spawnEdge = (port: number, topic: string, env: Record<string, string>) =>
   });
 const edge = spawnEdge(ports.edge, topics.edge, {});
 const edgeOff = spawnEdge(ports.edgeOff, topics.edgeOff, { AUTH: 'off' });
-spawned.push(edge, edgeOff);
+// The same edge tracing 1% of requests to an OTLP/HTTP receiver that takes and discards the spans.
+const otlpSink = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: async (req) => (await req.arrayBuffer(), Response.json({})) });
+const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpSink.port}`, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' };
+const edgeTraced = spawnEdge(ports.edgeTraced, topics.edgeTraced, traced);
+spawned.push(edge, edgeOff, edgeTraced);
 const peer = withPeer
   ? Bun.spawn(['node', join(PEER_DIR, 'server.mjs')], {
       cwd: PEER_DIR,
@@ -139,7 +143,7 @@ const settled = async (topic: string) => {
   return last;
 };
 
-type System = 'edge' | 'edgeOff' | 'peer' | 'raw';
+type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'raw';
 type Mode = 'single' | 'batch' | 'segment';
 interface Run {
   system: System;
@@ -152,9 +156,10 @@ try {
   await waitFor('raw Bun.serve', `http://127.0.0.1:${ports.raw}/`, 'POST');
   await waitFor('edge', `http://127.0.0.1:${ports.edge}/readyz`);
   await waitFor('edge, AUTH=off', `http://127.0.0.1:${ports.edgeOff}/readyz`);
+  await waitFor('edge, tracing 1%', `http://127.0.0.1:${ports.edgeTraced}/readyz`);
   if (peer) await waitFor('Node peer', `http://127.0.0.1:${ports.peer}/readyz`, 'GET', 60_000);
-  const urls = Object.fromEntries((['raw', 'edge', 'edgeOff', 'peer'] as const).map((s) => [s, `http://127.0.0.1:${ports[s]}/v1/events`])) as Record<System, string>;
-  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', edgeOff: 'edge, AUTH=off', peer: 'Node peer (Fastify + kafka-javascript)' };
+  const urls = Object.fromEntries((['raw', 'edge', 'edgeOff', 'edgeTraced', 'peer'] as const).map((s) => [s, `http://127.0.0.1:${ports[s]}/v1/events`])) as Record<System, string>;
+  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', edgeOff: 'edge, AUTH=off', edgeTraced: 'edge, tracing 1%', peer: 'Node peer (Fastify + kafka-javascript)' };
   const runs: Run[] = [];
   const counts: CountInput[] = [];
   const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
@@ -182,8 +187,8 @@ try {
     log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
   };
-  const singles: System[] = peer ? ['raw', 'edge', 'edgeOff', 'peer'] : ['raw', 'edge', 'edgeOff'];
-  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edge', 'segment']];
+  const singles: System[] = peer ? ['raw', 'edge', 'edgeOff', 'edgeTraced', 'peer'] : ['raw', 'edge', 'edgeOff', 'edgeTraced'];
+  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edgeTraced', 'batch'], ['edge', 'segment']];
   for (let round = 0; round < rounds; round++) {
     for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
   }
@@ -275,6 +280,10 @@ try {
       malformed: meanRefusal(refused.malformed_json!),
       ...(refusalError !== undefined && { refusalError }),
     },
+    tracing: {
+      single: { on: eps('edgeTraced', 'single'), off: eps('edge', 'single') },
+      batch: { on: eps('edgeTraced', 'batch'), off: eps('edge', 'batch') },
+    },
     client: client ?? { error: clientError },
     producerPerf: producerPerf ?? { error: producerPerfError },
     rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined },
@@ -286,6 +295,7 @@ try {
   process.exitCode = verified.ok ? 0 : 1;
 } finally {
   for (const p of spawned) p.kill('SIGTERM');
+  void otlpSink.stop(true);
   await Promise.all(spawned.map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
   await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.close();

@@ -78,6 +78,13 @@ describe('ratio math', () => {
     expect(summary(figures)).toEqual({ met: 8, missed: 4, na: 0 });
   });
 
+  test('tracing cost: tracing 1% / off rows for single events and batches, held to 0.95x', () => {
+    const figures = buildFigures({ edge: { single: {}, batch: {}, tracing: { singleOn: 29_000, singleOff: 30_000, batchOn: 180_000, batchOff: 200_000 } } });
+    const by = Object.fromEntries(figures.map((f) => [f.label, f]));
+    expect(by['Single events: tracing 1% / off']).toMatchObject({ status: 'met', target: { op: '>=', value: 0.95 } });
+    expect(by['Batches of 100: tracing 1% / off']).toMatchObject({ value: 0.9, status: 'missed' });
+  });
+
   test('keys cost: auth on / auth off rows for single events and batches, and 429 against 400 CPU per request', () => {
     const figures = buildFigures({
       edge: { single: {}, batch: {}, auth: { singleOn: 28_500, singleOff: 30_000, batchOn: 180_000, batchOff: 200_000, rateLimitedCpuUs: 12, malformedCpuUs: 10 } },

@@ -109,6 +109,7 @@ export const TARGETS = {
   dashboardP99Ms: { op: '<=', value: 20 },
   edgeRssMb: { op: '<=', value: 150 },
   authOnVsOff: { op: '>=', value: 0.95 },
+  tracingVsOff: { op: '>=', value: 0.95 },
   segmentVsBatch: { op: '>=', value: 0.8 },
   rateLimitedVsMalformedCpu: { op: '<=', value: 1 },
 } as const satisfies Record<string, Target>;
@@ -124,6 +125,8 @@ export interface Measurements {
      * request, in µs, refused 429 rate_limited (a key at its limit) and 400 malformed_json.
      */
     auth?: { singleOn?: number; singleOff?: number; batchOn?: number; batchOff?: number; rateLimitedCpuUs?: number; malformedCpuUs?: number };
+    /** The edge tracing 1% of requests (parentbased_traceidratio 0.01, OTLP/HTTP) and with tracing off, events/s. */
+    tracing?: { singleOn?: number; singleOff?: number; batchOn?: number; batchOff?: number };
   };
   workers?: { eventsPerSec?: number; slowestRaw?: number; slowestName?: string };
   e2e?: { p50Ms?: number; p99Ms?: number; rate?: number };
@@ -156,6 +159,13 @@ export function buildFigures(m: Measurements): Figure[] {
         peerFigure({ id: 'edge.auth.refusalCpu', part: 'edge', label: '429 rate_limited / 400 CPU per request', subject: cpu('429 rate_limited', a.rateLimitedCpuUs), reference: cpu('400 malformed_json', a.malformedCpuUs), target: TARGETS.rateLimitedVsMalformedCpu, note: "edge CPU (user + system, /proc) over the run / requests; a key held at its limit against malformed JSON with an unlimited key" }),
       );
     }
+  }
+  const t = m.edge?.tracing;
+  if (t) {
+    out.push(
+      peerFigure({ id: 'edge.tracing.single', part: 'edge', label: 'Single events: tracing 1% / off', subject: rps('tracing 1%', t.singleOn), reference: rps('tracing off', t.singleOff), target: TARGETS.tracingVsOff, note: 'the same edge tracing 1% of requests to an OTLP/HTTP receiver and with tracing off, alternating rounds' }),
+      peerFigure({ id: 'edge.tracing.batch', part: 'batch', label: 'Batches of 100: tracing 1% / off', subject: rps('tracing 1%', t.batchOn), reference: rps('tracing off', t.batchOff), target: TARGETS.tracingVsOff }),
+    );
   }
   if (m.edge && m.kafka) {
     // Against bench:kafka's bare 200-byte records (no key, headers or compression): the ceiling the edge is held to.

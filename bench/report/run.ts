@@ -104,6 +104,7 @@ interface EdgeOut {
     malformed?: { cpuUsPerRequest: number };
     refusalError?: string;
   };
+  tracing?: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
   rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
   counts: CountCheck[];
   noLoss: boolean;
@@ -139,10 +140,12 @@ if (kafka) m.kafka = { bun: kafka.bun?.msgsPerSec, java: kafka.java?.msgsPerSec 
 const edge = want('edge') ? await part<EdgeOut>('edge', 'bench/edge/run.ts', 20) : undefined;
 if (edge) {
   const a = edge.auth;
+  const t = edge.tracing;
   m.edge = {
     single: edge.single,
     batch: edge.batch,
     ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
+    ...(t && { tracing: { singleOn: t.single.on, singleOff: t.single.off, batchOn: t.batch.on, batchOff: t.batch.off } }),
   };
   if (a?.refusalError) notes.push(`edge: refused requests not measured: ${a.refusalError}`);
 }
