@@ -18,13 +18,13 @@ export interface Answer {
   readonly acceptedIds: readonly string[];
 }
 
-// The documented 5xx (README, Errors; query/README.md): nothing was done, retry after the delay.
+// The documented 5xx (docs/ingestion.md, Errors; query/README.md): nothing was done, retry after the delay.
 const DOCUMENTED_503 = {
   edge: new Set(['overloaded', 'broker_unavailable', 'delivery_failed', 'auth_unavailable', 'rate_limit_unavailable']),
   gateway: new Set(['auth_unavailable']),
 } as const;
 
-// The documented refusals for keys (README, API keys): a status there with another code is a failure. The gateway's
+// The documented refusals for keys (README, "API keys"; docs/ingestion.md, Errors): a status there with another code is a failure. The gateway's
 // 403 and 429 also answer other rules (pipelines, subscriptions), so only its 401 is held to the list.
 const AUTH_CODES: Record<'edge' | 'gateway', Partial<Record<number, ReadonlySet<string>>>> = {
   edge: { 401: new Set(['missing_credentials', 'invalid_credentials']), 403: new Set(['insufficient_scope']), 429: new Set(['rate_limited', 'batch_exceeds_burst']) },

@@ -4,7 +4,7 @@ import type { Rng } from './rng.ts';
 /**
  * Field values for generated events. Most data keys keep one JSON type (the prefix says which); `m_` keys take any
  * type, a string in one event and an object or a number in the next. The search index maps a `data.*` field by the
- * first value it sees, and an event whose data the mapping then refuses is stored with that data unindexed (README,
+ * first value it sees, and an event whose data the mapping then refuses is stored with that data unindexed (docs/processing.md,
  * the search node's `data_unindexed`), so every accepted event must still reach all three stores.
  */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

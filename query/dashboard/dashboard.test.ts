@@ -17,7 +17,7 @@ import { launchBrowser, type Browser } from './browser.ts';
 // The dashboard in headless Chromium, against a gateway over this run's own seeded stores (testing.ts).
 const run = createRun();
 const seeded = seedEvents(seedStart());
-// Outside the repo: a test run must not change tracked files (the README's picture comes from screenshot.ts).
+// Outside the repo: a test run must not change tracked files (docs/dashboard.png comes from screenshot.ts).
 const SCREENSHOT = join(tmpdir(), `event-lens-dashboard-${process.pid}.png`);
 // The health strip reads this folder's status file, and a group and topic of its own (no partitions: lag 0).
 const statusDir = mkdtempSync(join(tmpdir(), 'event-lens-dashboard-status-'));

@@ -2,7 +2,7 @@ import { parseCli } from '../../shared/cli.ts';
 import { launchBrowser } from './browser.ts';
 
 /**
- * `bun query/dashboard/screenshot.ts [url] [file]`: the README's picture of the dashboard, taken from a running
+ * `bun query/dashboard/screenshot.ts [url] [file]`: the picture of the dashboard in docs/querying.md (docs/dashboard.png), taken from a running
  * platform (`npm start`, with demo traffic) after the live numbers have had time to fill in.
  */
 const USAGE = `usage: bun query/dashboard/screenshot.ts [url] [file]
