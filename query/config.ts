@@ -83,6 +83,11 @@ export const queryConfig = defineConfig('query', 'QUERY', {
     1000,
     'Bound of each probe behind the health field (Kafka metadata, watermarks and committed offsets; each store); a probe slower than this reads as down. Kafka metadata and watermark calls hold the gateway while they wait, so keep it short.',
   ),
+  deliveryMaxMinutes: setting(
+    positiveInt,
+    1_440,
+    'Longest range the delivery field covers, in minutes (24 hours by default); longer is BAD_USER_INPUT (issue range_too_long). Each minute is one Kafka offsets-for-times call per topic on a busy topic, and one row of the answer.',
+  ),
   dryRunMaxEvents: setting(positiveInt, 100, 'Most events one pipeline dry run takes (given, or the last N dead letters); more is refused with invalid_parameter / BAD_USER_INPUT.'),
   // PIPELINES_* (not QUERY_*): the workers read the same variables and re-check every definition against them.
   ...pipelineLimitSettings,

@@ -11,6 +11,8 @@ import { eventOfHit, idsSearchBody } from './search.ts';
 import { redisConnected, type Stores } from './stores.ts';
 import { createTtlCache, type TtlCache } from './cache.ts';
 import { readHealth, type HealthView } from './resolvers/health-read.ts';
+import { readDelivery, type DeliveryView } from './resolvers/delivery-read.ts';
+import type { MinuteRange } from './resolvers/delivery-stores.ts';
 
 /** What every resolver gets: the shared clients plus loaders that live for one request (one operation). */
 export interface GatewayContext {
@@ -33,6 +35,8 @@ export interface GatewayContext {
   readonly redisRead: <T>(run: () => Promise<T>) => Promise<T>;
   /** Kafka lag, stores and supervised processes, shared across requests like the aggregations (cache.ts). */
   readonly health: () => Promise<HealthView>;
+  /** Per-minute received / stored / dead-lettered counts, shared across requests like the aggregations. */
+  readonly delivery: (range: MinuteRange, source: string | null) => Promise<DeliveryView>;
 }
 
 export interface ContextParts {
@@ -147,5 +151,10 @@ export function createContext({ stores, config, metrics, dlq, keys, cache = crea
 
   const health = () => cache.get('health', () => readHealth({ stores, config }));
 
-  return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead, health };
+  const delivery = (range: MinuteRange, source: string | null) =>
+    cache.get(`delivery:${range.start}:${range.minutes}:${source ?? ''}`, () =>
+      readDelivery({ stores, config, range, source, onStoreError: (store) => metrics.storeErrors.inc({ store }) }),
+    );
+
+  return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead, health, delivery };
 }

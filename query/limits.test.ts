@@ -38,6 +38,8 @@ describe('the cost of an operation is the backend work it asks for', () => {
     ['a top list over all time', '{ topTypes(limit: 5) { value count } }', 1 + OPEN_RANGE_DAYS + 5 * 2],
     ['latest values: one per key', '{ latestValues(keys: ["a", "b", "c"]) { value } }', 1 + 3],
     ['liveStats: 60 seconds of series', '{ liveStats { total perSecond { at count } } }', 1 + 1 + 1 + 60 * 2],
+    ['an hour of delivery: one per hour, its minutes times their fields', `{ delivery(from: "${at(0)}", to: "${at(3_600_000)}") { minutes { minute received } } }`, 1 + 1 + 1 + 60 * 2],
+    ['a day of delivery totals: one per hour of range', `{ delivery(from: "${at(0)}", to: "${at(DAY)}") { totals { missing } } }`, 1 + 24 + 1 + 1],
     ['a dry run: per event given', 'mutation { dryRunPipeline(id: "p", events: [{}, {}]) { dropped output } }', 1 + 2 * 2],
   ])('%s', (_, query, expected) => {
     expect(cost(query)).toBe(expected);

@@ -28,6 +28,9 @@ import { bucketsOf, type Interval } from './search.ts';
  * - a field that searches or aggregates every event of a time range (`events`, `eventCounts`, `countEvents`,
  *   `topTypes`, `topSources`) also costs one per day of its range: events live in daily indices (and daily Postgres
  *   partitions), so each day is one more index to read. A range left open counts as OPEN_RANGE_DAYS.
+ * - `delivery` costs one per hour of its range (a histogram per store and the Kafka offsets behind it), and its
+ *   `minutes` list is as long as the range has minutes (DELIVERY_OPEN_MINUTES inside a fragment, whose range is not
+ *   known where it is walked).
  * So `events(first: 100) { nodes { id } }` over the last day costs 1 + 1 + 100 * (1 + 1) = 202. Sizes come from the
  * arguments as they will execute (variables and defaults applied), which is why this runs at execution and not as a
  * cached validation rule.
@@ -45,7 +48,11 @@ export const OPEN_RANGE_DAYS = 30;
  */
 export const INTROSPECTION_LIST = 3;
 
+/** What a delivery's `minutes` list counts as where its range is not known (a fragment on Delivery): 24 hours. */
+export const DELIVERY_OPEN_MINUTES = 1_440;
+
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 // `events`: a dry run answers per event given, so its list multiplies like a page.
 const PAGE_ARGUMENTS = ['first', 'limit', 'keys', 'events'] as const;
 const RANGE_FIELDS = new Set(['events', 'eventCounts', 'countEvents', 'topTypes', 'topSources']);
@@ -83,7 +90,17 @@ function argumentsOf(field: GraphQLField<unknown, unknown> | undefined, node: Fi
 
 const millis = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
+/** The whole minutes a delivery covers (resolvers/delivery.ts rounds the same way), or undefined. */
+function deliveryMinutes(args: Args): number | undefined {
+  const from = millis(args['from']);
+  const to = millis(args['to']);
+  if (from === undefined || to === undefined || to <= from) return undefined;
+  const start = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  return Math.ceil((to - start) / MINUTE_MS);
+}
+
 function rangeDays(name: string, args: Args): number {
+  if (name === 'delivery') return Math.ceil((deliveryMinutes(args) ?? DELIVERY_OPEN_MINUTES) / 60);
   if (!RANGE_FIELDS.has(name)) return 0;
   const range = (name === 'events' ? args['filter'] : args) as Args | null | undefined;
   const from = millis(range?.['from']);
@@ -92,7 +109,8 @@ function rangeDays(name: string, args: Args): number {
   return Math.max(1, Math.ceil((to - from) / DAY_MS));
 }
 
-function listSize(parent: string, name: string, args: Args): number {
+function listSize(parent: string, name: string, args: Args, minutes: number): number {
+  if (parent === 'Delivery' && name === 'minutes') return minutes;
   if (name === 'eventCounts') {
     const from = millis(args['from']);
     const to = millis(args['to']);
@@ -141,7 +159,8 @@ export function shapeOf(
     return cost;
   }
 
-  function walk(set: SelectionSetNode, parent: GraphQLNamedType | undefined, multiplier: number): number {
+  // `minutes`: the range of the delivery field being walked, for its `minutes` list.
+  function walk(set: SelectionSetNode, parent: GraphQLNamedType | undefined, multiplier: number, minutes = DELIVERY_OPEN_MINUTES): number {
     let cost = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -151,12 +170,13 @@ export function shapeOf(
         if (definition) onField(definition, args, parent?.name ?? '');
         cost += multiplier * (1 + rangeDays(name, args));
         if (selection.selectionSet) {
-          const inner = multiplier * listSize(parent?.name ?? '', name, args);
-          cost += walk(selection.selectionSet, definition ? getNamedType(definition.type) : undefined, inner);
+          const inner = multiplier * listSize(parent?.name ?? '', name, args, minutes);
+          const range = name === 'delivery' ? (deliveryMinutes(args) ?? DELIVERY_OPEN_MINUTES) : minutes;
+          cost += walk(selection.selectionSet, definition ? getNamedType(definition.type) : undefined, inner, range);
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        cost += walk(selection.selectionSet, type ?? undefined, multiplier);
+        cost += walk(selection.selectionSet, type ?? undefined, multiplier, minutes);
       } else {
         cost += multiplier * fragmentCost(selection.name.value);
       }

@@ -1,4 +1,5 @@
 import { deadLetterResolvers } from './dead-letters.ts';
+import { deliveryResolvers } from './delivery.ts';
 import { healthResolvers } from './health.ts';
 import { keyResolvers } from './keys.ts';
 import { pipelineResolvers } from './pipelines.ts';
@@ -21,6 +22,7 @@ export const resolvers = {
     ...pipelineResolvers.Query,
     ...keyResolvers.Query,
     ...healthResolvers.Query,
+    ...deliveryResolvers.Query,
   },
   Mutation: { ...pipelineResolvers.Mutation, ...keyResolvers.Mutation },
   Subscription: redisResolvers.Subscription,

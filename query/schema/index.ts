@@ -1,4 +1,5 @@
 import { deadLettersSDL } from './dead-letters.graphql.ts';
+import { deliverySDL } from './delivery.graphql.ts';
 import { eventsSDL } from './events.graphql.ts';
 import { healthSDL } from './health.graphql.ts';
 import { keysSDL } from './keys.graphql.ts';
@@ -14,4 +15,4 @@ const rootSDL = /* GraphQL */ `
 `;
 
 /** The whole schema, one SDL string per area; each area extends Query. */
-export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL, pipelinesSDL, keysSDL, healthSDL];
+export const typeDefs = [rootSDL, scalarsSDL, eventsSDL, liveSDL, deadLettersSDL, pipelinesSDL, keysSDL, healthSDL, deliverySDL];
