@@ -105,6 +105,27 @@ describe('ratio math', () => {
     expect(summary(figures).na).toBe(6);
   });
 
+  test('JVM peer rows: the edge at 1.25x the JVM peer for single events and batches, and at most 0.75x its RSS', () => {
+    const rows = (jvm: { single?: number; batch?: number; edgeMb?: number; jvmMb?: number }) =>
+      Object.fromEntries(
+        buildFigures({ edge: { single: { edge: 50_000, jvm: jvm.single }, batch: { edge: 250_000, jvm: jvm.batch }, rss: { edgeMb: jvm.edgeMb, jvmMb: jvm.jvmMb } } }).map((f) => [f.label, f]),
+      );
+    const met = rows({ single: 40_000, batch: 200_000, edgeMb: 90, jvmMb: 120 });
+    expect(met['Single events: edge / JVM peer']).toMatchObject({ value: 1.25, status: 'met', target: { op: '>=', value: 1.25 }, reference: { name: 'JVM peer', value: 40_000, unit: 'events/s' } });
+    expect(met['Batches of 100: edge / JVM peer']).toMatchObject({ value: 1.25, status: 'met' });
+    expect(met['Edge RSS / JVM peer RSS']).toMatchObject({ value: 0.75, unit: '×', status: 'met', target: { op: '<=', value: 0.75 }, subject: { value: 90, unit: 'MB' } });
+    const missed = rows({ single: 45_000, batch: 250_000, edgeMb: 100, jvmMb: 120 });
+    expect(missed['Single events: edge / JVM peer']!.status).toBe('missed');
+    expect(missed['Batches of 100: edge / JVM peer']).toMatchObject({ value: 1, status: 'missed' });
+    expect(missed['Edge RSS / JVM peer RSS']!.status).toBe('missed');
+    expect(rows({ single: 40_000 })['Edge RSS / JVM peer RSS']!.status).toBe('n/a');
+  });
+
+  test('without the JVM peer (--no-jvm) its rows are left out of the report', () => {
+    const figures = buildFigures({ edge: { single: { edge: 50_000, peer: 10_000 }, batch: { edge: 250_000 } } });
+    expect(figures.some((f) => f.label.includes('JVM peer'))).toBe(false);
+  });
+
   test('Segment row: Segment /v1/batch over the edge\'s own batches, met from 0.8× and missed below', () => {
     const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: { edge: 200_000, segment } } }).find((f) => f.id === 'edge.batch.segment')!;
     expect(row(160_000)).toMatchObject({ label: 'Batches of 100: Segment /v1/batch / edge /v1/events', value: 0.8, status: 'met', target: { op: '>=', value: 0.8 } });

@@ -112,14 +112,20 @@ export const TARGETS = {
   tracingVsOff: { op: '>=', value: 0.95 },
   segmentVsBatch: { op: '>=', value: 0.8 },
   rateLimitedVsMalformedCpu: { op: '<=', value: 1 },
+  singleVsJvm: { op: '>=', value: 1.25 },
+  batchVsJvm: { op: '>=', value: 1.25 },
+  edgeRssVsJvm: { op: '<=', value: 0.75 },
 } as const satisfies Record<string, Target>;
 
 /** What the parts measured, as the report orchestrator gathers them (all optional: a part may fail or be skipped). */
 export interface Measurements {
   edge?: {
-    single: { edge?: number; peer?: number; raw?: number };
+    /** jvm: the JVM peer (bench/peers/jvm-bridge: Vert.x + Kafka's Java producer). */
+    single: { edge?: number; peer?: number; raw?: number; jvm?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
-    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number };
+    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
+    /** Peak RSS per process in MB of the edge and of the JVM peer under the same loads in the same run. */
+    rss?: { edgeMb?: number; jvmMb?: number };
     /**
      * The edge with keys on (an ingest key without a rate limit) and with AUTH=off, events/s; the edge's CPU per
      * request, in µs, refused 429 rate_limited (a key at its limit) and 400 malformed_json.
@@ -150,6 +156,15 @@ export function buildFigures(m: Measurements): Figure[] {
       peerFigure({ id: 'edge.batch.segment', part: 'batch', label: 'Batches of 100: Segment /v1/batch / edge /v1/events', subject: rps('Segment /v1/batch', b.segment), reference: rps('edge /v1/events', b.edge), target: TARGETS.segmentVsBatch, note: "100 analytics-node track messages (~8 properties, context, messageId, timestamps) per request, same edge, connections, key and rounds" }),
       peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
     );
+    if (s.jvm !== undefined || b.jvm !== undefined) {
+      const mb = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'MB' });
+      const jvmNote = 'Vert.x 5 + Apache Kafka\'s Java producer, one HTTP server per event loop, the edge\'s producer settings';
+      out.push(
+        peerFigure({ id: 'edge.single.vsJvm', part: 'edge', label: 'Single events: edge / JVM peer', subject: rps('edge', s.edge), reference: rps('JVM peer', s.jvm), target: TARGETS.singleVsJvm, note: jvmNote }),
+        peerFigure({ id: 'edge.batch.vsJvm', part: 'batch', label: 'Batches of 100: edge / JVM peer', subject: rps('edge', b.edge), reference: rps('JVM peer', b.jvm), target: TARGETS.batchVsJvm }),
+        peerFigure({ id: 'memory.edge.vsJvm', part: 'memory', label: 'Edge RSS / JVM peer RSS', subject: mb('edge', m.edge.rss?.edgeMb), reference: mb('JVM peer', m.edge.rss?.jvmMb), target: TARGETS.edgeRssVsJvm, note: 'peak RSS of the largest process under the same loads; the JVM peer runs with -Xmx512m' }),
+      );
+    }
     const a = m.edge.auth;
     if (a) {
       const cpu = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/request' });

@@ -95,8 +95,8 @@ async function commit(): Promise<Report['commit']> {
 
 // Part outputs (the fields the report reads).
 interface EdgeOut {
-  single: { edge?: number; peer?: number; raw?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number };
+  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
   auth?: {
     single: { on?: number; off?: number };
     batch: { on?: number; off?: number };
@@ -105,7 +105,7 @@ interface EdgeOut {
     refusalError?: string;
   };
   tracing?: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
-  rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
+  rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number } };
   counts: CountCheck[];
   noLoss: boolean;
 }
@@ -144,6 +144,7 @@ if (edge) {
   m.edge = {
     single: edge.single,
     batch: edge.batch,
+    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakProcessBytes), jvmMb: mb(edge.rss.jvm.peakProcessBytes) } }),
     ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
     ...(t && { tracing: { singleOn: t.single.on, singleOff: t.single.off, batchOn: t.batch.on, batchOff: t.batch.off } }),
   };
