@@ -8,9 +8,10 @@ import type { RefusalRun } from './refusals.ts';
 export interface EdgeResult {
   rounds: number;
   runs: Array<WrkResult & { name: string; eventsPerSecond: number }>;
-  single: { edge?: number; peer?: number; raw?: number };
+  /** jvm: the JVM peer (bench/peers/jvm-bridge). */
+  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
   /** segment: the same edge taking Segment `/v1/batch` bodies of 100 track messages. */
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
   /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in alternating rounds. */
   auth: {
     single: { on?: number; off?: number };
@@ -21,7 +22,7 @@ export interface EdgeResult {
   };
   /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, alternating rounds. */
   tracing: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
-  rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number } };
+  rss: { edge: { peakProcessBytes: number; peakTotalBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes: number } };
   counts: CountCheck[];
 }
 
@@ -43,6 +44,9 @@ ratio  single: edge / Node peer              ${ratio(single.edge, single.peer)} 
 ratio  single: edge / raw Bun.serve          ${ratio(single.edge, single.raw)}  (target ≥ ${TARGETS.singleVsRaw.value}×; single events: means of ${plural(result.rounds)})
 ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; the same edge with an unlimited key and with AUTH=off)
 ratio  batch: edge / Node peer               ${ratio(batch.edge, batch.peer)}  (target ≥ ${TARGETS.batchVsPeer.value}×)
+ratio  single: edge / JVM peer               ${ratio(single.edge, single.jvm)}  (target ≥ ${TARGETS.singleVsJvm.value}×; Vert.x + Kafka's Java producer)
+ratio  batch: edge / JVM peer                ${ratio(batch.edge, batch.jvm)}  (target ≥ ${TARGETS.batchVsJvm.value}×)
+ratio  RSS: edge / JVM peer                  ${ratio(result.rss.edge.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (target ≤ ${TARGETS.edgeRssVsJvm.value}×; edge ${mb(result.rss.edge.peakTotalBytes)} over its processes, JVM peer ${result.rss.jvm ? mb(result.rss.jvm.peakTotalBytes) : 'n/a'})
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
 ratio  batch: Segment / edge /v1/events      ${ratio(batch.segment, batch.edge)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches)

@@ -12,6 +12,7 @@ import { verifyCounts, topicDelta, type CountInput } from '../report/counts.ts';
 import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { ensurePeer, PEER_DIR } from '../lib/peer.ts';
+import { ensureJvmPeer, startJvmPeer } from '../lib/jvm-peer.ts';
 import { producerPerformance } from '../lib/producer-perf.ts';
 import { ensureTool, freePort, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
@@ -33,6 +34,8 @@ import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
  *   4. what keys cost: the edge as deployed (keys on, an ingest key without a rate limit, from a key store of this
  *      run's own) beside a second edge with AUTH=off, for single events and batches, and the edge's CPU per request
  *      refused 429 rate_limited (a key held at its limit) against 400 malformed_json.
+ *   5. the JVM peer (bench/peers/jvm-bridge: Vert.x + Apache Kafka's Java producer, Strimzi Kafka Bridge's shape)
+ *      beside the edge for single events and batches of 100, its peak RSS beside the edge's (whole process trees).
  * Every client sends the same Authorization header to every system, so the bytes on the wire are the same.
  * Single events and batches run in BENCH_EDGE_ROUNDS rounds (2 by default, 1 with --quick), the order reversed each
  * round, and the figures are the means: one pair of runs of the same code swung by ±0.05 in the ratio on this
@@ -40,17 +43,19 @@ import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
  * Every system produces to its own topic; after each run the topic is counted, and every event a system answered
  * 202 for must be in it. Peak RSS per process of the edge and of the peer is sampled during their runs.
  *
- *   bun bench/edge/run.ts [--quick] [--json] [--no-peer]
+ *   bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm]
  */
-const USAGE = `usage: bun bench/edge/run.ts [--quick] [--json] [--no-peer]
+const USAGE = `usage: bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm]
   --quick     5 s runs instead of 15 s, one round
   --json      print the result as one JSON line (progress goes to stderr)
   --no-peer   leave out the Node.js peer
+  --no-jvm    leave out the JVM peer (Vert.x + Kafka's Java producer)
 settings: BENCH_CONNECTIONS, BENCH_BATCH_CONNECTIONS, BENCH_EDGE_ROUNDS, the edge's EDGE_* (docs/configuration.md)`;
-const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'no-peer': { type: 'boolean' } } });
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, 'no-jvm': { type: 'boolean' } } });
 const quick = values.quick === true;
 const json = values.json === true;
 const withPeer = values['no-peer'] !== true;
+const withJvm = values['no-jvm'] !== true;
 const benchSettings = loadBenchConfig();
 const edgeSettings = componentOf(serviceConfig('edge'), 'edge');
 const seconds = quick ? 5 : 15;
@@ -75,8 +80,9 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 await ensureTool('wrk', 'wrk');
 if (withPeer) await ensurePeer(log);
+if (withJvm) await ensureJvmPeer({ log });
 const id = Date.now().toString(36);
-const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, edgeTraced: `bench-edge-traced-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, client: `bench-client-${id}` };
+const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, edgeTraced: `bench-edge-traced-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, jvm: `bench-jvm-${id}`, client: `bench-client-${id}` };
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
@@ -98,7 +104,7 @@ const ingestKey = await keys.create({ name: 'bench-edge', scopes: 'ingest' });
 const limitedKey = await keys.create({ name: 'bench-edge-limited', scopes: 'ingest', rate: 1, burst: 1 });
 const auth = bearer(ingestKey);
 
-const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), edgeTraced: freePort(), peer: freePort() };
+const ports = { raw: freePort(), edge: freePort(), edgeOff: freePort(), edgeTraced: freePort(), peer: freePort(), jvm: freePort() };
 const spawned: Array<ReturnType<typeof Bun.spawn>> = [];
 const raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts'), '--port', String(ports.raw), '--processes', String(processes)], { stdout: 'ignore', stderr: 'inherit' });
 spawned.push(raw);
@@ -125,6 +131,8 @@ const peer = withPeer
     })
   : undefined;
 if (peer) spawned.push(peer);
+const jvm = withJvm ? startJvmPeer({ port: ports.jvm, topic: topics.jvm, brokers, loops: processes, lingerMs: Number(lingerMs), compression }) : undefined;
+if (jvm) spawned.push(jvm);
 
 const highs = async (topic: string) => {
   const out: bigint[] = [];
@@ -143,7 +151,7 @@ const settled = async (topic: string) => {
   return last;
 };
 
-type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'raw';
+type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'jvm' | 'raw';
 type Mode = 'single' | 'batch' | 'segment';
 interface Run {
   system: System;
@@ -158,11 +166,12 @@ try {
   await waitFor('edge, AUTH=off', `http://127.0.0.1:${ports.edgeOff}/readyz`);
   await waitFor('edge, tracing 1%', `http://127.0.0.1:${ports.edgeTraced}/readyz`);
   if (peer) await waitFor('Node peer', `http://127.0.0.1:${ports.peer}/readyz`, 'GET', 60_000);
-  const urls = Object.fromEntries((['raw', 'edge', 'edgeOff', 'edgeTraced', 'peer'] as const).map((s) => [s, `http://127.0.0.1:${ports[s]}/v1/events`])) as Record<System, string>;
-  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', edgeOff: 'edge, AUTH=off', edgeTraced: 'edge, tracing 1%', peer: 'Node peer (Fastify + kafka-javascript)' };
+  if (jvm) await waitFor('JVM peer', `http://127.0.0.1:${ports.jvm}/readyz`, 'GET', 60_000);
+  const urls = Object.fromEntries((['raw', 'edge', 'edgeOff', 'edgeTraced', 'peer', 'jvm'] as const).map((s) => [s, `http://127.0.0.1:${ports[s]}/v1/events`])) as Record<System, string>;
+  const names: Record<System, string> = { raw: 'raw Bun.serve', edge: 'edge', edgeOff: 'edge, AUTH=off', edgeTraced: 'edge, tracing 1%', peer: 'Node peer (Fastify + kafka-javascript)', jvm: 'JVM peer (Vert.x + Kafka Java client)' };
   const runs: Run[] = [];
   const counts: CountInput[] = [];
-  const rss: Record<'edge' | 'peer', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 } };
+  const rss: Record<'edge' | 'peer' | 'jvm', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 }, jvm: { peakProcessBytes: 0, peakTotalBytes: 0 } };
   const go = async (system: System, mode: Mode, round = 0) => {
     const body = mode === 'single' ? single : mode === 'batch' ? batch : segment;
     const eventsPerRequest = mode === 'single' ? 1 : 100;
@@ -174,11 +183,11 @@ try {
     await wrk({ ...load, seconds: warmup });
     const topic = system === 'raw' ? undefined : topics[system];
     const before = topic ? await settled(topic) : undefined;
-    // Peak RSS is the deployed edge's (keys on) and the peer's.
-    const server = system === 'edge' ? edge : system === 'peer' ? peer : undefined;
+    // Peak RSS is the deployed edge's (keys on) and the peers'.
+    const server = system === 'edge' ? edge : system === 'peer' ? peer : system === 'jvm' ? jvm : undefined;
     const stopRss = server ? sampleRss(server.pid) : undefined;
     const r = await wrk({ ...load, seconds });
-    if (stopRss && (system === 'edge' || system === 'peer')) {
+    if (stopRss && (system === 'edge' || system === 'peer' || system === 'jvm')) {
       const s = stopRss();
       rss[system].peakProcessBytes = Math.max(rss[system].peakProcessBytes, s.peakProcessBytes);
       rss[system].peakTotalBytes = Math.max(rss[system].peakTotalBytes, s.peakTotalBytes);
@@ -187,8 +196,8 @@ try {
     log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
   };
-  const singles: System[] = peer ? ['raw', 'edge', 'edgeOff', 'edgeTraced', 'peer'] : ['raw', 'edge', 'edgeOff', 'edgeTraced'];
-  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edgeTraced', 'batch'], ['edge', 'segment']];
+  const singles: System[] = ['raw', 'edge', 'edgeOff', 'edgeTraced', ...(peer ? (['peer'] as const) : []), ...(jvm ? (['jvm'] as const) : [])];
+  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edgeTraced', 'batch'], ['edge', 'segment'], ...(jvm ? [['jvm', 'batch'] as [System, Mode]] : [])];
   for (let round = 0; round < rounds; round++) {
     for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
   }
@@ -271,8 +280,8 @@ try {
     segmentEventBytes: Math.round(segment.length / 100),
     recordBytes,
     runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
-    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single') },
-    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond, segment: eps('edge', 'segment') },
+    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single') },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond, segment: eps('edge', 'segment') },
     auth: {
       single: { on: eps('edge', 'single'), off: eps('edgeOff', 'single') },
       batch: { on: eps('edge', 'batch'), off: eps('edgeOff', 'batch') },
@@ -286,7 +295,7 @@ try {
     },
     client: client ?? { error: clientError },
     producerPerf: producerPerf ?? { error: producerPerfError },
-    rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined },
+    rss: { edge: rss.edge, peer: withPeer ? rss.peer : undefined, jvm: withJvm ? rss.jvm : undefined },
     counts: verified.checks,
     noLoss: verified.ok,
   };

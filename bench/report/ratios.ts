@@ -124,7 +124,7 @@ export interface Measurements {
     single: { edge?: number; peer?: number; raw?: number; jvm?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
     batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
-    /** Peak RSS per process in MB of the edge and of the JVM peer under the same loads in the same run. */
+    /** Peak RSS in MB of the edge's process tree and of the JVM peer's process under the same loads in the same run. */
     rss?: { edgeMb?: number; jvmMb?: number };
     /**
      * The edge with keys on (an ingest key without a rate limit) and with AUTH=off, events/s; the edge's CPU per
@@ -162,7 +162,7 @@ export function buildFigures(m: Measurements): Figure[] {
       out.push(
         peerFigure({ id: 'edge.single.vsJvm', part: 'edge', label: 'Single events: edge / JVM peer', subject: rps('edge', s.edge), reference: rps('JVM peer', s.jvm), target: TARGETS.singleVsJvm, note: jvmNote }),
         peerFigure({ id: 'edge.batch.vsJvm', part: 'batch', label: 'Batches of 100: edge / JVM peer', subject: rps('edge', b.edge), reference: rps('JVM peer', b.jvm), target: TARGETS.batchVsJvm }),
-        peerFigure({ id: 'memory.edge.vsJvm', part: 'memory', label: 'Edge RSS / JVM peer RSS', subject: mb('edge', m.edge.rss?.edgeMb), reference: mb('JVM peer', m.edge.rss?.jvmMb), target: TARGETS.edgeRssVsJvm, note: 'peak RSS of the largest process under the same loads; the JVM peer runs with -Xmx512m' }),
+        peerFigure({ id: 'memory.edge.vsJvm', part: 'memory', label: 'Edge RSS / JVM peer RSS', subject: mb('edge', m.edge.rss?.edgeMb), reference: mb('JVM peer', m.edge.rss?.jvmMb), target: TARGETS.edgeRssVsJvm, note: "peak RSS of the edge's processes together against the JVM peer's one process, under the same loads; the JVM peer runs with -Xmx512m" }),
       );
     }
     const a = m.edge.auth;

@@ -105,7 +105,7 @@ interface EdgeOut {
     refusalError?: string;
   };
   tracing?: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
-  rss: { edge: { peakProcessBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number } };
+  rss: { edge: { peakProcessBytes: number; peakTotalBytes?: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes?: number } };
   counts: CountCheck[];
   noLoss: boolean;
 }
@@ -144,7 +144,8 @@ if (edge) {
   m.edge = {
     single: edge.single,
     batch: edge.batch,
-    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakProcessBytes), jvmMb: mb(edge.rss.jvm.peakProcessBytes) } }),
+    // Whole process trees: the edge runs one process per core, the JVM peer one process with a thread per core.
+    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
     ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
     ...(t && { tracing: { singleOn: t.single.on, singleOff: t.single.off, batchOn: t.batch.on, batchOff: t.batch.off } }),
   };
