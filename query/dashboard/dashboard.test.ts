@@ -226,6 +226,22 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  test('the delivery panel shows the last hour and its last ten minutes, with the audit command', async () => {
+    // Every store holds each event written (the seeded ones and the probes); this gateway's workers topic has none.
+    await pageShows('#delivery tbody tr:first-child', (t) => t.startsWith('Last hour'), 'the delivery totals row');
+    const [label, received, stored, dead] = await page.locator('#delivery tbody tr:first-child td').allTextContents();
+    expect(label).toBe('Last hour');
+    expect(received).toBe('0');
+    const perStore = stored!.split(' · ').map((n) => Number(n.replaceAll(/\D/g, '')));
+    expect(perStore).toHaveLength(3);
+    expect(new Set(perStore).size).toBe(1);
+    expect(perStore[0]).toBeGreaterThanOrEqual(seeded.length);
+    expect(Number(dead)).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#delivery tbody tr').count()).toBe(11);
+    expect(await page.locator('#delivery thead th').allTextContents()).toEqual(['Minute', 'Received', 'Stored (search · pg · redis)', 'Dead-lettered', 'Missing']);
+    expect(await text('#delivery-section')).toContain('npm run audit -- --from 1h --ids');
+  });
+
   test('the page with live data and a search renders to a full-page screenshot', async () => {
     await page.bringToFront();
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -5,6 +5,7 @@
  */
 import type UPlot from 'uplot';
 import { problemWith, query, storesDown, subscribe, type Answer, type GraphQLError, type LinkState } from './api.ts';
+import { startDelivery } from './delivery.ts';
 import { startHealth } from './health.ts';
 import { forgetKey, saveKey, takeKeyFromAddress } from './key.ts';
 import { startPipelines } from './pipelines.ts';
@@ -176,6 +177,7 @@ function start(first: Answer<{ liveStats: Live | null }>): void {
   setInterval(() => void refreshPanels(), PANEL_REFRESH_MS);
   startPipelines();
   startHealth();
+  startDelivery();
 }
 
 /** What the page says when the gateway refuses its key (codes of auth/access.ts); undefined when it was accepted. */

@@ -133,6 +133,7 @@ describe('the dashboard reads well on a laptop and on a phone', () => {
         await page.goto(`${base}/dashboard#key=${(await run.keys()).read}`);
         await eventually(async () => ((await page.locator('#dead').textContent()) ?? '').includes('mapping_conflict'), 'the dead letter');
         await eventually(async () => (await page.locator('#recent tbody tr').count()) > 0, 'the recent events');
+        await eventually(async () => (await page.locator('#delivery tbody tr').count()) > 0, 'the delivery table');
         await page.locator('#q').fill('widget');
         await page.locator('#q').press('Enter');
         await eventually(async () => (await page.locator('#search-results tbody tr').count()) > 0, 'search results');
@@ -147,7 +148,7 @@ describe('the dashboard reads well on a laptop and on a phone', () => {
         expect(await page.locator('#pipeline-chart-note').textContent()).toContain('POST /api/pipelines');
         expect((await page.locator('#pipeline-chart').boundingBox())!.height).toBe(0);
 
-        expect(await overflowByTable(page)).toEqual({ 'search-results': 0, recent: 0, dead: 0 });
+        expect(await overflowByTable(page)).toEqual({ delivery: 0, 'search-results': 0, recent: 0, dead: 0 });
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
         await page.screenshot({ path: join(shots, `dashboard-${width}.png`), fullPage: true });
         expect(Bun.file(join(shots, `dashboard-${width}.png`)).size).toBeGreaterThan(10_000);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const HERE = import.meta.dir;
 const UPLOT = join(Bun.resolveSync('uplot/package.json', HERE), '..', 'dist');
-const MODULES = new Set(['main.ts', 'api.ts', 'view.ts', 'pipelines.ts', 'health.ts', 'key.ts']);
+const MODULES = new Set(['main.ts', 'api.ts', 'view.ts', 'pipelines.ts', 'health.ts', 'delivery.ts', 'key.ts']);
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
