@@ -60,6 +60,13 @@ describe('GraphQL needs a key with the scope of every root field', () => {
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'insufficient_scope', scope: 'read' });
   });
 
+  test('an ingest-only key is refused before its document is looked at: a broken or unknown query is 403 too, not a validation error', async () => {
+    for (const query of ['{ noSuchField }', '{ ok', '{ events(first: "x") { totalCount } }']) {
+      const refused = await gql(query, keys.ingest);
+      expect({ query, status: refused.status, extensions: refused.errors?.[0]?.extensions }).toEqual({ query, status: 403, extensions: { code: 'insufficient_scope', scope: 'read' } });
+    }
+  });
+
   test('a mutation needs admin: a read key is refused and no pipeline is stored; an admin key stores it', async () => {
     const mutation = 'mutation($d: JSON!) { createPipeline(definition: $d) { id } }';
     const refused = await gql(mutation, keys.read, { d: ORDER_TOTALS });

@@ -40,7 +40,8 @@ const unsupported = {
 /**
  * Keys for GraphQL. Before the request is parsed (yoga's onRequestParse: every request yoga takes as GraphQL, at any
  * spelling of the endpoint, and never GraphiQL's page, which yoga serves earlier): a POST that is not JSON is 415
- * unsupported_media_type, a request without a valid key 401/503, and the body is not read. Before execution: every
+ * unsupported_media_type, a request without a valid key 401/503, a key with neither read nor admin 403, and the body is
+ * not read. Before execution: every
  * root field's scope (schema/scopes.ts) must be among the key's, else 403 insufficient_scope and nothing runs.
  * Mutations over GET are refused by yoga itself (405).
  */
@@ -56,7 +57,14 @@ export function useAuth({ access, onUnsupported = () => {} }: { access: Access; 
         return endResponse(answer(unsupported));
       }
       const identity = await access.identify(request);
-      if (!identity.ok) endResponse(answer(identity.refusal));
+      if (!identity.ok) return endResponse(answer(identity.refusal));
+      // A key that can neither read nor administer (an ingest-only key) can run no operation at all: it is refused
+      // here, before the document is parsed or validated, rather than answered with the document's own errors.
+      const key = identity.key;
+      if (key !== null && !key.scopes.includes('read') && !key.scopes.includes('admin')) {
+        const refused = access.authorize(key, ['read']);
+        if (refused) endResponse(answer(refused));
+      }
     },
     async onContextBuilding({ context, extendContext }) {
       const identity = await access.identify(context.request);
