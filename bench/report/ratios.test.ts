@@ -99,6 +99,13 @@ describe('ratio math', () => {
     expect(cheap.find((f) => f.id === 'edge.auth.single')!.status).toBe('n/a');
   });
 
+  test('audit speed: the audit at half a plain read of the same records is met, below it missed', () => {
+    const row = (auditEventsPerSec: number) => buildFigures({ audit: { auditEventsPerSec, consumeEventsPerSec: 80_000 } }).find((f) => f.label === 'Audit: read rate / consume rate');
+    expect(row(40_000)).toMatchObject({ value: 0.5, status: 'met', target: { op: '>=', value: 0.5 }, part: 'audit' });
+    expect(row(13_000)).toMatchObject({ status: 'missed' });
+    expect(buildFigures({ audit: {} })[0]).toMatchObject({ status: 'n/a' });
+  });
+
   test('a part that did not run gives n/a figures, not errors', () => {
     const figures = buildFigures({ edge: { single: { edge: 40_000 }, batch: {} } });
     expect(figures.every((f) => f.id.startsWith('edge') && (f.status === 'n/a' || f.value === undefined))).toBe(true);

@@ -19,7 +19,7 @@ export interface Quantity {
 
 export interface Figure {
   id: string;
-  /** Which part of the system: edge, batch, workers, e2e, query, memory, kafka, windows. */
+  /** Which part of the system: edge, batch, workers, e2e, query, memory, kafka, windows, audit. */
   part: string;
   label: string;
   /** The system under test. */
@@ -115,6 +115,7 @@ export const TARGETS = {
   singleVsJvm: { op: '>=', value: 1.25 },
   batchVsJvm: { op: '>=', value: 1.25 },
   edgeRssVsJvm: { op: '<=', value: 0.75 },
+  auditVsConsume: { op: '>=', value: 0.5 },
 } as const satisfies Record<string, Target>;
 
 /** What the parts measured, as the report orchestrator gathers them (all optional: a part may fail or be skipped). */
@@ -139,6 +140,8 @@ export interface Measurements {
   query?: { p50Ms?: number; p99Ms?: number; rawP99Ms?: number; rate?: number };
   memory?: { edgeMb?: number; peerMb?: number; workerMb?: number; gatewayMb?: number };
   kafka?: { bun?: number; java?: number };
+  /** npm run audit over a range and a plain shared/kafka read of the same records, events/s (bench/audit/run.ts). */
+  audit?: { auditEventsPerSec?: number; consumeEventsPerSec?: number };
 }
 
 /** Every figure of the report, from the parts' measurements. Missing measurements give n/a figures, not errors. */
@@ -203,6 +206,9 @@ export function buildFigures(m: Measurements): Figure[] {
     out.push(limitFigure({ id: 'memory.edge', part: 'memory', label: 'Edge peak RSS per process under load', subject: { name: 'edge', value: m.memory.edgeMb, unit: 'MB' }, target: TARGETS.edgeRssMb, peer: { name: 'Node peer', value: m.memory.peerMb, unit: 'MB' } }));
     out.push(limitFigure({ id: 'memory.worker', part: 'memory', label: 'Worker peak RSS per process', subject: { name: 'worker', value: m.memory.workerMb, unit: 'MB' }, note: 'no target; reported' }));
     out.push(limitFigure({ id: 'memory.gateway', part: 'memory', label: 'Gateway peak RSS', subject: { name: 'gateway', value: m.memory.gatewayMb, unit: 'MB' }, note: 'no target; reported' }));
+  }
+  if (m.audit) {
+    out.push(peerFigure({ id: 'audit.vsConsume', part: 'audit', label: 'Audit: read rate / consume rate', subject: rps('npm run audit', m.audit.auditEventsPerSec), reference: rps('plain shared/kafka read', m.audit.consumeEventsPerSec), target: TARGETS.auditVsConsume, note: 'the audit process over a range (Kafka read, ids looked up in all three stores) against a consumer reading the same records, alternating rounds' }));
   }
   if (m.kafka) {
     out.push(peerFigure({ id: 'kafka.client.vsJava', part: 'kafka', label: 'Kafka client (bun:ffi) / ProducerPerformance', subject: rps('shared/kafka', m.kafka.bun, 'msgs/s'), reference: rps('ProducerPerformance', m.kafka.java, 'msgs/s'), target: { op: '>=', value: 1.2 }, note: "bench:kafka's own target" }));

@@ -188,6 +188,9 @@ if (query) {
 
 if (want('windows')) await part<unknown>('windows', 'bench/windows/run.ts', 15);
 
+const audit = want('audit') ? await part<{ auditEventsPerSec: number; consumeEventsPerSec: number }>('audit', 'bench/audit/run.ts', 15) : undefined;
+if (audit) m.audit = { auditEventsPerSec: audit.auditEventsPerSec, consumeEventsPerSec: audit.consumeEventsPerSec };
+
 m.memory = {
   edgeMb: mb(maxOf(edge?.rss.edge.peakProcessBytes, e2e?.rss.edgeBytes)),
   peerMb: mb(edge?.rss.peer?.peakProcessBytes),
