@@ -29,12 +29,7 @@ export interface ParsedBody {
  * body can inflate a thousandfold).
  */
 export async function readBody(req: Request, { maxBodyBytes }: BodyLimits): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  const encoding = (req.headers.get('content-encoding') ?? 'identity').toLowerCase().trim();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new EdgeError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
-  }
+  const { declared, encoding } = bodyHeaders(req, maxBodyBytes);
   // Fast path: a plain body whose declared length is within the limit is read natively in one call (Bun.serve will
   // not deliver more than Content-Length bytes); chunked or gzip bodies take the counting stream below. It comes
   // before touching `req.body`: in Bun that getter builds a ReadableStream over the body, which cost ~4 µs of the
@@ -43,15 +38,20 @@ export async function readBody(req: Request, { maxBodyBytes }: BodyLimits): Prom
   if (!req.body) return '';
   let stream: ReadableStream<Uint8Array> = req.body;
   if (encoding === 'gzip') stream = stream.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  return new TextDecoder().decode(await readLimited(stream, maxBodyBytes));
+}
+
+/** Reads `stream` to its end, refusing it once it passes `limit` bytes; a broken gzip stream is a 400. */
+export async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = stream.getReader();
   try {
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       total += r.value.byteLength;
-      if (total > maxBodyBytes) {
+      if (total > limit) {
         void reader.cancel();
-        throw tooLarge(maxBodyBytes);
+        throw tooLarge(limit);
       }
       chunks.push(r.value);
     }
@@ -59,11 +59,22 @@ export async function readBody(req: Request, { maxBodyBytes }: BodyLimits): Prom
     if (err instanceof EdgeError) throw err;
     throw new EdgeError(400, 'malformed_gzip', `could not decompress the gzip body: ${(err as Error).message}`);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-const tooLarge = (limit: number) =>
+export const tooLarge = (limit: number) =>
   new EdgeError(413, 'body_too_large', `request body is larger than ${limit} bytes`, { limit_bytes: limit });
+
+/** Content-Length (NaN when absent) checked against `limit`, and the Content-Encoding, which must be gzip or none. */
+export function bodyHeaders(req: Request, limit: number): { declared: number; encoding: 'identity' | 'gzip' } {
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const encoding = (req.headers.get('content-encoding') ?? 'identity').toLowerCase().trim();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new EdgeError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+  }
+  return { declared, encoding };
+}
 
 /** The per-request limits a body is held to while it is parsed; without them nothing is counted ahead. */
 export interface ParseLimits {

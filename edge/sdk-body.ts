@@ -1,3 +1,4 @@
+import { bodyHeaders, readLimited } from './body.ts';
 import { EdgeError } from './errors.ts';
 
 /**
@@ -6,34 +7,11 @@ import { EdgeError } from './errors.ts';
  * falls back to. Every step is counted against the same byte limit, so a small body that inflates is still refused.
  */
 
-const tooLarge = (limit: number) => new EdgeError(413, 'body_too_large', `request body is larger than ${limit} bytes`, { limit_bytes: limit });
-
 /** The query's `compression` parameter, without parsing the query unless it is there. */
 export function compressionOf(url: string): string | undefined {
   const at = url.indexOf('compression=');
   if (at < 0) return undefined;
   return new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('compression') ?? undefined;
-}
-
-/** Reads `stream` to its end, refusing it once it passes `limit` bytes; a broken gzip stream is a 400. */
-async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      total += r.value.byteLength;
-      if (total > limit) {
-        void reader.cancel();
-        throw tooLarge(limit);
-      }
-      chunks.push(r.value);
-    }
-  } catch (err) {
-    if (err instanceof EdgeError) throw err;
-    throw new EdgeError(400, 'malformed_gzip', `could not decompress the gzip body: ${(err as Error).message}`);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 const gunzip = (bytes: Uint8Array, limit: number) =>
@@ -43,12 +21,7 @@ const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** Segment's and RudderStack's bodies: JSON, gzip by Content-Encoding. Any Content-Type (analytics.js sends text/plain). */
 export async function readJsonText(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) throw tooLarge(limit);
-  const encoding = (req.headers.get('content-encoding') ?? 'identity').toLowerCase().trim();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new EdgeError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
-  }
+  const { declared, encoding } = bodyHeaders(req, limit);
   // As body.ts: a plain body of a declared length within the limit is read in one native call.
   if (encoding === 'identity' && declared >= 0) return req.text();
   if (!req.body) return '';
@@ -58,12 +31,7 @@ export async function readJsonText(req: Request, limit: number): Promise<string>
 
 /** PostHog's bodies, in every encoding posthog-node and posthog-js send. */
 export async function readPosthogText(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) throw tooLarge(limit);
-  const encoding = (req.headers.get('content-encoding') ?? 'identity').toLowerCase().trim();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    throw new EdgeError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
-  }
+  const { encoding } = bodyHeaders(req, limit);
   if (!req.body) return '';
   let bytes = await readLimited(req.body, limit);
   let compression = compressionOf(req.url);

@@ -9,7 +9,6 @@ import Redis from 'ioredis';
 import postgres from 'postgres';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
-import type { Admin } from '../shared/kafka/index.ts';
 import { keys } from '../shared/stores/redis-keys.ts';
 import { isolatedStoresEnv, isolation, isolationId, removeIsolated, type Isolation } from '../shared/testing/isolation.ts';
 import { waitFor } from '../shared/testing/wait.ts';
@@ -137,14 +136,4 @@ export function storeReaders() {
 }
 export type StoreReaders = ReturnType<typeof storeReaders>;
 
-/** Messages of `topic` not yet committed by `groupId` (a partition without a commit counts from its low watermark). */
-export async function uncommitted(admin: Admin, groupId: string, topic: string, partitions: number): Promise<number> {
-  const committed = await admin.committed(groupId, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
-  let lag = 0n;
-  for (let partition = 0; partition < partitions; partition++) {
-    const { low, high } = await admin.watermarks(topic, partition);
-    const offset = committed.find((c) => c.partition === partition)?.offset ?? -1n;
-    lag += high - (offset >= 0n ? offset : low);
-  }
-  return Number(lag);
-}
+export { uncommitted } from '../shared/testing/topics.ts';

@@ -6,7 +6,6 @@ import Redis from 'ioredis';
 import postgres from 'postgres';
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
-import type { Admin } from '../shared/kafka/index.ts';
 import { workersConfig, type WorkersConfig } from './config.ts';
 import { createElasticsearchClient, createElasticsearchSink, elasticsearchConfig } from './sinks/elasticsearch/index.ts';
 import { createPostgresSink, postgresSinkConfig } from './sinks/postgres/index.ts';
@@ -110,14 +109,4 @@ export function storeReaders({ redisUrl = connections.redisUrl }: { redisUrl?: s
 }
 export type StoreReaders = ReturnType<typeof storeReaders>;
 
-/** Messages not yet committed by `groupId` on `topic` (a partition without a commit counts from its low watermark). */
-export async function uncommitted(admin: Admin, groupId: string, topic: string, partitions: number): Promise<number> {
-  const committed = await admin.committed(groupId, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
-  let lag = 0n;
-  for (let partition = 0; partition < partitions; partition++) {
-    const { low, high } = await admin.watermarks(topic, partition);
-    const offset = committed.find((c) => c.partition === partition)?.offset ?? -1n;
-    lag += high - (offset >= 0n ? offset : low);
-  }
-  return Number(lag);
-}
+export { uncommitted } from '../shared/testing/topics.ts';
