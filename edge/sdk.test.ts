@@ -83,6 +83,8 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     await analytics.closeAndFlush({ timeout: 60_000 });
     expect(errors).toEqual([]);
     await waitFor(eventually(async () => (await stores.pgCount(run)) >= N), 60_000, 'the Segment events in Postgres');
+    // Postgres may finish before the search node: the worker commits only after every sink, so wait for that.
+    await settledCounts();
     const rows = await expectStoredOnce(segmentIds);
     expect(rows.get(segmentIds[3]!)).toMatchObject({ type: 'Order Completed', source: 'segment', key: 'user-3', data: { properties: { plan: `plan-${run.id}`, total: 3 }, userId: 'user-3' } });
     expect(rows.get(segmentIds[1]!)).toMatchObject({ type: 'identify', key: 'anon-1', data: { traits: { email: 'u1@example.com' }, anonymousId: 'anon-1' } });
@@ -98,6 +100,8 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     await client.flush();
     const rows = await (async () => {
       await waitFor(eventually(async () => (await stores.pgCount(run)) >= 2 * N), 60_000, 'the RudderStack events in Postgres');
+      // Postgres may finish before the search node: the worker commits only after every sink, so wait for that.
+      await settledCounts();
       return expectStoredOnce(rudderIds);
     })();
     expect(rows.get(rudderIds[0]!)).toMatchObject({ type: 'Product Viewed', source: 'segment', key: 'r-0', data: { properties: { sku: 'sku-0' } } });
@@ -117,6 +121,8 @@ describe('the analytics SDKs, pointed at the edge by their host setting', () => 
     }
     await client.shutdown(60_000);
     await waitFor(eventually(async () => (await stores.pgCount(run)) >= 3 * N), 60_000, 'the PostHog events in Postgres');
+    // Postgres may finish before the search node: the worker commits only after every sink, so wait for that.
+    await settledCounts();
     const rows = await expectStoredOnce(uuids);
     expect(rows.get(uuids[1]!)).toMatchObject({ type: 'posthog.pageview', source: 'posthog', key: 'ph-1', data: { event: '$pageview', properties: { $current_url: '/x/1' } } });
     const identifies = await stores.sql<{ n: number }[]>`select count(*)::int as n from ${stores.sql(`${run.pgSchema}.events`)} where type = 'posthog.identify' and data->'properties'->'$set'->>'plan' = 'scale'`;
