@@ -34,13 +34,13 @@ const unreachable = {
 describe('--print-config', () => {
   test('each service prints every config spec it reads, with the values its environment sets', () => {
     const edge = serviceConfig('edge', { ...process.env, EDGE_PORT: '18181' });
-    expect(Object.keys(edge).sort()).toEqual(['auth', 'connections', 'edge', 'kafka client']);
+    expect(Object.keys(edge).sort()).toEqual(['auth', 'connections', 'edge', 'kafka client', 'tracing']);
     expect(numberOf(componentOf(edge, 'edge'), 'port')).toBe(18181);
     expect(componentOf(edge, 'edge').rows.find((row) => row.env === 'EDGE_PORT')?.default).toBe(8080);
 
     const workers = serviceConfig('workers', { ...process.env, WORKERS_TOPIC: 'printed-topic' });
     expect(Object.keys(workers).sort()).toEqual(
-      ['connections', 'kafka client', 'workers', 'workers.elasticsearch', 'workers.pipelines', 'workers.postgres', 'workers.redis'],
+      ['connections', 'kafka client', 'tracing', 'workers', 'workers.elasticsearch', 'workers.pipelines', 'workers.postgres', 'workers.redis'],
     );
     expect(stringOf(componentOf(workers, 'workers'), 'topic')).toBe('printed-topic');
 

@@ -15,6 +15,8 @@ interface Stream {
   readonly status: number;
   /** The next `event: next` payload, parsed. */
   next(): Promise<{ data?: unknown; errors?: Array<{ extensions?: Record<string, unknown> }> }>;
+  /** Everything left of the body, as text (an answer that is not an event stream). */
+  rest(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,10 @@ function reading(response: Response): Stream {
         if (done) throw new Error(`the stream ended; it held ${JSON.stringify(buffer)}`);
         buffer += decoder.decode(value, { stream: true });
       }
+    },
+    async rest() {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) buffer += decoder.decode(r.value, { stream: true });
+      return buffer;
     },
     close: () => reader.cancel(),
   };
@@ -123,12 +129,13 @@ describe('with keys, a client is its key', () => {
     }
   });
 
-  test('a subscription refused for its key holds no slot', async () => {
+  test('a subscription refused for its key holds no slot: an ingest key gets a 403 before any stream opens', async () => {
     const gateway = createGateway({ config: run.config, auth: run.auth, dlq: false });
     try {
       const refused = await subscribe(gateway, '10.1.0.9', LIVE, (await run.keys()).ingest);
       expect(refused.status).toBe(403);
-      expect((await refused.next()).errors?.[0]?.extensions).toMatchObject({ code: 'insufficient_scope', scope: 'read' });
+      const answer = JSON.parse(await refused.rest()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+      expect(answer.errors[0]?.extensions).toMatchObject({ code: 'insufficient_scope', scope: 'read' });
       expect(gateway.subscriptions.open()).toBe(0);
     } finally {
       await gateway.close();
