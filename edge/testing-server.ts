@@ -4,6 +4,7 @@
 import { BROKERS } from '../shared/kafka/testing.ts';
 import { keyStoreEnv } from '../shared/testing/keys.ts';
 import { waitFor } from '../shared/testing/wait.ts';
+import { captureOutput } from '../shared/testing/output.ts';
 
 export { keyStoreEnv };
 
@@ -33,22 +34,15 @@ export async function spawnEdgeServer(env: Record<string, string>, processes = N
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  let output = '';
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
-  };
-  void drain(proc.stdout as ReadableStream<Uint8Array>);
-  void drain(proc.stderr as ReadableStream<Uint8Array>);
+  const output = captureOutput(proc);
   // Every serving process prints one "listening" line once its producer is up and its server bound.
-  await waitFor(() => (output.match(/: listening on /g) ?? []).length === processes || proc.exitCode !== null, 30_000, 'the edge processes to listen');
-  if (proc.exitCode !== null) throw new Error(`edge exited early (${proc.exitCode}):\n${output}`);
-  const listening = [...output.matchAll(/edge (\d+): listening on .*metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/g)];
+  await waitFor(() => (output().match(/: listening on /g) ?? []).length === processes || proc.exitCode !== null, 30_000, 'the edge processes to listen');
+  if (proc.exitCode !== null) throw new Error(`edge exited early (${proc.exitCode}):\n${output()}`);
+  const listening = [...output().matchAll(/edge (\d+): listening on .*metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/g)];
   const servingPids = listening.map((m) => Number(m[1]));
   return {
     proc,
-    output: () => output,
+    output,
     servingPids,
     adminPorts: listening.map((m) => Number(m[2])),
     async stop() {

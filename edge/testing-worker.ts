@@ -12,6 +12,7 @@ import { loadConfig } from '../shared/config/index.ts';
 import { keys } from '../shared/stores/redis-keys.ts';
 import { isolatedStoresEnv, isolation, isolationId, removeIsolated, type Isolation } from '../shared/testing/isolation.ts';
 import { waitFor } from '../shared/testing/wait.ts';
+import { captureOutput } from '../shared/testing/output.ts';
 
 export { readable as eventually } from '../shared/testing/wait.ts';
 
@@ -46,18 +47,11 @@ export interface WorkerProcess {
 /** Starts `bun workers/main.ts` with `env` and resolves once it has joined (its start line is printed). */
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const proc = Bun.spawn([process.execPath, join(ROOT, 'workers/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
-  let output = '';
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
-  };
-  void drain(proc.stdout as ReadableStream<Uint8Array>);
-  void drain(proc.stderr as ReadableStream<Uint8Array>);
-  await waitFor(() => /metrics on http/.test(output) || proc.exitCode !== null, 30_000, 'the worker to start');
-  if (proc.exitCode !== null) throw new Error(`the worker exited early (${proc.exitCode}):\n${output}`);
+  const output = captureOutput(proc);
+  await waitFor(() => /metrics on http/.test(output()) || proc.exitCode !== null, 30_000, 'the worker to start');
+  if (proc.exitCode !== null) throw new Error(`the worker exited early (${proc.exitCode}):\n${output()}`);
   return {
-    output: () => output,
+    output,
     async stop() {
       if (proc.exitCode !== null) return;
       proc.kill('SIGTERM');
