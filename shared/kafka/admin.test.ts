@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { createAdmin, createProducer, KafkaError } from './index.ts';
+import { createAdmin, createConsumer, createProducer, KafkaError, type Consumer } from './index.ts';
 import { BROKERS, uniqueName } from './testing.ts';
 
 // A real broker on a shared 2-core machine: allow for slow group joins; these are limits, not assertions.
@@ -78,6 +78,34 @@ describe('Admin', () => {
 
   test('a group that never committed has no committed offsets', async () => {
     expect(await admin.committed(uniqueName('nobody'))).toEqual([]);
+  });
+
+  test('describes a group as its coordinator sees it: each member with its client id, host and its own partitions', async () => {
+    const topic = uniqueName('admin-group');
+    created.push(topic);
+    await admin.createTopics([{ name: topic, partitions: 4 }]);
+    const groupId = uniqueName('admin-group');
+    const members: Consumer[] = ['member-a', 'member-b'].map((clientId) => createConsumer({ brokers: BROKERS, groupId, topics: [topic], config: { 'client.id': clientId } }));
+    try {
+      // Both keep polling (as members must) until the coordinator has given out every partition of the topic.
+      let described = await admin.describeGroup(groupId);
+      const settled = () => described.state === 'Stable' && described.members.length === 2 && described.members.every((m) => m.assignment.length > 0);
+      for (let i = 0; i < 200 && !settled(); i++) {
+        await Promise.all(members.map((m) => m.poll(10, 100)));
+        described = await admin.describeGroup(groupId);
+      }
+      expect(described.state).toBe('Stable');
+      expect(described.members.map((m) => m.clientId).sort()).toEqual(['member-a', 'member-b']);
+      expect(described.members.every((m) => m.host.includes('127.0.0.1') && m.memberId.startsWith(m.clientId))).toBe(true);
+      const owned = described.members.flatMap((m) => m.assignment.map((p) => `${p.topic}[${p.partition}]`)).sort();
+      expect(owned).toEqual([0, 1, 2, 3].map((p) => `${topic}[${p}]`));
+    } finally {
+      await Promise.all(members.map((m) => m.close()));
+    }
+  });
+
+  test('a group nobody joined is described as dead, with no members', async () => {
+    expect(await admin.describeGroup(uniqueName('nobody'))).toMatchObject({ state: 'Dead', members: [] });
   });
 
   test('requests after close reject with a typed error', async () => {

@@ -3,10 +3,12 @@ import { buildConf, createHandle, DEFAULT_BROKERS, type KafkaConfig } from './co
 import { errorFromCode, KafkaConfigError, KafkaError } from './errors.ts';
 import { ADMIN_OP, ERR, EVENT, loadRdkafka, RD_KAFKA_PRODUCER, type Rdkafka } from './ffi.ts';
 import { asPtr, cstr, fromTpList, mustPtr, readCString, toTpList, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
+import { readGroupDescription, type GroupDescription } from './groups.ts';
 import { EventPump } from './pump.ts';
 import { readMetadata, type ClusterMetadata } from './metadata.ts';
 
 export type { ClusterMetadata, TopicMetadata } from './metadata.ts';
+export type { GroupDescription, GroupMember } from './groups.ts';
 
 export interface AdminOptions {
   brokers?: string;
@@ -75,7 +77,8 @@ export class Admin {
     const id = ++this.#seq;
     const errstr = new Uint8Array(ERRSTR);
     lib.rd_kafka_AdminOptions_set_request_timeout(options, this.#timeoutMs, errstr, ERRSTR);
-    if (op !== ADMIN_OP.LISTCONSUMERGROUPOFFSETS) lib.rd_kafka_AdminOptions_set_operation_timeout(options, this.#timeoutMs, errstr, ERRSTR);
+    // Only topic operations wait for the controller; the group requests answer from the coordinator alone.
+    if (op === ADMIN_OP.CREATETOPICS || op === ADMIN_OP.DELETETOPICS) lib.rd_kafka_AdminOptions_set_operation_timeout(options, this.#timeoutMs, errstr, ERRSTR);
     lib.rd_kafka_AdminOptions_set_opaque(options, id as Pointer);
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     this.#requests.set(id, { reject, done: (ev) => {
@@ -171,6 +174,21 @@ export class Admin {
     } finally {
       lib.rd_kafka_ListConsumerGroupOffsets_destroy(req);
     }
+  }
+
+  /**
+   * The group's state, members and each member's assignment as its coordinator holds them (DescribeConsumerGroups):
+   * the group's own view, not what any one member believes it owns. A group nobody joined is `Dead` with no members.
+   */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    const lib = this.#lib;
+    const id = cstr(groupId);
+    const arr = new BigUint64Array([BigInt(ptr(id))]);
+    return this.#request(
+      ADMIN_OP.DESCRIBECONSUMERGROUPS,
+      (o) => lib.rd_kafka_DescribeConsumerGroups(this.#rk, ptr(arr), 1, o, this.#queue),
+      (ev) => readGroupDescription(lib, groupId, ev),
+    );
   }
 
   /** Bounded blocking call (rd_kafka_metadata): fine for startup/readiness, not for request paths. */

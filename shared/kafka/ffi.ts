@@ -107,6 +107,20 @@ const SYMBOLS = {
   rd_kafka_ListConsumerGroupOffsets_result_groups: { args: ['ptr', 'ptr'], returns: 'ptr' },
   rd_kafka_group_result_error: { args: ['ptr'], returns: 'ptr' },
   rd_kafka_group_result_partitions: { args: ['ptr'], returns: 'ptr' },
+  rd_kafka_DescribeConsumerGroups: { args: ['ptr', 'ptr', 'u64', 'ptr', 'ptr'], returns: 'void' },
+  rd_kafka_event_DescribeConsumerGroups_result: { args: ['ptr'], returns: 'ptr' },
+  rd_kafka_DescribeConsumerGroups_result_groups: { args: ['ptr', 'ptr'], returns: 'ptr' },
+  rd_kafka_ConsumerGroupDescription_error: { args: ['ptr'], returns: 'ptr' },
+  rd_kafka_ConsumerGroupDescription_state: { args: ['ptr'], returns: 'i32' },
+  rd_kafka_ConsumerGroupDescription_partition_assignor: { args: ['ptr'], returns: 'cstring' },
+  rd_kafka_ConsumerGroupDescription_member_count: { args: ['ptr'], returns: 'u64' },
+  rd_kafka_ConsumerGroupDescription_member: { args: ['ptr', 'u64'], returns: 'ptr' },
+  rd_kafka_consumer_group_state_name: { args: ['i32'], returns: 'cstring' },
+  rd_kafka_MemberDescription_client_id: { args: ['ptr'], returns: 'cstring' },
+  rd_kafka_MemberDescription_consumer_id: { args: ['ptr'], returns: 'cstring' },
+  rd_kafka_MemberDescription_host: { args: ['ptr'], returns: 'cstring' },
+  rd_kafka_MemberDescription_assignment: { args: ['ptr'], returns: 'ptr' },
+  rd_kafka_MemberAssignment_partitions: { args: ['ptr'], returns: 'ptr' },
 
   rd_kafka_handle_mock_cluster: { args: ['ptr'], returns: 'ptr' },
   rd_kafka_mock_broker_set_down: { args: ['ptr', 'i32'], returns: 'i32' },
@@ -199,7 +213,7 @@ export const DESTROY_F_NO_CONSUMER_CLOSE = 0x8;
 export const OFFSET_BEGINNING = -2n;
 export const OFFSET_END = -1n;
 export const OFFSET_INVALID = -1001n;
-export const ADMIN_OP = { CREATETOPICS: 1, DELETETOPICS: 2, LISTCONSUMERGROUPOFFSETS: 14 } as const;
+export const ADMIN_OP = { CREATETOPICS: 1, DELETETOPICS: 2, DESCRIBECONSUMERGROUPS: 13, LISTCONSUMERGROUPOFFSETS: 14 } as const;
 
 /** LP64 layouts (x86_64/arm64 Linux and macOS): rd_kafka_message_t is 72 bytes, rd_kafka_vu_t 72. */
 export const MSG = { err: 0, rkt: 8, partition: 16, payload: 24, len: 32, key: 40, keyLen: 48, offset: 56, opaque: 64 } as const;

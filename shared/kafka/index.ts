@@ -1,6 +1,6 @@
 export { createProducer, Producer, PRODUCER_DEFAULTS, type ProducerOptions } from './producer.ts';
 export { createConsumer, Consumer, CONSUMER_DEFAULTS, type ConsumerOptions, type RebalanceEvent, type PartitionLag } from './consumer.ts';
-export { createAdmin, Admin, type AdminOptions, type NewTopic, type Watermarks, type ClusterMetadata, type TopicMetadata } from './admin.ts';
+export { createAdmin, Admin, type AdminOptions, type NewTopic, type Watermarks, type ClusterMetadata, type TopicMetadata, type GroupDescription, type GroupMember } from './admin.ts';
 export { KafkaError, QueueFull, KafkaConfigError, isPermanentProduceError } from './errors.ts';
 export { LibraryNotFoundError, resolveLibrdkafka, LIBRDKAFKA_CANDIDATES } from './library.ts';
 export { DEFAULT_BROKERS, type KafkaConfig } from './conf.ts';
