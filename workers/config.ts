@@ -106,6 +106,9 @@ export type WorkersConfig = ConfigOf<typeof workersConfig>;
 /** The librdkafka consumer properties that follow from the workers' config. */
 export function groupSettings(config: WorkersConfig): KafkaConfig {
   return {
+    // Kafka's own view of the group (kafka-consumer-groups --describe --members, Admin.describeGroup) then names the
+    // process each partition is with, beside the host the coordinator sees.
+    'client.id': `event-lens-workers-${process.pid}`,
     'session.timeout.ms': config.sessionTimeoutMs,
     'max.poll.interval.ms': config.maxPollIntervalMs,
     'heartbeat.interval.ms': config.heartbeatIntervalMs,
