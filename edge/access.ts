@@ -1,11 +1,12 @@
 import { parseCredentials } from '../shared/auth/credentials.ts';
 import type { ApiKey, Scope } from '../shared/auth/keys.ts';
 import type { RateDecision, RateLimiter } from '../shared/auth/rate-limit.ts';
-import type { KeyVerifier } from '../shared/auth/verifier.ts';
+import type { KeyVerifier, Verification } from '../shared/auth/verifier.ts';
 import type { Access } from './key-access.ts';
 import { rateLimitHeaders } from './rate-headers.ts';
 import { EdgeError } from './errors.ts';
 import { errorResponse, INGEST_HEADERS, type GuardedHandler, type IngestHandler } from './handler.ts';
+import type { RouteKind } from './ingest.ts';
 import type { EdgeMetrics } from './metrics.ts';
 
 export type { Access } from './key-access.ts';
@@ -62,25 +63,31 @@ export function requireKey({ scope, verify, rateLimiter, metrics, retryAfterSeco
     };
   }
 
+  function decide(verified: Verification, handler: GuardedHandler, req: Request, route: string, kind: RouteKind): Promise<Response> {
+    if (!verified.ok) {
+      if (verified.code === 'auth_unavailable') {
+        return Promise.resolve(refuse(route, new EdgeError(503, 'auth_unavailable', 'the key store is not answering; retry after the delay', {}, { 'Retry-After': String(retryAfterSeconds) })));
+      }
+      return Promise.resolve(refuse(route, new EdgeError(401, 'invalid_credentials', 'unknown or revoked API key', {}, { 'WWW-Authenticate': CHALLENGE })));
+    }
+    if (!verified.key.scopes.includes(scope)) {
+      const challenge = `Bearer realm="event-lens", error="insufficient_scope", scope="${scope}"`;
+      return Promise.resolve(refuse(route, new EdgeError(403, 'insufficient_scope', `this key lacks the ${scope} scope`, { scope }, { 'WWW-Authenticate': challenge })));
+    }
+    return handler(req, route, kind, accessOf(verified.key));
+  }
+
+  // Not async: a key the verifier has cached is answered as a value, and the request goes on to the handler without
+  // waiting a microtask.
   return (handler) =>
-    async function authenticated(req, route, kind) {
+    function authenticated(req, route, kind) {
       const credentials = parseCredentials(req.headers);
       if (!credentials.ok) {
         const message = credentials.code === 'missing_credentials' ? 'send an API key: Authorization: Bearer <key>' : 'the Authorization header is not a Bearer or Basic credential';
-        return refuse(route, new EdgeError(401, credentials.code, message, {}, { 'WWW-Authenticate': CHALLENGE }));
+        return Promise.resolve(refuse(route, new EdgeError(401, credentials.code, message, {}, { 'WWW-Authenticate': CHALLENGE })));
       }
-      const verified = await verify(credentials.secret);
-      if (!verified.ok) {
-        if (verified.code === 'auth_unavailable') {
-          return refuse(route, new EdgeError(503, 'auth_unavailable', 'the key store is not answering; retry after the delay', {}, { 'Retry-After': String(retryAfterSeconds) }));
-        }
-        return refuse(route, new EdgeError(401, 'invalid_credentials', 'unknown or revoked API key', {}, { 'WWW-Authenticate': CHALLENGE }));
-      }
-      if (!verified.key.scopes.includes(scope)) {
-        const challenge = `Bearer realm="event-lens", error="insufficient_scope", scope="${scope}"`;
-        return refuse(route, new EdgeError(403, 'insufficient_scope', `this key lacks the ${scope} scope`, { scope }, { 'WWW-Authenticate': challenge }));
-      }
-      return handler(req, route, kind, accessOf(verified.key));
+      const verified = verify(credentials.secret);
+      return verified instanceof Promise ? verified.then((v) => decide(v, handler, req, route, kind)) : decide(verified, handler, req, route, kind);
     };
 }
 
