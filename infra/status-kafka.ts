@@ -29,15 +29,18 @@ export function probeKafka(probe: KafkaProbe, deadlineMs: number): Promise<Kafka
 }
 
 async function answer({ brokers, groupId, topic, timeoutMs }: KafkaProbe): Promise<KafkaAnswer> {
-  // log_level 2: an unreachable broker is reported once, in the table, not as librdkafka's connection errors on stderr.
-  const admin = createAdmin({ brokers, timeoutMs, config: { log_level: '2', 'socket.connection.setup.timeout.ms': String(timeoutMs) } });
+  let admin: ReturnType<typeof createAdmin> | undefined;
   try {
+    // log_level 2: an unreachable broker is reported once, in the table, not as librdkafka's connection errors on stderr.
+    admin = createAdmin({ brokers, timeoutMs, config: { log_level: '2', 'socket.connection.setup.timeout.ms': String(timeoutMs) } });
     return { ok: true, report: await readGroupLag(admin, { groupId, topic, timeoutMs }) };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    // Without librdkafka (a machine where `npm run stack -- up` never ran) the admin cannot be made at all: say so in
+    // one line rather than let the worker thread die with a code frame.
+    const text = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { ok: false, error: /TIMED_OUT|TRANSPORT/.test(text) ? `no broker answered within ${timeoutMs} ms` : text };
   } finally {
-    await admin.close();
+    await admin?.close();
   }
 }
 
