@@ -10,9 +10,12 @@ export interface EdgeResult {
   runs: Array<WrkResult & { name: string; eventsPerSecond: number }>;
   /** jvm: the JVM peer (bench/peers/jvm-bridge). */
   single: { edge?: number; peer?: number; raw?: number; jvm?: number };
-  /** segment: the same edge taking Segment `/v1/batch` bodies of 100 track messages. */
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
-  /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in alternating rounds. */
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  /** The on/off pairs' legs (pairs.ts): 2 × blocks legs of `seconds` each. */
+  pairLegs: { blocks: number; seconds: number };
+  /** The same edge taking Segment `/v1/batch` bodies of 100 track messages (on) and its own 100-event batches (off). */
+  segment: { on?: number; off?: number };
+  /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in ABBA legs. */
   auth: {
     single: { on?: number; off?: number };
     batch: { on?: number; off?: number };
@@ -20,7 +23,7 @@ export interface EdgeResult {
     malformed?: RefusalRun;
     refusalError?: string;
   };
-  /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, alternating rounds. */
+  /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, in ABBA legs. */
   tracing: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
   rss: { edge: { peakProcessBytes: number; peakTotalBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes: number } };
   counts: CountCheck[];
@@ -35,22 +38,23 @@ export function printEdgeResult(result: EdgeResult): void {
     ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
     result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
   );
-  const { single, batch, auth, tracing } = result;
+  const { single, batch, auth, tracing, segment, pairLegs } = result;
+  const legs = `${2 * pairLegs.blocks} legs of ${pairLegs.seconds} s, ABBA`;
   const cpu = (run?: RefusalRun) => (run ? `${run.cpuUsPerRequest.toFixed(1)} µs` : 'n/a');
   console.log(`
 ProducerPerformance (edge's records)         ${batch.producerPerf?.toFixed(0) ?? 'n/a'} records/s
 Kafka client alone (edge's records)          ${batch.client?.toFixed(0) ?? 'n/a'} events/s
 ratio  single: edge / Node peer              ${ratio(single.edge, single.peer)}  (target ≥ ${TARGETS.singleVsPeer.value}×)
 ratio  single: edge / raw Bun.serve          ${ratio(single.edge, single.raw)}  (target ≥ ${TARGETS.singleVsRaw.value}×; single events: means of ${plural(result.rounds)})
-ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; the same edge with an unlimited key and with AUTH=off)
+ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; the same edge with an unlimited key and with AUTH=off; ${legs})
 ratio  batch: edge / Node peer               ${ratio(batch.edge, batch.peer)}  (target ≥ ${TARGETS.batchVsPeer.value}×)
 ratio  single: edge / JVM peer               ${ratio(single.edge, single.jvm)}  (target ≥ ${TARGETS.singleVsJvm.value}×; Vert.x + Kafka's Java producer)
 ratio  batch: edge / JVM peer                ${ratio(batch.edge, batch.jvm)}  (target ≥ ${TARGETS.batchVsJvm.value}×)
 ratio  RSS: edge / JVM peer                  ${ratio(result.rss.edge.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (target ≤ ${TARGETS.edgeRssVsJvm.value}×; edge ${mb(result.rss.edge.peakTotalBytes)} over its processes, JVM peer ${result.rss.jvm ? mb(result.rss.jvm.peakTotalBytes) : 'n/a'})
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
-ratio  batch: Segment / edge /v1/events      ${ratio(batch.segment, batch.edge)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches)
-ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; batches: means of ${plural(result.rounds)})
+ratio  batch: Segment / edge /v1/events      ${ratio(segment.on, segment.off)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches; ${legs})
+ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; ${legs})
 ratio  single: tracing 1% / off              ${ratio(tracing.single.on, tracing.single.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×; spans of 1% of requests to an OTLP/HTTP receiver)
 ratio  batch: tracing 1% / off               ${ratio(tracing.batch.on, tracing.batch.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×)
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)

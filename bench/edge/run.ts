@@ -16,32 +16,21 @@ import { ensureJvmPeer, startJvmPeer } from '../lib/jvm-peer.ts';
 import { producerPerformance } from '../lib/producer-perf.ts';
 import { ensureTool, freePort, waitFor } from '../lib/run.ts';
 import { wrk, type WrkResult } from '../lib/wrk.ts';
-import type { ClientRun } from './client.ts';
+import { runBareClient, type ClientRun } from './bare-client.ts';
 import { benchEvent } from './events.ts';
+import { alternate } from './pairs.ts';
+import { topicWatch } from './topics.ts';
 import { SEGMENT_BATCH_PATH, segmentBatchBody } from './segment.ts';
 import { printEdgeResult, type EdgeResult } from './print.ts';
 import { meanRefusal, measureRefusal, type RefusalRun } from './refusals.ts';
 
 /**
- * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load (threads, connections, duration) and
- * the same payloads:
- *   1. single events: edge vs the Node.js peer (bench/peers/node-kafka: Fastify + @confluentinc/kafka-javascript,
- *      cluster) vs a raw Bun.serve answering "ok";
- *   2. batches of 100: edge vs the Node peer vs Kafka's ProducerPerformance sending the edge's own stamped records
- *      (same broker, record bytes, acks=all, idempotence, linger, compression);
- *   3. Segment's `/v1/batch`: 100 track messages per request as analytics-node sends them (bench/edge/segment.ts)
- *      against the edge's own 100-event batches, on the same edge, in the same rounds;
- *   4. what keys cost: the edge as deployed (keys on, an ingest key without a rate limit, from a key store of this
- *      run's own) beside a second edge with AUTH=off, for single events and batches, and the edge's CPU per request
- *      refused 429 rate_limited (a key held at its limit) against 400 malformed_json.
- *   5. the JVM peer (bench/peers/jvm-bridge: Vert.x + Apache Kafka's Java producer, Strimzi Kafka Bridge's shape)
- *      beside the edge for single events and batches of 100, its peak RSS beside the edge's (whole process trees).
- * Every client sends the same Authorization header to every system, so the bytes on the wire are the same.
- * Single events and batches run in BENCH_EDGE_ROUNDS rounds (2 by default, 1 with --quick), the order reversed each
- * round, and the figures are the means: one pair of runs of the same code swung by ±0.05 in the ratio on this
- * shared host.
- * Every system produces to its own topic; after each run the topic is counted, and every event a system answered
- * 202 for must be in it. Peak RSS per process of the edge and of the peer is sampled during their runs.
+ * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load and payloads: single events and batches
+ * of 100 against a raw Bun.serve, the Node peer (Fastify + kafka-javascript), the JVM peer (Vert.x + Kafka's Java
+ * producer), ProducerPerformance and the bare Kafka client with the edge's own records; then the on/off pairs in ABBA
+ * legs (keys, tracing 1%, Segment's /v1/batch against the edge's batches) and the CPU of a refused 429 against a 400.
+ * Every system produces to its own topic, and every event it acknowledged must be in it afterwards. What each row
+ * means and why it is measured this way: bench/README.md.
  *
  *   bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm]
  */
@@ -69,6 +58,9 @@ const warmup = quick ? 1 : 3;
 const connections = { single: benchSettings.connections, batch: benchSettings.batchConnections };
 const threads = 2;
 const rounds = orAuto(benchSettings.edgeRounds, quick, 2, 1);
+// On/off pairs: 2 × pairBlocks legs in ABBA order (pairs.ts), each a 1 s warm-up and pairSeconds measured.
+const pairBlocks = quick ? 2 : 4;
+const pairSeconds = quick ? 3 : 6;
 const processes = numberOf(edgeSettings, 'processes') || availableParallelism();
 const lingerMs = String(numberOf(edgeSettings, 'lingerMs'));
 const compression = stringOf(edgeSettings, 'compression');
@@ -134,22 +126,7 @@ if (peer) spawned.push(peer);
 const jvm = withJvm ? startJvmPeer({ port: ports.jvm, topic: topics.jvm, brokers, loops: processes, lingerMs: Number(lingerMs), compression }) : undefined;
 if (jvm) spawned.push(jvm);
 
-const highs = async (topic: string) => {
-  const out: bigint[] = [];
-  for (let p = 0; p < PARTITIONS; p++) out.push((await admin.watermarks(topic, p)).high);
-  return out;
-};
-/** Waits until deliveries still in flight when wrk stopped have landed: two equal readings 300 ms apart. */
-const settled = async (topic: string) => {
-  let last = await highs(topic);
-  for (let i = 0; i < 20; i++) {
-    await Bun.sleep(300);
-    const now = await highs(topic);
-    if (now.every((h, j) => h === last[j])) return now;
-    last = now;
-  }
-  return last;
-};
+const { settled } = topicWatch({ admin, partitions: PARTITIONS });
 
 type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'jvm' | 'raw';
 type Mode = 'single' | 'batch' | 'segment';
@@ -157,6 +134,8 @@ interface Run {
   system: System;
   name: string;
   mode: Mode;
+  /** 'main' for the rounds every system runs; else the on/off pair the leg belongs to (pairs.ts). */
+  phase: string;
   eventsPerRequest: number;
   r: WrkResult;
 }
@@ -172,40 +151,70 @@ try {
   const runs: Run[] = [];
   const counts: CountInput[] = [];
   const rss: Record<'edge' | 'peer' | 'jvm', { peakProcessBytes: number; peakTotalBytes: number }> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 }, jvm: { peakProcessBytes: 0, peakTotalBytes: 0 } };
-  const go = async (system: System, mode: Mode, round = 0) => {
+  const loadOf = (system: System, mode: Mode) => {
     const body = mode === 'single' ? single : mode === 'batch' ? batch : segment;
+    const url = mode === 'segment' ? `http://127.0.0.1:${ports[system]}${SEGMENT_BATCH_PATH}` : urls[system];
+    return { url, body, headers: auth, connections: connections[mode === 'single' ? 'single' : 'batch'], threads };
+  };
+  const go = async (system: System, mode: Mode, { round = 0, phase = 'main', secs = seconds, warm = warmup } = {}) => {
     const eventsPerRequest = mode === 'single' ? 1 : 100;
     const what = mode === 'single' ? 'single event' : mode === 'batch' ? '100-event batch' : `Segment ${SEGMENT_BATCH_PATH}, 100 events`;
-    const name = `${names[system]}, ${what}${rounds > 1 && (mode !== 'batch' || system !== 'peer') ? ` (round ${round + 1})` : ''}`;
-    log(`  ${name}: warm-up ${warmup} s, then ${seconds} s ...`);
-    const url = mode === 'segment' ? `http://127.0.0.1:${ports[system]}${SEGMENT_BATCH_PATH}` : urls[system];
-    const load = { url, body, headers: auth, connections: connections[mode === 'single' ? 'single' : 'batch'], threads };
-    await wrk({ ...load, seconds: warmup });
-    const topic = system === 'raw' ? undefined : topics[system];
+    const when = phase !== 'main' ? ` (${phase}, leg ${round + 1})` : rounds > 1 && (mode !== 'batch' || system !== 'peer') ? ` (round ${round + 1})` : '';
+    const name = `${names[system]}, ${what}${when}`;
+    log(`  ${name}: warm-up ${warm} s, then ${secs} s ...`);
+    const load = loadOf(system, mode);
+    await wrk({ ...load, seconds: warm });
+    // A pair checks its topics once around all its legs; a settle between legs would only add idle time to each.
+    const topic = system === 'raw' || phase !== 'main' ? undefined : topics[system];
     const before = topic ? await settled(topic) : undefined;
     // Peak RSS is the deployed edge's (keys on) and the peers'.
     const server = system === 'edge' ? edge : system === 'peer' ? peer : system === 'jvm' ? jvm : undefined;
     const stopRss = server ? sampleRss(server.pid) : undefined;
-    const r = await wrk({ ...load, seconds });
+    const r = await wrk({ ...load, seconds: secs });
     if (stopRss && (system === 'edge' || system === 'peer' || system === 'jvm')) {
       const s = stopRss();
       rss[system].peakProcessBytes = Math.max(rss[system].peakProcessBytes, s.peakProcessBytes);
       rss[system].peakTotalBytes = Math.max(rss[system].peakTotalBytes, s.peakTotalBytes);
     }
-    runs.push({ system, name, mode, eventsPerRequest, r });
-    log(`    ${((r.ok * eventsPerRequest) / r.seconds).toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
+    runs.push({ system, name, mode, phase, eventsPerRequest, r });
+    const eventsPerSecond = (r.ok * eventsPerRequest) / r.seconds;
+    log(`    ${eventsPerSecond.toFixed(0)} events/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.non2xx + r.socketErrors} errors`);
     if (topic && before) counts.push({ name, acked: r.ok * eventsPerRequest, inTopic: topicDelta(before, await settled(topic)) });
+    return eventsPerSecond;
   };
-  const singles: System[] = ['raw', 'edge', 'edgeOff', 'edgeTraced', ...(peer ? (['peer'] as const) : []), ...(jvm ? (['jvm'] as const) : [])];
-  const batches: Array<[System, Mode]> = [['edge', 'batch'], ['edgeOff', 'batch'], ['edgeTraced', 'batch'], ['edge', 'segment'], ...(jvm ? [['jvm', 'batch'] as [System, Mode]] : [])];
+  const singles: System[] = ['raw', 'edge', ...(peer ? (['peer'] as const) : []), ...(jvm ? (['jvm'] as const) : [])];
+  const batches: Array<[System, Mode]> = [['edge', 'batch'], ...(jvm ? [['jvm', 'batch'] as [System, Mode]] : [])];
   for (let round = 0; round < rounds; round++) {
-    for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', round);
+    for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', { round });
   }
-  await expectSegmentTaken(`http://127.0.0.1:${ports.edge}${SEGMENT_BATCH_PATH}`);
   for (let round = 0; round < rounds; round++) {
-    for (const [system, mode] of round % 2 === 0 ? batches : [...batches].reverse()) await go(system, mode, round);
+    for (const [system, mode] of round % 2 === 0 ? batches : [...batches].reverse()) await go(system, mode, { round });
   }
   if (peer) await go('peer', 'batch');
+
+  await expectSegmentTaken(`http://127.0.0.1:${ports.edge}${SEGMENT_BATCH_PATH}`);
+  const pair = async (phase: string, a: [System, Mode], b: [System, Mode]) => {
+    const legTopics = [...new Set([topics[a[0] as Exclude<System, 'raw'>], topics[b[0] as Exclude<System, 'raw'>]])];
+    // A full warm-up of each side first: a leg's own 1 s is for the switch between sides, too short to warm a process
+    // the main rounds never sent this load (the edge with AUTH=off, the tracing edge, Segment bodies).
+    for (const [system, mode] of [a, b]) await wrk({ ...loadOf(system, mode), seconds: warmup });
+    const before = await Promise.all(legTopics.map(settled));
+    const from = runs.length;
+    const result = await alternate({ a, b, blocks: pairBlocks, run: ([system, mode], round) => go(system, mode, { round, phase, secs: pairSeconds, warm: 1 }) });
+    const legs = runs.slice(from);
+    for (const [i, topic] of legTopics.entries()) {
+      const acked = legs.filter((x) => topics[x.system as Exclude<System, 'raw'>] === topic).reduce((n, x) => n + x.r.ok * x.eventsPerRequest, 0);
+      counts.push({ name: `${phase}: all legs on ${topic.replace(`-${id}`, '')}`, acked, inTopic: topicDelta(before[i]!, await settled(topic)) });
+    }
+    return result;
+  };
+  const pairs = {
+    authSingle: await pair('auth on/off, single', ['edge', 'single'], ['edgeOff', 'single']),
+    authBatch: await pair('auth on/off, batch', ['edge', 'batch'], ['edgeOff', 'batch']),
+    tracingSingle: await pair('tracing 1%/off, single', ['edgeTraced', 'single'], ['edge', 'single']),
+    tracingBatch: await pair('tracing 1%/off, batch', ['edgeTraced', 'batch'], ['edge', 'batch']),
+    segment: await pair('Segment/edge batch', ['edge', 'segment'], ['edge', 'batch']),
+  };
 
   // Refused requests on the edge with keys on, the two cases in alternating rounds. The malformed body is the single
   // event cut short by one byte, so both requests carry the same bytes but for one.
@@ -228,12 +237,13 @@ try {
   // The bare Kafka client producing the edge's own records with the edge's settings, one producer per process as the
   // edge has: what the edge's batches would reach if HTTP, parsing, validation, stamping and receipts were free.
   log(`  Kafka client alone (shared/kafka), the edge's records in groups of 100, ${processes} processes: warm-up ${warmup} s, then ${seconds} s ...`);
+  const clientOptions = { brokers, topic: topics.client, processes, window: connections.batch, lingerMs, compression };
   let client: ClientRun | undefined;
   let clientError: string | undefined;
   try {
-    await bareClient(topics.client, warmup);
+    await runBareClient({ ...clientOptions, seconds: warmup });
     const before = await settled(topics.client);
-    client = await bareClient(topics.client, seconds);
+    client = await runBareClient({ ...clientOptions, seconds });
     log(`    ${client.eventsPerSecond.toFixed(0)} events/s, ${client.failed} failed`);
     counts.push({ name: 'Kafka client alone, edge records', acked: client.acked, inTopic: topicDelta(before, await settled(topics.client)) });
   } catch (e) {
@@ -264,7 +274,7 @@ try {
   const verified = verifyCounts(counts);
   /** Mean events/s over the rounds of one system and mode. */
   const eps = (system: System, mode: Mode) => {
-    const xs = runs.filter((r) => r.system === system && r.mode === mode);
+    const xs = runs.filter((r) => r.system === system && r.mode === mode && r.phase === 'main');
     return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
   };
   const result: EdgeResult & Record<string, unknown> = {
@@ -281,17 +291,19 @@ try {
     recordBytes,
     runs: runs.map(({ system, name, mode, eventsPerRequest, r }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds })),
     single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single') },
-    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond, segment: eps('edge', 'segment') },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: producerPerf?.recordsPerSec, client: client?.eventsPerSecond },
+    pairLegs: { blocks: pairBlocks, seconds: pairSeconds },
+    segment: { on: pairs.segment.a, off: pairs.segment.b },
     auth: {
-      single: { on: eps('edge', 'single'), off: eps('edgeOff', 'single') },
-      batch: { on: eps('edge', 'batch'), off: eps('edgeOff', 'batch') },
+      single: { on: pairs.authSingle.a, off: pairs.authSingle.b },
+      batch: { on: pairs.authBatch.a, off: pairs.authBatch.b },
       rateLimited: meanRefusal(refused.rate_limited!),
       malformed: meanRefusal(refused.malformed_json!),
       ...(refusalError !== undefined && { refusalError }),
     },
     tracing: {
-      single: { on: eps('edgeTraced', 'single'), off: eps('edge', 'single') },
-      batch: { on: eps('edgeTraced', 'batch'), off: eps('edge', 'batch') },
+      single: { on: pairs.tracingSingle.a, off: pairs.tracingSingle.b },
+      batch: { on: pairs.tracingBatch.a, off: pairs.tracingBatch.b },
     },
     client: client ?? { error: clientError },
     producerPerf: producerPerf ?? { error: producerPerfError },
@@ -309,17 +321,6 @@ try {
   await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.close();
   await keys.close().catch((e: unknown) => log(`  key store cleanup: ${String(e)}`));
-}
-
-/** Runs bench/edge/client.ts for `secs` seconds on `topic`, one producer per edge process. */
-async function bareClient(topic: string, secs: number): Promise<ClientRun> {
-  const args = ['--brokers', brokers, '--topic', topic, '--seconds', String(secs), '--processes', String(processes), '--window', String(connections.batch), '--linger-ms', lingerMs, '--compression', compression];
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'client.ts'), ...args], { stdout: 'pipe', stderr: 'inherit' });
-  const out = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) throw new Error(`bench/edge/client.ts exited with ${proc.exitCode}`);
-  const run = JSON.parse(out.trim().split('\n').at(-1)!) as ClientRun;
-  if (run.failed > 0) throw new Error(`${run.failed} deliveries failed: ${run.firstError}`);
-  return run;
 }
 
 /** One Segment batch must be taken whole (200, success) before wrk counts 2xx answers as 100 events each. */

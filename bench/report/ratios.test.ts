@@ -53,7 +53,7 @@ describe('ratio math', () => {
 
   test('buildFigures turns known measurements into the report’s figures and verdicts', () => {
     const figures = buildFigures({
-      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000, segment: 170_000 } },
+      edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 250_000 }, segment: { segment: 170_000, edge: 200_000 } },
       kafka: { bun: 500_000, java: 400_000 },
       workers: { eventsPerSec: 9_000, slowestRaw: 10_000, slowestName: 'pg' },
       e2e: { p50Ms: 300, p99Ms: 1_600, rate: 4_500 },
@@ -134,7 +134,7 @@ describe('ratio math', () => {
   });
 
   test('Segment row: Segment /v1/batch over the edge\'s own batches, met from 0.8× and missed below', () => {
-    const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: { edge: 200_000, segment } } }).find((f) => f.id === 'edge.batch.segment')!;
+    const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: {}, segment: { segment, edge: 200_000 } } }).find((f) => f.id === 'edge.batch.segment')!;
     expect(row(160_000)).toMatchObject({ label: 'Batches of 100: Segment /v1/batch / edge /v1/events', value: 0.8, status: 'met', target: { op: '>=', value: 0.8 } });
     expect(row(150_000)).toMatchObject({ value: 0.75, status: 'missed' });
     expect(row(160_000).subject).toEqual({ name: 'Segment /v1/batch', value: 160_000, unit: 'events/s' });

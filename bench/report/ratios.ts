@@ -124,7 +124,9 @@ export interface Measurements {
     /** jvm: the JVM peer (bench/peers/jvm-bridge: Vert.x + Kafka's Java producer). */
     single: { edge?: number; peer?: number; raw?: number; jvm?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
-    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
+    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+    /** Segment `/v1/batch` (100 track messages a request) and the edge's own 100-event batches on the same edge, events/s. */
+    segment?: { segment?: number; edge?: number };
     /** Peak RSS in MB of the edge's process tree and of the JVM peer's process under the same loads in the same run. */
     rss?: { edgeMb?: number; jvmMb?: number };
     /**
@@ -156,7 +158,7 @@ export function buildFigures(m: Measurements): Figure[] {
       peerFigure({ id: 'edge.single.vsRaw', part: 'edge', label: 'Single events: edge / raw Bun.serve', subject: rps('edge', s.edge), reference: rps('raw Bun.serve', s.raw, 'req/s'), target: TARGETS.singleVsRaw }),
       peerFigure({ id: 'edge.batch.vsPeer', part: 'batch', label: 'Batches of 100: edge / Node peer', subject: rps('edge', b.edge), reference: rps('Node peer', b.peer), target: TARGETS.batchVsPeer }),
       peerFigure({ id: 'edge.batch.vsProducerPerf', part: 'batch', label: 'Batches of 100: edge / ProducerPerformance', subject: rps('edge', b.edge), reference: rps('ProducerPerformance', b.producerPerf, 'records/s'), target: TARGETS.batchVsProducerPerf }),
-      peerFigure({ id: 'edge.batch.segment', part: 'batch', label: 'Batches of 100: Segment /v1/batch / edge /v1/events', subject: rps('Segment /v1/batch', b.segment), reference: rps('edge /v1/events', b.edge), target: TARGETS.segmentVsBatch, note: "100 analytics-node track messages (~8 properties, context, messageId, timestamps) per request, same edge, connections, key and rounds" }),
+      peerFigure({ id: 'edge.batch.segment', part: 'batch', label: 'Batches of 100: Segment /v1/batch / edge /v1/events', subject: rps('Segment /v1/batch', m.edge.segment?.segment), reference: rps('edge /v1/events', m.edge.segment?.edge), target: TARGETS.segmentVsBatch, note: "100 analytics-node track messages (~8 properties, context, messageId, timestamps) per request, same edge, connections and key, in ABBA legs" }),
       peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
     );
     if (s.jvm !== undefined || b.jvm !== undefined) {
@@ -172,7 +174,7 @@ export function buildFigures(m: Measurements): Figure[] {
     if (a) {
       const cpu = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/request' });
       out.push(
-        peerFigure({ id: 'edge.auth.single', part: 'edge', label: 'Single events: auth on / auth off', subject: rps('auth on', a.singleOn), reference: rps('AUTH=off', a.singleOff), target: TARGETS.authOnVsOff, note: 'the same edge with an unlimited ingest key and with AUTH=off, alternating rounds' }),
+        peerFigure({ id: 'edge.auth.single', part: 'edge', label: 'Single events: auth on / auth off', subject: rps('auth on', a.singleOn), reference: rps('AUTH=off', a.singleOff), target: TARGETS.authOnVsOff, note: 'the same edge with an unlimited ingest key and with AUTH=off, in ABBA legs' }),
         peerFigure({ id: 'edge.auth.batch', part: 'batch', label: 'Batches of 100: auth on / auth off', subject: rps('auth on', a.batchOn), reference: rps('AUTH=off', a.batchOff), target: TARGETS.authOnVsOff }),
         peerFigure({ id: 'edge.auth.refusalCpu', part: 'edge', label: '429 rate_limited / 400 CPU per request', subject: cpu('429 rate_limited', a.rateLimitedCpuUs), reference: cpu('400 malformed_json', a.malformedCpuUs), target: TARGETS.rateLimitedVsMalformedCpu, note: "edge CPU (user + system, /proc) over the run / requests; a key held at its limit against malformed JSON with an unlimited key" }),
       );
@@ -181,7 +183,7 @@ export function buildFigures(m: Measurements): Figure[] {
   const t = m.edge?.tracing;
   if (t) {
     out.push(
-      peerFigure({ id: 'edge.tracing.single', part: 'edge', label: 'Single events: tracing 1% / off', subject: rps('tracing 1%', t.singleOn), reference: rps('tracing off', t.singleOff), target: TARGETS.tracingVsOff, note: 'the same edge tracing 1% of requests to an OTLP/HTTP receiver and with tracing off, alternating rounds' }),
+      peerFigure({ id: 'edge.tracing.single', part: 'edge', label: 'Single events: tracing 1% / off', subject: rps('tracing 1%', t.singleOn), reference: rps('tracing off', t.singleOff), target: TARGETS.tracingVsOff, note: 'the same edge tracing 1% of requests to an OTLP/HTTP receiver and with tracing off, in ABBA legs' }),
       peerFigure({ id: 'edge.tracing.batch', part: 'batch', label: 'Batches of 100: tracing 1% / off', subject: rps('tracing 1%', t.batchOn), reference: rps('tracing off', t.batchOff), target: TARGETS.tracingVsOff }),
     );
   }

@@ -15,7 +15,7 @@ const report = (): Report => ({
   quick: true,
   seconds: 321,
   figures: buildFigures({
-    edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 400_000, segment: 170_000 } },
+    edge: { single: { edge: 40_000, peer: 8_000, raw: 100_000 }, batch: { edge: 200_000, peer: 50_000, producerPerf: 250_000, client: 400_000 }, segment: { segment: 170_000, edge: 200_000 } },
     query: { p50Ms: 4, p99Ms: 12, rawP99Ms: 9, rate: 500 },
     memory: { edgeMb: 120, peerMb: 160, workerMb: undefined, gatewayMb: 90 },
   }),

@@ -96,7 +96,8 @@ async function commit(): Promise<Report['commit']> {
 // Part outputs (the fields the report reads).
 interface EdgeOut {
   single: { edge?: number; peer?: number; raw?: number; jvm?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; segment?: number; jvm?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  segment?: { on?: number; off?: number };
   auth?: {
     single: { on?: number; off?: number };
     batch: { on?: number; off?: number };
@@ -148,6 +149,7 @@ if (edge) {
     ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
     ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
     ...(t && { tracing: { singleOn: t.single.on, singleOff: t.single.off, batchOn: t.batch.on, batchOff: t.batch.off } }),
+    ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off } }),
   };
   if (a?.refusalError) notes.push(`edge: refused requests not measured: ${a.refusalError}`);
 }
