@@ -1,3 +1,5 @@
+export { freePort } from '../../shared/testing/ports.ts';
+
 /** Installs a Debian package when its command is missing (root only), else stops with the command to run. */
 export async function ensureTool(command: string, aptPackage: string): Promise<void> {
   if (Bun.which(command)) return;
@@ -30,18 +32,6 @@ export function printTable(header: string[], rows: string[][]): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-}
-
-/**
- * A port nobody listens on now, from the kernel. The benches bind with SO_REUSEPORT, which would silently share a
- * fixed port with another run's servers on this shared machine (and split the load between them), so every run
- * picks its own.
- */
-export function freePort(): number {
-  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
 }
 
 /** The mean of a bench's rounds (bench:workers, bench:windows alternate their runs and report each side's mean). */

@@ -1,4 +1,5 @@
 import type { Admin } from '../../shared/kafka/index.ts';
+import { readGroupLag } from '../../shared/kafka/lag.ts';
 import { leaderOf } from './cluster.ts';
 
 interface Sample {
@@ -66,4 +67,18 @@ export async function secondsUntilCaughtUp({
     await Bun.sleep(Math.max(50, everyMs - (performance.now() - at)));
   }
   return undefined;
+}
+
+/**
+ * True once the group has committed up to the high watermark of every partition of `topic` (one it never committed
+ * counts from the low watermark, as `npm run status` counts it); false when that does not happen within `timeoutMs`.
+ */
+export async function waitForZeroLag(admin: Admin, { groupId, topic, timeoutMs = 90_000 }: { groupId: string; topic: string; timeoutMs?: number }): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const report = await readGroupLag(admin, { groupId, topic, timeoutMs: 2000 }).catch(() => undefined);
+    if (report?.topicExists && report.partitions.length > 0 && report.partitions.every((p) => p.lag === 0n)) return true;
+    await Bun.sleep(250);
+  }
+  return false;
 }

@@ -1,8 +1,9 @@
+import { rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { createAdmin, type Admin } from '../../shared/kafka/index.ts';
-import { kafkaClassPath } from '../kafka/index.ts';
+import { kafkaClassPath, kafkaNodes } from '../kafka/index.ts';
 import { readPid } from '../process.ts';
-import { run } from '../service.ts';
+import { listening, run } from '../service.ts';
 import { createStack, down, ROOT, up, type Stack } from '../stack.ts';
 
 /**
@@ -31,20 +32,42 @@ export interface ClusterOptions {
   /** Client port of node 1; node i listens on port + 2(i-1), its controller on port + 1 + 2(i-1). */
   port?: number;
   heapMb?: number;
+  /**
+   * Start from empty nodes and delete their data (topics, offsets, the cluster id) again on stop(), keeping only the
+   * jars: a run leaves nothing behind that the next one could trip over.
+   */
+  fresh?: boolean;
   log?: (line: string) => void;
 }
 
-export async function startLocalCluster({ home = '.stack/cluster', port = 29092, heapMb = 512, log = () => {} }: ClusterOptions = {}): Promise<LocalCluster> {
+export async function startLocalCluster({ home = '.stack/cluster', port = 29092, heapMb = 512, fresh = false, log = () => {} }: ClusterOptions = {}): Promise<LocalCluster> {
+  const stackHome = isAbsolute(home) ? home : join(ROOT, home);
+  const nodesDir = join(stackHome, 'kafka', 'nodes');
+  if (fresh) {
+    // The stack takes a broker already listening on a node's port for that node, and its data would be deleted under
+    // it: a fresh cluster needs every port free.
+    const ports = kafkaNodes({ count: 3, port, controllerPort: port + 1 }).flatMap((n) => [n.port, n.controllerPort]);
+    const taken = (await Promise.all(ports.map(async (p) => ((await listening(p)) ? [p] : [])))).flat();
+    if (taken.length) throw new Error(`ports ${taken.join(', ')} are taken (another cluster run?); the cluster needs ${ports[0]}-${ports.at(-1)}`);
+    rmSync(nodesDir, { recursive: true, force: true });
+  }
   const env = {
     ...process.env,
-    STACK_HOME: isAbsolute(home) ? home : join(ROOT, home),
+    STACK_HOME: stackHome,
     STACK_KAFKA_BROKERS: '3',
     STACK_KAFKA_HEAP_MB: String(heapMb),
     STACK_KAFKA_CONTROLLER_PORT: String(port + 1),
     KAFKA_BROKERS: `127.0.0.1:${port}`,
   };
   const stack = createStack(env, log);
-  await up(stack, ['kafka']);
+  try {
+    await up(stack, ['kafka']);
+  } catch (error) {
+    // Nodes that did start would otherwise outlive the run that failed to start the others.
+    await down(stack, ['kafka']).catch(() => undefined);
+    if (fresh) rmSync(nodesDir, { recursive: true, force: true });
+    throw error;
+  }
   const admin = createAdmin({ brokers: stack.kafkaBrokers, timeoutMs: 15_000 });
   const name = (id: number) => `kafka-${id}`;
   return {
@@ -63,7 +86,11 @@ export async function startLocalCluster({ home = '.stack/cluster', port = 29092,
       run(['java', '-cp', kafkaClassPath(stack.ctx.home), 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', stack.kafkaBrokers, '--describe', '--topic', topic]),
     async stop() {
       await admin.close();
-      await down(stack, ['kafka']);
+      try {
+        await down(stack, ['kafka']);
+      } finally {
+        if (fresh) rmSync(nodesDir, { recursive: true, force: true });
+      }
     },
   };
 }

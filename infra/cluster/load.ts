@@ -1,11 +1,12 @@
 /**
  * A steady ingestion client that behaves like a careful SDK: it sends batches at a fixed rate with its own event ids
  * and timestamps, and resends exactly what the edge says may be retried (a 503, a retriable per-event rejection, a
- * dropped connection) with the same ids, a bounded number of times.
+ * dropped connection) with the same ids, a bounded number of times. Given several edges it takes them in turn, one
+ * request each, as a round-robin load balancer in front of them would; a resend goes to the next one.
  */
 export interface LoadOptions {
-  /** The edge's base URL. */
-  url: string;
+  /** Base URLs of the edges. */
+  urls: readonly string[];
   /** Ingest key sent as a bearer token; none with AUTH=off. */
   apiKey?: string;
   ratePerSecond?: number;
@@ -23,6 +24,8 @@ export interface RequestRecord {
   ms: number;
   /** HTTP status, or 0 when no answer came (connection error or timeout). */
   status: number;
+  /** Which of `urls` it was sent to. */
+  edge: number;
 }
 
 export interface LoadResult {
@@ -44,7 +47,7 @@ interface OutEvent {
 type ReceiptBody = { results?: Array<{ status: string; id?: string; retriable?: boolean; code?: string }>; error?: { code?: string } };
 
 export function createLoadClient({
-  url,
+  urls,
   apiKey,
   ratePerSecond = 60,
   seconds = 40,
@@ -55,19 +58,21 @@ export function createLoadClient({
   const result: LoadResult = { requests: [], accepted: new Set(), failed: new Map(), resends: 0 };
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey && { authorization: `Bearer ${apiKey}` }) };
   let n = 0;
+  let sent = 0;
 
   async function post(events: OutEvent[]): Promise<{ status: number; body?: ReceiptBody }> {
     const at = performance.now();
+    const edge = sent++ % urls.length;
     let status = 0;
     let body: ReceiptBody | undefined;
     try {
-      const res = await fetch(`${url}/v1/events`, { method: 'POST', headers, body: JSON.stringify(events), signal: AbortSignal.timeout(requestTimeoutMs) });
+      const res = await fetch(`${urls[edge]}/v1/events`, { method: 'POST', headers, body: JSON.stringify(events), signal: AbortSignal.timeout(requestTimeoutMs) });
       status = res.status;
       body = (await res.json().catch(() => undefined)) as ReceiptBody | undefined;
     } catch {
       status = 0;
     }
-    result.requests.push({ at, ms: performance.now() - at, status });
+    result.requests.push({ at, ms: performance.now() - at, status, edge });
     return { status, body };
   }
 
@@ -102,12 +107,15 @@ export function createLoadClient({
   const batch = (): OutEvent[] =>
     Array.from({ length: eventsPerRequest }, () => ({ id: crypto.randomUUID(), type: 'failover.tick', timestamp: new Date().toISOString(), data: { n: n++ } }));
 
-  /** Runs the whole load; `onTick(elapsedMs)` is called before each send (the scenario's clock). Resolves when every batch settled. */
-  return async function runLoad(onTick: (elapsedMs: number) => void = () => {}): Promise<LoadResult> {
+  /**
+   * Runs the load for `seconds`, or until `stop` is aborted; `onTick(elapsedMs)` is called before each send (the
+   * scenario's clock). Resolves when every batch sent settled.
+   */
+  return async function runLoad(onTick: (elapsedMs: number) => void = () => {}, stop?: AbortSignal): Promise<LoadResult> {
     const start = performance.now();
     const total = Math.round(ratePerSecond * seconds);
     const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
+    for (let i = 0; i < total && !stop?.aborted; i++) {
       const due = start + (i * 1000) / ratePerSecond;
       const wait = due - performance.now();
       if (wait > 0) await Bun.sleep(wait);

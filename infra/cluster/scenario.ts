@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIsolatedKeys, isolatedEnv, isolationId, removeIsolated } from '../isolation.ts';
 import { startApps, stopApps, type RunningApp } from '../platform.ts';
+import { freePort } from '../../shared/testing/ports.ts';
 import { ROOT, status, type ServiceState } from '../stack.ts';
-import { secondsUntilCaughtUp } from './catch-up.ts';
+import { secondsUntilCaughtUp, waitForZeroLag } from './catch-up.ts';
 import { busiestPartition, startLocalCluster, type LocalCluster } from './cluster.ts';
 import { createLoadClient, percentile, type LoadResult } from './load.ts';
 import { tallyStores, type StoreTally } from './stores.ts';
@@ -44,14 +45,6 @@ export interface FailoverResult {
   drained: boolean;
   stores: { elasticsearch: StoreTally; postgres: StoreTally; redis: StoreTally };
 }
-
-const freePort = () => {
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = server.port;
-  server.stop(true);
-  if (port === undefined) throw new Error('no free port');
-  return port;
-};
 
 export async function runFailover({
   ratePerSecond = 60,
@@ -106,11 +99,11 @@ export async function runFailover({
       }
     };
     log(`load: ${ratePerSecond} requests/s of ${eventsPerRequest} events for ${seconds}s`);
-    const load = await createLoadClient({ url: `http://127.0.0.1:${ports.edge}`, apiKey: keys.ingest, ratePerSecond, seconds, eventsPerRequest })(onTick);
+    const load = await createLoadClient({ urls: [`http://127.0.0.1:${ports.edge}`], apiKey: keys.ingest, ratePerSecond, seconds, eventsPerRequest })(onTick);
     if (killedAt === undefined) throw new Error('the load ended before the leader was killed');
     await restart;
     const secondsUntilLagZero = await catchUp;
-    const drained = await waitForZeroLag(cluster, id);
+    const drained = await waitForZeroLag(admin, { groupId: id, topic: id });
     const windowEnd = restartedAt ?? Number.POSITIVE_INFINITY;
     const before = load.requests.filter((r) => r.at < killedAt!);
     const during = load.requests.filter((r) => r.at >= killedAt! && r.at < windowEnd);
@@ -134,15 +127,4 @@ export async function runFailover({
     await cluster?.stop();
     await removeIsolated(id).catch(() => undefined);
   }
-}
-
-/** True once the group has committed up to every high watermark (bounded: 90 s). */
-async function waitForZeroLag(cluster: LocalCluster, topic: string, timeoutMs = 90_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const lag = await cluster.admin.groupLag(topic, topic).catch(() => undefined);
-    if (lag === 0n) return true;
-    await Bun.sleep(250);
-  }
-  return false;
 }
