@@ -4,14 +4,16 @@ import { Emitter } from './emitter.ts';
 import { errorFromCode, takeError, type KafkaError } from './errors.ts';
 import { DESTROY_F_NO_CONSUMER_CLOSE, ERR, EVENT, loadRdkafka, RD_KAFKA_CONSUMER, type Rdkafka } from './ffi.ts';
 import { MessageReader, type ConsumedMessage } from './messages.ts';
-import { asPtr, mustPtr, tpKey, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
+import { asPtr, mustPtr, withTpList, type TopicPartition, type TopicPartitionOffset } from './native.ts';
 import { EventPump } from './pump.ts';
 import { clientEvent, type ClientEvents } from './slots.ts';
 import { CommitTracker } from './commits.ts';
+import { ConsumerState, type PartitionLag } from './consumer-state.ts';
 import { applyRebalance, type RebalanceEvent } from './rebalance.ts';
 
 export type { ConsumedMessage } from './messages.ts';
 export type { RebalanceEvent } from './rebalance.ts';
+export type { PartitionLag } from './consumer-state.ts';
 
 export interface ConsumerOptions {
   brokers?: string;
@@ -25,21 +27,6 @@ export interface ConsumerOptions {
   /** The same bound in bytes (values and keys): 10,000 messages of 1 MiB would otherwise be 10 GB held in JS. */
   maxBufferedBytes?: number;
   libraryPath?: string;
-}
-
-export interface PartitionLag extends TopicPartition {
-  /** Next offset poll() will return (or -1 when nothing was consumed and nothing committed is known). */
-  position: bigint;
-  /** High watermark from the last fetch response (-1 until the first fetch). */
-  high: bigint;
-  lag: bigint | undefined;
-  /**
-   * Offset this member last committed, or, before its first commit, the offset consumption started from (the group's
-   * committed offset, or where auto.offset.reset put it); -1 until poll() returned a message of the partition.
-   */
-  committed: bigint;
-  /** High watermark minus `committed`: what is not yet committed, including messages taken but still in process. */
-  uncommitted: bigint | undefined;
 }
 
 export interface ConsumerEvents extends ClientEvents {
@@ -62,14 +49,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
   readonly #fetchPump: EventPump;
   readonly #mainPump: EventPump;
   readonly #commits: CommitTracker;
-  readonly #maxBuffered: number;
-  readonly #maxBufferedBytes: number;
-  #buffer: ConsumedMessage[] = [];
-  #bufferedBytes = 0;
-  readonly #committed = new Map<string, bigint>();
-  readonly #positions = new Map<string, TopicPartitionOffset>();
-  readonly #paused = new Set<string>();
-  readonly #assigned = new Map<string, TopicPartition>();
+  readonly #state: ConsumerState;
   readonly #pendingRebalances: Pointer[] = [];
   #inPoll = false;
   #closing: Promise<void> | undefined;
@@ -94,8 +74,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
     // REBALANCE as an event (not a callback) keeps every librdkafka interaction on this thread, inside poll().
     const conf = buildConf(lib, merged, EVENT.ERROR | EVENT.STATS | EVENT.REBALANCE | EVENT.OFFSET_COMMIT);
     this.#rk = createHandle(lib, RD_KAFKA_CONSUMER, conf);
-    this.#maxBuffered = maxBuffered;
-    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#state = new ConsumerState({ maxBuffered, maxBufferedBytes });
     this.groupId = groupId;
     this.#reader = new MessageReader(lib);
     // Not rd_kafka_poll_set_consumer: commit results, stats and client errors stay on the main queue, so a full
@@ -108,8 +87,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
       lib,
       queue: this.#consumerQ,
       handle: (ev) => this.#onConsumerEvent(ev),
-      canDrain: () =>
-        this.#pendingRebalances.length === 0 && (this.#inPoll || (this.#buffer.length < this.#maxBuffered && this.#bufferedBytes < this.#maxBufferedBytes)),
+      canDrain: () => this.#pendingRebalances.length === 0 && (this.#inPoll || this.#state.hasRoom()),
     });
     const err = withTpList(lib, topics.map((topic) => ({ topic, partition: -1 })), (list) => lib.rd_kafka_subscribe(this.#rk, list));
     if (err !== 0) {
@@ -150,11 +128,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
     if (type === EVENT.FETCH) {
       const m = asPtr(lib.rd_kafka_event_message_next(ev));
       const err = m ? read.i32(m, 0) : 0;
-      if (m && err === 0 && !this.#closing) {
-        const message = this.#reader.read(m);
-        this.#bufferedBytes += sizeOf(message);
-        this.#buffer.push(message);
-      }
+      if (m && err === 0 && !this.#closing) this.#state.push(this.#reader.read(m));
       else if (err !== 0 && err !== ERR.PARTITION_EOF) this.#error(errorFromCode(lib, err));
     } else {
       this.#clientEvent(ev, type);
@@ -165,16 +139,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
 
   #rebalance(ev: Pointer): void {
     const event = applyRebalance(this.#lib, this.#rk, ev, (e) => this.#error(e));
-    if (!event.cooperative || event.kind === 'error') this.#assigned.clear();
-    for (const p of event.partitions) {
-      if (event.kind === 'assign') this.#assigned.set(tpKey(p.topic, p.partition), p);
-      else if (event.kind === 'revoke') this.#assigned.delete(tpKey(p.topic, p.partition));
-    }
-    if (event.kind !== 'assign') {
-      this.#forget(event.cooperative ? event.partitions : undefined);
-      if (!event.cooperative) this.#committed.clear();
-      else for (const p of event.partitions) this.#committed.delete(tpKey(p.topic, p.partition));
-    }
+    this.#state.rebalanced(event);
     this.emit('rebalance', { kind: event.kind, partitions: event.partitions, ...(event.error ? { error: event.error } : {}) });
   }
 
@@ -183,14 +148,6 @@ export class Consumer extends Emitter<ConsumerEvents> {
       this.#rebalance(ev);
       this.#lib.rd_kafka_event_destroy(ev);
     }
-  }
-
-  /** Drops buffered messages (and positions) of partitions this member no longer owns; all when undefined. */
-  #forget(partitions: TopicPartition[] | undefined): void {
-    const keys = partitions ? new Set(partitions.map((p) => tpKey(p.topic, p.partition))) : undefined;
-    this.#buffer = keys ? this.#buffer.filter((m) => !keys.has(tpKey(m.topic, m.partition))) : [];
-    this.#bufferedBytes = this.#buffer.reduce((n, m) => n + sizeOf(m), 0);
-    for (const k of keys ?? [...this.#positions.keys()]) this.#positions.delete(k);
   }
 
   /** Up to maxMessages; waits (without blocking the event loop) up to timeoutMs when none are ready. */
@@ -202,8 +159,8 @@ export class Consumer extends Emitter<ConsumerEvents> {
     try {
       this.#applyPendingRebalances();
       for (;;) {
-        if (this.#buffer.length < maxMessages) this.#fetchPump.drain();
-        const out = this.#take(maxMessages);
+        if (this.#state.buffered < maxMessages) this.#fetchPump.drain();
+        const out = this.#state.take(maxMessages);
         const left = deadline - Date.now();
         // A rebalance that arrived during this call is left for the next one, after the caller has seen it.
         if (out.length > 0 || left <= 0 || this.#closing || this.#pendingRebalances.length > 0) return out;
@@ -212,37 +169,6 @@ export class Consumer extends Emitter<ConsumerEvents> {
     } finally {
       this.#inPoll = false;
     }
-  }
-
-  #take(max: number): ConsumedMessage[] {
-    let out: ConsumedMessage[];
-    if (this.#paused.size === 0) {
-      out = this.#buffer.length <= max ? this.#buffer : this.#buffer.slice(0, max);
-      this.#buffer = out === this.#buffer ? [] : this.#buffer.slice(max);
-    } else {
-      out = [];
-      const rest: ConsumedMessage[] = [];
-      for (const m of this.#buffer) {
-        if (out.length < max && !this.#paused.has(tpKey(m.topic, m.partition))) out.push(m);
-        else rest.push(m);
-      }
-      this.#buffer = rest;
-    }
-    // Set at the last message of each run of one partition: a key and an object per message showed in worker profiles.
-    let runStart = 0;
-    let bytes = 0;
-    for (let i = 0; i < out.length; i++) {
-      const m = out[i]!;
-      bytes += sizeOf(m);
-      const n = out[i + 1];
-      if (n?.partition === m.partition && n.topic === m.topic) continue;
-      const key = tpKey(m.topic, m.partition);
-      this.#positions.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
-      if (!this.#committed.has(key)) this.#committed.set(key, out[runStart]!.offset);
-      runStart = i + 1;
-    }
-    this.#bufferedBytes = this.#buffer.length === 0 ? 0 : this.#bufferedBytes - bytes;
-    return out;
   }
 
   /**
@@ -261,33 +187,28 @@ export class Consumer extends Emitter<ConsumerEvents> {
    */
   commit(offsets?: readonly TopicPartitionOffset[], { sync = true }: { sync?: boolean } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(errorFromCode(this.#lib, ERR.DESTROY, 'consumer is closed'));
-    const list = offsets ?? [...this.#positions.values()];
+    const list = offsets ?? this.#state.positions();
     const done = this.#commits.commit(list, sync);
     if (!sync) return done;
-    return done.then(() => {
-      for (const o of list) {
-        const key = tpKey(o.topic, o.partition);
-        if (o.offset >= 0n && this.#assigned.has(key)) this.#committed.set(key, o.offset);
-      }
-    });
+    return done.then(() => this.#state.committed(list));
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const p of partitions) this.#paused.add(tpKey(p.topic, p.partition));
+    this.#state.pause(partitions);
     this.#check(withTpList(this.#lib, partitions, (l) => this.#lib.rd_kafka_pause_partitions(this.#rk, l)), 'pause');
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const p of partitions) this.#paused.delete(tpKey(p.topic, p.partition));
+    this.#state.resume(partitions);
     this.#check(withTpList(this.#lib, partitions, (l) => this.#lib.rd_kafka_resume_partitions(this.#rk, l)), 'resume');
   }
 
   /** Replays from `offset` (or OFFSET_BEGINNING / OFFSET_END) on an assigned partition; buffered messages are dropped. */
   seek(to: TopicPartitionOffset): void {
-    this.#forget([to]);
+    this.#state.forget([to]);
     const e = withTpList(this.#lib, [to], (l) => asPtr(this.#lib.rd_kafka_seek_partitions(this.#rk, l, 0)));
     if (e) throw takeError(this.#lib, e);
-    if (to.offset >= 0n) this.#positions.set(tpKey(to.topic, to.partition), { ...to });
+    this.#state.sought(to);
   }
 
   #check(err: number, what: string): void {
@@ -301,7 +222,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
    */
   assignment(): TopicPartition[] {
     if (this.#closed) return [];
-    return [...this.#assigned.values()].map(({ topic, partition }) => ({ topic, partition }));
+    return this.#state.assignment();
   }
 
   /**
@@ -311,15 +232,9 @@ export class Consumer extends Emitter<ConsumerEvents> {
    */
   lag(): PartitionLag[] {
     const lo = new BigInt64Array(2);
-    return this.assignment().map(({ topic, partition }) => {
-      const name = Buffer.from(`${topic}\0`);
-      const err = this.#lib.rd_kafka_get_watermark_offsets(this.#rk, name, partition, ptr(lo), ptr(lo, 8));
-      const high = err === 0 ? lo[1]! : -1n;
-      const key = tpKey(topic, partition);
-      const position = this.#positions.get(key)?.offset ?? -1n;
-      const committed = this.#committed.get(key) ?? -1n;
-      const behind = (from: bigint) => (high >= 0n && from >= 0n ? (high > from ? high - from : 0n) : undefined);
-      return { topic, partition, position, high, lag: behind(position), committed, uncommitted: behind(committed) };
+    return this.assignment().map((p) => {
+      const err = this.#lib.rd_kafka_get_watermark_offsets(this.#rk, Buffer.from(`${p.topic}\0`), p.partition, ptr(lo), ptr(lo, 8));
+      return this.#state.lag(p, err === 0 ? lo[1]! : -1n);
     });
   }
 
@@ -353,16 +268,13 @@ export class Consumer extends Emitter<ConsumerEvents> {
     this.#fetchPump.stop();
     this.#mainPump.stop();
     this.#commits.rejectAll(errorFromCode(lib, ERR.DESTROY, 'consumer closed before the commit completed'));
-    this.#buffer = [];
-    this.#bufferedBytes = 0;
+    this.#state.clear();
     lib.rd_kafka_queue_destroy(this.#consumerQ);
     lib.rd_kafka_queue_destroy(this.#mainQ);
     lib.rd_kafka_destroy_flags(this.#rk, closedCleanly ? 0 : DESTROY_F_NO_CONSUMER_CLOSE);
     this.#closed = true;
   }
 }
-
-const sizeOf = (m: ConsumedMessage): number => (m.value?.byteLength ?? 0) + (m.key?.byteLength ?? 0);
 
 export function createConsumer(options: ConsumerOptions): Consumer {
   return new Consumer(options);
