@@ -1,5 +1,5 @@
 import type { RateDecision } from '../shared/auth/rate-limit.ts';
-import { parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type ParseResult, type StampedEvent } from '../shared/contracts/index.ts';
+import { eventText, parseEvent, stampEvent, uuidv7, type EventEnvelope, type EventKind, type ParseResult, type StampedEvent } from '../shared/contracts/index.ts';
 import type { Access } from './key-access.ts';
 import { eventTooLarge, parseJsonBody, parseNdjsonBody, readBody, tooManyEvents, type BodyItem } from './body.ts';
 import type { EdgeConfig } from './config.ts';
@@ -54,6 +54,12 @@ export interface PublishOptions {
   ack: AckMode;
   /** The request's edge span (tracing), carried on each record; undefined when the request is not traced. */
   traceparent?: string;
+  /**
+   * When set, each event is refused `event_too_large` when its Kafka record's value (the stamped event's JSON) is
+   * over this many UTF-8 bytes. The values are serialised for that here, before anything is produced, and the
+   * publisher sends these same texts rather than serialising each event again.
+   */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -63,7 +69,7 @@ export interface PublishOptions {
 export async function publishItems(
   items: readonly BodyItem[],
   parse: (value: unknown) => ParseResult<EventEnvelope>,
-  { publisher, limits, metrics, now = Date.now, ack, traceparent }: PublishOptions,
+  { publisher, limits, metrics, now = Date.now, ack, traceparent, maxRecordBytes }: PublishOptions,
   access: Access,
 ): Promise<IngestResult> {
   const rate = access.admit === null ? undefined : await access.admit(candidates(items));
@@ -71,6 +77,7 @@ export async function publishItems(
   const results: ReceiptItem[] = new Array(items.length);
   const stamped: StampedEvent[] = [];
   const slots: number[] = [];
+  const records = maxRecordBytes === undefined ? undefined : { limit: maxRecordBytes, texts: [] as string[] };
   const at = now();
   for (let index = 0; index < items.length; index++) {
     const item = items[index]!;
@@ -82,11 +89,20 @@ export async function publishItems(
     if (!r.ok) {
       results[index] = { index, status: 'rejected', code: r.code, path: r.path, message: r.message };
     } else if (item.bytes > limits.maxEventBytes) {
-      results[index] = { index, status: 'rejected', code: 'event_too_large', path: '', message: `event is larger than ${limits.maxEventBytes} bytes` };
+      results[index] = tooLargeItem(index, limits.maxEventBytes);
     } else if (access.source !== null && r.event.source !== undefined && r.event.source !== access.source) {
       results[index] = { index, status: 'rejected', code: 'source_not_allowed', path: 'source', message: `this key sends events of source ${JSON.stringify(access.source)} only` };
     } else {
-      stamped.push(stampEvent(access.source === null ? r.event : withSource(r.event, access.source), { now: at, newId: uuidv7 }));
+      const event = stampEvent(access.source === null ? r.event : withSource(r.event, access.source), { now: at, newId: uuidv7 });
+      if (records !== undefined) {
+        const text = eventText(event);
+        if (utf8Over(text, records.limit)) {
+          results[index] = tooLargeItem(index, records.limit);
+          continue;
+        }
+        records.texts.push(text);
+      }
+      stamped.push(event);
       slots.push(index);
     }
   }
@@ -99,7 +115,7 @@ export async function publishItems(
       throw new EdgeError(503, 'overloaded', 'the producer queue is full; retry after the delay', {}, retryAfter(limits));
     }
     const started = performance.now();
-    const outcomes = await publisher.publish(stamped, ack, traceparent);
+    const outcomes = await publisher.publish(stamped, ack, traceparent, records?.texts);
     metrics.produceLatency.observe(ACK_LABELS[ack], (performance.now() - started) / 1000);
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
@@ -112,6 +128,11 @@ export async function publishItems(
   for (const r of results) if (r.status === 'rejected') metrics.events.inc({ outcome: 'rejected', code: r.code });
   return { receipt, rate };
 }
+
+// A UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair, two units, is 4), so most texts need no counting.
+const utf8Over = (text: string, limit: number) => text.length > limit || (text.length * 3 > limit && Buffer.byteLength(text) > limit);
+
+const tooLargeItem = (index: number, limit: number): ReceiptItem => ({ index, status: 'rejected', code: 'event_too_large', path: '', message: `event is larger than ${limit} bytes` });
 
 /** The events a request could have accepted: items that parsed. Malformed lines and items refused unparsed cost no tokens. */
 function candidates(items: readonly BodyItem[]): number {

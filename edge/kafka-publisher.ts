@@ -54,8 +54,8 @@ export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2
   const toMessage = (event: StampedEvent) => eventMessage(topic, event);
 
   return {
-    async publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string): Promise<PublishOutcome[]> {
-      const messages = traceparent === undefined ? events.map(toMessage) : events.map((event) => eventMessage(topic, event, traceparent));
+    async publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string, texts?: readonly string[]): Promise<PublishOutcome[]> {
+      const messages = traceparent === undefined && texts === undefined ? events.map(toMessage) : events.map((event, i) => eventMessage(topic, event, traceparent, texts?.[i]));
       if (ack === 'kafka') {
         const results = await producer.produceBatch(messages);
         return results.map(toOutcome);

@@ -14,9 +14,10 @@ export type PublishOutcome =
 export interface Publisher {
   /**
    * Produces every event; resolves once each is acknowledged (`kafka`) or queued (`queued`). Never rejects. A traced
-   * request passes its span's `traceparent`, which every record then carries as a header.
+   * request passes its span's `traceparent`, which every record then carries as a header. `texts`, when given, are
+   * the events' record values already serialised (eventText of each, in the same order), sent as they are.
    */
-  publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string): Promise<PublishOutcome[]>;
+  publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string, texts?: readonly string[]): Promise<PublishOutcome[]>;
   /** False while no broker is reachable or the producer hit a fatal error. */
   ready(): boolean;
   /** Why `ready()` is false, for /readyz. */

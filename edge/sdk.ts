@@ -17,6 +17,8 @@ import { receiptStatus, type Receipt, type ReceiptItem } from './receipt.ts';
 export interface SdkBody {
   items: BodyItem[];
   key?: string;
+  /** The largest Kafka record (UTF-8 bytes of its value) an event of this body may make, when the API has such a limit. */
+  maxRecordBytes?: number;
 }
 
 export interface Answer {
@@ -77,7 +79,7 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes }: 
     try {
       const body = preRead.get(req) ?? (await dialect.read(req, limits));
       if (body.items.length > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
-      const { receipt, rate } = await publishItems(body.items, dialect.parser(access), { publisher, limits, metrics, ack: ackMode(req.url) }, access);
+      const { receipt, rate } = await publishItems(body.items, dialect.parser(access), { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes }, access);
       const rateHeaders = rate === undefined ? undefined : rateLimitHeaders(rate);
       if (wantsReceipt(req.url)) return respond(route, { status: receiptStatus(receipt) as Answer['status'], body: receipt }, rateHeaders);
       return respond(route, dialect.answer(outcomeOf(receipt)), rateHeaders);

@@ -6,9 +6,9 @@ import { eventText, type StampedEvent } from './stamped.ts';
  * consumes the topic (workers, pipelines, replays): keyed by the event's key, the stamped event's JSON as the value,
  * headers type/source/id, and the receive time as the record timestamp. A traced request's records also carry the
  * W3C `traceparent` of its edge span (shared/telemetry/tracing.ts), so the workers continue the trace; untraced ones
- * carry no such header.
+ * carry no such header. `text` is eventText(event) when the caller already has it.
  */
-export function eventMessage(topic: string, event: StampedEvent, traceparent?: string): OutgoingMessage {
+export function eventMessage(topic: string, event: StampedEvent, traceparent?: string, text = eventText(event)): OutgoingMessage {
   const headers: Array<[string, string]> = [
     ['type', event.type],
     ['source', event.source ?? ''],
@@ -19,7 +19,7 @@ export function eventMessage(topic: string, event: StampedEvent, traceparent?: s
     topic,
     key: event.key,
     // The JSON text itself: the client writes it into its arena as UTF-8, which saves encoding to a buffer first.
-    value: eventText(event),
+    value: text,
     // Kafka's retention and time index use the record timestamp; a client's event time can be years old, so the
     // record carries the receive time and the event time stays in the body.
     timestamp: Date.parse(event.receivedAt),
