@@ -124,6 +124,9 @@ function pathItems(root: Record<string, unknown>, keys: ReadonlyArray<string | n
 /** Whether `value` is a plain object holding nothing that a JSON round trip would drop, alter or choke on. */
 export const isJsonObject = (value: unknown): value is JsonObject => isPlainObject(value) && findProblem(value, 1) === undefined;
 
+/** isJsonObject for an object `depth` levels inside the one MAX_DEPTH is counted from (which is level 1). */
+export const isJsonObjectAt = (value: unknown, depth: number): value is JsonObject => isPlainObject(value) && findProblem(value, depth) === undefined;
+
 /** Rejects anything in an object that would not survive a JSON round trip, pointing at the offending field. */
 export const jsonContents = <T extends Record<string, unknown>>() =>
   v.rawCheck<T>(({ dataset, addIssue }) => {

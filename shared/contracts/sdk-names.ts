@@ -24,12 +24,18 @@ export function stableEventId(prefix: string, messageId: string): string {
 const NOT_TYPE_CHARS = /[^A-Za-z0-9._: -]+/g;
 const SPACES = /\s+/g;
 
+// An SDK batch names a few events many times over, so the last answer is kept; '' maps to nothing.
+let lastName = '';
+let lastType: string | undefined;
+
 /**
  * A valid event type for an event name: the name itself when the contract allows it, else every run of other
  * characters as `_` and inner whitespace as one space, cut to the length limit; undefined when nothing is left.
  */
 export function eventTypeOf(name: string): string | undefined {
-  if (isEventType(name)) return name;
+  if (name === lastName) return lastType;
+  lastName = name;
+  if (isEventType(name)) return (lastType = name);
   const mapped = name.replace(SPACES, ' ').trim().replace(NOT_TYPE_CHARS, '_').slice(0, MAX_LENGTH.type).trim();
-  return isEventType(mapped) ? mapped : undefined;
+  return (lastType = isEventType(mapped) ? mapped : undefined);
 }

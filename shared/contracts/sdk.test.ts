@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test';
+import { MAX_DEPTH } from './json.ts';
 import { parsePosthogSlow, posthogFast } from './posthog.ts';
+import { eventTypeOf } from './sdk-names.ts';
 import { parseSegment, parseSegmentSlow, segmentFast } from './segment.ts';
 
 const at = '2025-03-10T08:00:00.123Z';
@@ -20,13 +22,35 @@ describe('the Segment and PostHog fast paths', () => {
   test.each(segmentMessages.map((m) => [JSON.stringify(m).slice(0, 60), m]))('give the schema’s envelope for a Segment %s', (_name, message) => {
     const fast = segmentFast(message, { source: 'segment' });
     expect(fast).toBeDefined();
-    expect(parseSegmentSlow(message, { source: 'segment' })).toEqual({ ok: true, event: fast! });
+    const slow = parseSegmentSlow(message, { source: 'segment' });
+    expect(slow).toEqual({ ok: true, event: fast! });
+    // The record is the event's JSON, so the order of data's fields is part of it.
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(slow.ok && slow.event));
   });
 
   test.each(posthogEvents.map((e) => [JSON.stringify(e).slice(0, 60), e]))('give the schema’s envelope for a PostHog %s', (_name, event) => {
     const fast = posthogFast(event, 'posthog');
     expect(fast).toBeDefined();
     expect(parsePosthogSlow(event, 'posthog')).toEqual({ ok: true, event: fast! });
+  });
+});
+
+describe('Segment messages the fast path leaves to the schema', () => {
+  const nested = (levels: number): Record<string, unknown> => (levels === 0 ? {} : { a: nested(levels - 1) });
+  // data is level 1 and properties level 2, so properties may hold MAX_DEPTH - 2 more levels.
+  test('properties nested to the deepest level data allows are taken; one level more is too_deep', () => {
+    const deepest = { type: 'track', event: 'e', userId: 'u', properties: nested(MAX_DEPTH - 2) };
+    expect(segmentFast(deepest, { source: 's' })).toBeDefined();
+    expect(parseSegmentSlow(deepest, { source: 's' }).ok).toBe(true);
+    const deeper = { ...deepest, properties: nested(MAX_DEPTH - 1) };
+    expect(segmentFast(deeper, { source: 's' })).toBeUndefined();
+    expect(parseSegment(deeper, { source: 's' })).toMatchObject({ ok: false, code: 'too_deep', path: `properties${'.a'.repeat(MAX_DEPTH - 1)}` });
+  });
+
+  test('a groupId with a lone surrogate is refused at groupId', () => {
+    const message = { type: 'group', userId: 'u', groupId: 'g\ud800' };
+    expect(segmentFast(message, { source: 's' })).toBeUndefined();
+    expect(parseSegment(message, { source: 's' })).toMatchObject({ ok: false, code: 'invalid_string', path: 'groupId' });
   });
 });
 
@@ -37,6 +61,11 @@ describe('Segment messages the envelope does not take as they are', () => {
     const b = parseSegment({ ...message }, { source: 'segment' });
     expect(a.ok && b.ok && a.event.id === b.event.id).toBe(true);
     expect(a).toMatchObject({ ok: true, event: { id: expect.stringMatching(/^segment:[A-Za-z0-9_-]{32}$/), data: { messageId: message.messageId } } });
+  });
+
+  test('event names map the same way however they follow one another', () => {
+    const names = ["Clicked 'Buy'!", "Clicked 'Buy'!", 'Signed Up', 'Signed Up', '', '!!!', '   ', '   ', 'Signed Up'];
+    expect(names.map((name) => eventTypeOf(name))).toEqual(['Clicked _Buy_', 'Clicked _Buy_', 'Signed Up', 'Signed Up', undefined, '_', undefined, undefined, 'Signed Up']);
   });
 
   test('an event name with characters types do not allow becomes a valid type, the name kept under data.event', () => {
