@@ -103,9 +103,10 @@ async function ready(app: AppProcess, file: string, lastExit: () => { code: numb
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether `url` answers 2xx within `timeoutMs`; a refused connection or a timeout is false. */
+export async function answers(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     return res.ok;
   } catch {
     return false;

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import Redis from 'ioredis';
 import { parseKeySpec } from '../auth/keys.ts';
-import { createKey, migrateKeys } from '../auth/store.ts';
+import { createKey, migrateKeys, revokeKey } from '../auth/store.ts';
 import { connectionsConfig } from '../config/connections.ts';
 import { loadConfig } from '../config/index.ts';
 import { createAdmin } from '../kafka/index.ts';
@@ -120,20 +120,26 @@ const DEFAULT_KEYS = { ingest: 'ingest', readAdmin: 'read,admin' } as const;
 
 /**
  * Makes keys (name → comma-separated scopes) in the run's schema under its hash key, as `npm run keys -- create` would;
- * each is stored as `test-<name>` in kebab case (`readAdmin`: test-read-admin).
+ * each is stored as `test-<name>` in kebab case (`readAdmin`: test-read-admin). The `revoked` ones are revoked at once,
+ * as `npm run keys -- revoke` would, for tests of refused credentials.
  */
 export async function createIsolatedKeys(id: string): Promise<IsolatedKeys>;
-export async function createIsolatedKeys<K extends string>(id: string, specs: Record<K, string>): Promise<Record<K, string>>;
-export async function createIsolatedKeys(id: string, specs: Record<string, string> = DEFAULT_KEYS): Promise<IsolatedKeys | Record<string, string>> {
+export async function createIsolatedKeys<K extends string>(id: string, specs: Record<K, string>, options?: { revoked?: readonly K[] }): Promise<Record<K, string>>;
+export async function createIsolatedKeys(
+  id: string,
+  specs: Record<string, string> = DEFAULT_KEYS,
+  { revoked = [] }: { revoked?: readonly string[] } = {},
+): Promise<IsolatedKeys | Record<string, string>> {
   const run = isolation(id);
+  const keyName = (name: string) => `test-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const sql = postgres(connections().databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await migrateKeys(sql, run.pgSchema);
     const secrets: Record<string, string> = {};
     for (const [name, scopes] of Object.entries(specs)) {
-      const keyName = `test-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      secrets[name] = (await createKey(sql, run.pgSchema, parseKeySpec({ name: keyName, scopes }), run.hashKey)).secret;
+      secrets[name] = (await createKey(sql, run.pgSchema, parseKeySpec({ name: keyName(name), scopes }), run.hashKey)).secret;
     }
+    for (const name of revoked) await revokeKey(sql, run.pgSchema, keyName(name));
     return secrets;
   } finally {
     await sql.end();
