@@ -1,28 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startDemoTraffic } from './demo.ts';
-import { startApps, stopApps, type RunningApp } from './platform.ts';
-import { ROOT } from './stack.ts';
-import { createIsolatedKeys, createIsolatedTopics, isolatedEnv, isolationId, removeIsolated, type IsolatedKeys } from './isolation.ts';
+import { isolatedPlatform, type IsolatedPlatform } from './isolated-platform.ts';
 
 // The whole data path as `npm start` runs it — edge, workers and query as real processes — on this run's own topic,
 // group, index prefix, schema, API keys and key prefix, so it can run beside everything else. Events go in over HTTP
 // with an ingest key and come back out of GraphQL and REST with a read key.
-const id = isolationId('e2e');
 const ports = { edge: 18180, workers: 19570, query: 14100 };
-const env = { ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '1' };
-const home = mkdtempSync(join(tmpdir(), 'event-lens-e2e-'));
-let apps: RunningApp[] = [];
-let keys: IsolatedKeys;
+let platform: IsolatedPlatform;
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 const ingest = (path: string, body: unknown) =>
-  fetch(`http://127.0.0.1:${ports.edge}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.ingest) }, body: JSON.stringify(body) });
-const read = (path: string) => fetch(`http://127.0.0.1:${ports.query}${path}`, { headers: bearer(keys.readAdmin) });
+  fetch(`http://127.0.0.1:${ports.edge}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(platform.keys.ingest) }, body: JSON.stringify(body) });
+const read = (path: string) => fetch(`http://127.0.0.1:${ports.query}${path}`, { headers: bearer(platform.keys.readAdmin) });
 
 const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; errors?: unknown[] }> => {
-  const res = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.readAdmin) }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(platform.keys.readAdmin) }, body: JSON.stringify({ query, variables }) });
   return (await res.json()) as { data: T; errors?: unknown[] };
 };
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
@@ -38,22 +29,10 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 
 describe('edge → Kafka → workers → stores → query, as real processes', () => {
   beforeAll(async () => {
-    await createIsolatedTopics(id);
-    keys = await createIsolatedKeys(id);
-    for (const [k, v] of Object.entries(env)) process.env[k] = v;
-    apps = await startApps(ROOT, home, [
-      { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz` },
-      { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${ports.workers}/healthz` },
-      { name: 'query', entry: 'query/server.ts', readyUrl: `http://127.0.0.1:${ports.query}/healthz` },
-    ], () => {});
-  }, 90_000);
+    platform = await isolatedPlatform({ what: 'e2e', ports });
+  }, 150_000);
 
-  afterAll(async () => {
-    await stopApps(apps);
-    for (const k of Object.keys(env)) delete process.env[k];
-    await removeIsolated(id);
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterAll(async () => platform?.stop(), 90_000);
 
   test('events posted over HTTP are returned by GraphQL search, lookup, counts and live stats', async () => {
     const res = await ingest('/v1/events', [
@@ -87,7 +66,7 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
     const query = JSON.stringify({ query: '{ countEvents }' });
     const anonymous = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
     expect(anonymous.status).toBe(401);
-    const ingestOnly = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys.ingest) }, body: query });
+    const ingestOnly = await fetch(`http://127.0.0.1:${ports.query}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(platform.keys.ingest) }, body: query });
     expect(ingestOnly.status).toBe(403);
     expect(((await ingestOnly.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('insufficient_scope');
   });
@@ -103,7 +82,7 @@ describe('edge → Kafka → workers → stores → query, as real processes', (
 
   // Last: the demo's events would change the counts the tests above read.
   test('npm start\'s demo traffic, given the ingest key, gets its orders into the stores without a refused request', async () => {
-    const stop = startDemoTraffic({ env: { DEMO_EDGE_URL: `http://127.0.0.1:${ports.edge}`, DEMO_API_KEY: keys.ingest, DEMO_ORDERS_PER_SECOND: '40' }, log: () => {} });
+    const stop = startDemoTraffic({ env: { DEMO_EDGE_URL: `http://127.0.0.1:${ports.edge}`, DEMO_API_KEY: platform.keys.ingest, DEMO_ORDERS_PER_SECOND: '40' }, log: () => {} });
     let result = { sent: 0, failed: 0 };
     try {
       await eventually(() => gql<{ countEvents: number }>('{ countEvents(type: "order.created") }'), (r) => (r.data?.countEvents ?? 0) > 0, 'a demo order in Postgres');

@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIsolatedKeys, createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from './isolation.ts';
-import { startApps, stopApps, type RunningApp } from './platform.ts';
+import { isolatedPlatform, type IsolatedPlatform } from './isolated-platform.ts';
 import { ROOT } from './stack.ts';
 import type { StatusReport } from './status-report.ts';
 
 // `npm run status` as a child process against the platform as `npm start` runs it (one edge, two workers under their
 // own supervisor, the gateway) on this run's own ports, topic, group and status files (STACK_HOME).
-const id = isolationId('status');
 const ports = { edge: 18200, workers: 19590, query: 14120 };
-const home = mkdtempSync(join(tmpdir(), 'event-lens-status-'));
-const env = { ...isolatedEnv(id, ports), EDGE_PROCESSES: '1', WORKERS_COUNT: '2' };
-let apps: RunningApp[] = [];
-let ingestKey: string;
+let platform: IsolatedPlatform;
 
 /** `bun infra/cli.ts status` with the run's environment; killed if it has not ended within 20 s. */
 async function status(args: string[], overrides: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   const proc = Bun.spawn([process.execPath, join(ROOT, 'infra/cli.ts'), 'status', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env, STACK_HOME: home, ...overrides },
+    env: { ...process.env, ...platform.env, STACK_HOME: platform.home, ...overrides },
     stdout: 'pipe',
     stderr: 'pipe',
     timeout: 20_000,
@@ -33,18 +26,11 @@ const report = async (overrides?: Record<string, string>) => JSON.parse((await s
 
 describe('npm run status', () => {
   beforeAll(async () => {
-    await createIsolatedTopics(id);
-    ({ ingest: ingestKey } = await createIsolatedKeys(id, { ingest: 'ingest' }));
-    for (const [k, v] of Object.entries(env)) process.env[k] = v;
-    apps = await startApps(ROOT, home, [
-      { name: 'edge', entry: 'edge/server.ts', readyUrl: `http://127.0.0.1:${ports.edge}/readyz` },
-      { name: 'workers', entry: 'workers/main.ts', readyUrl: `http://127.0.0.1:${ports.workers + 1}/healthz` },
-      { name: 'query', entry: 'query/server.ts', readyUrl: `http://127.0.0.1:${ports.query}/healthz` },
-    ], () => {});
+    platform = await isolatedPlatform({ what: 'status', ports, workers: 2 });
     const events = Array.from({ length: 12 }, (_, i) => ({ type: 'status.probe', key: `k-${i}`, data: { i } }));
-    const res = await fetch(`http://127.0.0.1:${ports.edge}/v1/events`, {
+    const res = await fetch(`${platform.urls.edge}/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.keys.ingest}` },
       body: JSON.stringify(events),
     });
     expect(res.status).toBe(202);
@@ -59,12 +45,7 @@ describe('npm run status', () => {
     }
   }, 120_000);
 
-  afterAll(async () => {
-    if (apps.length) await stopApps(apps, 5000);
-    for (const k of Object.keys(env)) delete process.env[k];
-    await removeIsolated(id);
-    rmSync(home, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(async () => platform?.stop(), 90_000);
 
   test('shows every process with its pid, restarts, health and readiness, and exits 0 when all is healthy', async () => {
     const { code, out } = await status([]);
@@ -72,13 +53,13 @@ describe('npm run status', () => {
     for (const name of ['edge', 'worker-0', 'worker-1', 'query']) {
       expect(out).toMatch(new RegExp(`^\\w+\\s+${name}\\s+\\d+\\s+\\S+\\s+0\\s+running\\s+ok\\s+ready$`, 'm'));
     }
-    expect(out).toContain(`group ${id}`);
+    expect(out).toContain(`group ${platform.id}`);
     expect(out.trimEnd().split('\n').at(-1)).toBe('all healthy');
   });
 
   test('shows lag 0 on every partition of the topic once the workers committed, with the leader and the ISR', async () => {
     const r = await report();
-    expect(r.kafka).toMatchObject({ topic: id, groupId: id, topicExists: true });
+    expect(r.kafka).toMatchObject({ topic: platform.id, groupId: platform.id, topicExists: true });
     expect(r.kafka.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     for (const p of r.kafka.partitions) {
       expect(p).toMatchObject({ lag: 0, isr: p.replicas });
