@@ -77,7 +77,6 @@ export async function publishItems(
   const results: ReceiptItem[] = new Array(items.length);
   const stamped: StampedEvent[] = [];
   const slots: number[] = [];
-  const records = maxRecordBytes === undefined ? undefined : { limit: maxRecordBytes, texts: [] as string[] };
   const at = now();
   for (let index = 0; index < items.length; index++) {
     const item = items[index]!;
@@ -93,19 +92,11 @@ export async function publishItems(
     } else if (access.source !== null && r.event.source !== undefined && r.event.source !== access.source) {
       results[index] = { index, status: 'rejected', code: 'source_not_allowed', path: 'source', message: `this key sends events of source ${JSON.stringify(access.source)} only` };
     } else {
-      const event = stampEvent(access.source === null ? r.event : withSource(r.event, access.source), { now: at, newId: uuidv7 });
-      if (records !== undefined) {
-        const text = eventText(event);
-        if (utf8Over(text, records.limit)) {
-          results[index] = tooLargeItem(index, records.limit);
-          continue;
-        }
-        records.texts.push(text);
-      }
-      stamped.push(event);
+      stamped.push(stampEvent(access.source === null ? r.event : withSource(r.event, access.source), { now: at, newId: uuidv7 }));
       slots.push(index);
     }
   }
+  const texts = maxRecordBytes === undefined ? undefined : recordTexts(stamped, slots, results, maxRecordBytes);
 
   if (stamped.length > 0) {
     if (!publisher.ready()) {
@@ -115,7 +106,7 @@ export async function publishItems(
       throw new EdgeError(503, 'overloaded', 'the producer queue is full; retry after the delay', {}, retryAfter(limits));
     }
     const started = performance.now();
-    const outcomes = await publisher.publish(stamped, ack, traceparent, records?.texts);
+    const outcomes = await publisher.publish(stamped, ack, traceparent, texts);
     metrics.produceLatency.observe(ACK_LABELS[ack], (performance.now() - started) / 1000);
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
@@ -127,6 +118,27 @@ export async function publishItems(
   if (receipt.accepted) metrics.events.inc(ACCEPTED, receipt.accepted);
   for (const r of results) if (r.status === 'rejected') metrics.events.inc({ outcome: 'rejected', code: r.code });
   return { receipt, rate };
+}
+
+/**
+ * The record values of `stamped`, in order; an event whose value is over `limit` UTF-8 bytes is taken out of `stamped`
+ * and `slots` and refused in `results`. Done after the loop above rather than inside it: serialising each event
+ * between parsing the next ones cost /v1/batch ~10% more CPU than serialising them all at the end.
+ */
+function recordTexts(stamped: StampedEvent[], slots: number[], results: ReceiptItem[], limit: number): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i < stamped.length; i++) {
+    const text = eventText(stamped[i]!);
+    if (utf8Over(text, limit)) {
+      results[slots[i]!] = tooLargeItem(slots[i]!, limit);
+      continue;
+    }
+    stamped[texts.length] = stamped[i]!;
+    slots[texts.length] = slots[i]!;
+    texts.push(text);
+  }
+  stamped.length = slots.length = texts.length;
+  return texts;
 }
 
 // A UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair, two units, is 4), so most texts need no counting.
