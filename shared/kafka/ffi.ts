@@ -55,6 +55,9 @@ const SYMBOLS = {
   rd_kafka_message_timestamp: { args: ['ptr', 'ptr'], returns: 'i64' },
   rd_kafka_message_headers: { args: ['ptr', 'ptr'], returns: 'i32' },
   rd_kafka_header_get_all: { args: ['ptr', 'u64', 'ptr', 'ptr', 'ptr'], returns: 'i32' },
+  rd_kafka_headers_new: { args: ['u64'], returns: 'ptr' },
+  rd_kafka_header_add: { args: ['ptr', 'ptr', 'i64', 'ptr', 'i64'], returns: 'i32' },
+  rd_kafka_headers_destroy: { args: ['ptr'], returns: 'void' },
   rd_kafka_topic_name: { args: ['ptr'], returns: 'cstring' },
 
   rd_kafka_topic_partition_list_new: { args: ['i32'], returns: 'ptr' },
@@ -188,6 +191,10 @@ export const ERR = {
   TRANSPORT: -195,
   MSG_TIMED_OUT: -192,
   PARTITION_EOF: -191,
+  /** The partition is not in the topic's metadata (a deleted topic, as its producer first sees it). */
+  UNKNOWN_PARTITION: -190,
+  /** The topic is not in the cluster's metadata (and the client may not ask the broker to create it). */
+  UNKNOWN_TOPIC: -188,
   ALL_BROKERS_DOWN: -187,
   INVALID_ARG: -186,
   TIMED_OUT: -185,
@@ -203,7 +210,7 @@ export const ERR = {
   TOPIC_ALREADY_EXISTS: 36,
 } as const;
 
-export const VTYPE = { END: 0, TOPIC: 1, RKT: 2, PARTITION: 3, VALUE: 4, KEY: 5, OPAQUE: 6, MSGFLAGS: 7, TIMESTAMP: 8, HEADER: 9 } as const;
+export const VTYPE = { END: 0, TOPIC: 1, RKT: 2, PARTITION: 3, VALUE: 4, KEY: 5, OPAQUE: 6, MSGFLAGS: 7, TIMESTAMP: 8, HEADER: 9, HEADERS: 10 } as const;
 export const MSG_F_COPY = 0x2;
 export const PARTITION_UA = -1;
 export const PURGE_F_QUEUE = 0x1;

@@ -5,7 +5,7 @@ import { errorFromCode, KafkaError } from './errors.ts';
 import { ERR, EVENT, loadRdkafka, MSG, PURGE_F_INFLIGHT, PURGE_F_QUEUE, RD_KAFKA_PRODUCER, type Rdkafka } from './ffi.ts';
 import { asPtr, cstr, mustPtr } from './native.ts';
 import { EventPump } from './pump.ts';
-import { VuWriter, type OutgoingMessage } from './vu.ts';
+import { VuWriter, type HeaderAdd, type OutgoingMessage } from './vu.ts';
 import { clientEvent, SlotTable, type ClientEvents, type DeliveryReport, type DeliveryResult } from './slots.ts';
 
 export type { DeliveryReport, DeliveryResult } from './slots.ts';
@@ -57,6 +57,7 @@ export class Producer extends Emitter<ClientEvents> {
   readonly #acked: boolean;
   #closing: Promise<void> | undefined;
   #closed = false;
+  readonly #addHeader: HeaderAdd = (list, name, nameLength, value, valueLength) => this.#lib.rd_kafka_header_add(list, name as Pointer, nameLength, value as Pointer, valueLength);
 
   constructor({ brokers = DEFAULT_BROKERS, config = {}, statsIntervalMs = 0, libraryPath }: ProducerOptions = {}) {
     super();
@@ -117,21 +118,31 @@ export class Producer extends Emitter<ClientEvents> {
   #send(msg: OutgoingMessage, slot: number): KafkaError | undefined {
     if (this.#closing) return this.#closedError();
     const vu = this.#vu;
+    const lib = this.#lib;
+    let headers: Pointer | null = null;
     try {
       vu.begin(this.#topic(msg.topic), slot + 1, msg.partition);
       vu.value(msg.value);
       vu.key(msg.key);
       if (msg.timestamp !== undefined) vu.timestamp(msg.timestamp);
-      if (msg.headers) vu.headers(msg.headers);
+      if (msg.headers) {
+        headers = mustPtr(lib.rd_kafka_headers_new(8), 'rd_kafka_headers_new');
+        vu.headers(msg.headers, headers, this.#addHeader);
+      }
     } catch (cause) {
+      if (headers) lib.rd_kafka_headers_destroy(headers);
       return new KafkaError({ code: ERR.INVALID_ARG, rdName: '_INVALID_ARG', message: (cause as Error).message });
     }
-    const error = asPtr(this.#lib.rd_kafka_produceva(this.#rk, this.#vusPtr, vu.count));
+    const error = asPtr(lib.rd_kafka_produceva(this.#rk, this.#vusPtr, vu.count));
     if (!error) return undefined;
-    const code = this.#lib.rd_kafka_error_code(error);
-    const detail = String(this.#lib.rd_kafka_error_string(error));
-    this.#lib.rd_kafka_error_destroy(error);
-    return errorFromCode(this.#lib, code, detail);
+    // A header list passed as VTYPE_HEADERS becomes librdkafka's only once the message is queued. Headers passed one
+    // by one (VTYPE_HEADER) are freed twice when queuing fails, as for a topic the client knows is gone, which
+    // crashed the process with librdkafka 2.0.2 (confluentinc/librdkafka#4627).
+    if (headers) lib.rd_kafka_headers_destroy(headers);
+    const code = lib.rd_kafka_error_code(error);
+    const detail = String(lib.rd_kafka_error_string(error));
+    lib.rd_kafka_error_destroy(error);
+    return errorFromCode(lib, code, detail);
   }
 
   #topic(name: string): Pointer {

@@ -1,4 +1,4 @@
-import { ptr } from 'bun:ffi';
+import { ptr, type Pointer } from 'bun:ffi';
 import { MSG_F_COPY, VTYPE, VU_SIZE } from './ffi.ts';
 
 export type Bytes = Uint8Array | string;
@@ -14,6 +14,9 @@ export interface OutgoingMessage {
   /** Milliseconds since the epoch; librdkafka stamps the send time when omitted. */
   timestamp?: number | Date;
 }
+
+/** rd_kafka_header_add(list, name, name_size, value, value_size): 0 when added. */
+export type HeaderAdd = (list: Pointer, name: number, nameLength: number, value: number, valueLength: number) => number;
 
 const ARENA_SIZE = 1 << 20;
 const MAX_VUS = 64;
@@ -68,18 +71,20 @@ export class VuWriter {
     this.#set64(this.#next(VTYPE.TIMESTAMP), Math.trunc(ms));
   }
 
-  headers(h: Headers): void {
+  /**
+   * Copies each header into the arena and hands it to `add` (rd_kafka_header_add, which copies it into `list`); the
+   * list then goes in as one VTYPE_HEADERS entry, which stays the caller's if the produce call fails (Producer#send).
+   */
+  headers(h: Headers, list: Pointer, add: HeaderAdd): void {
     const pairs = Array.isArray(h) ? (h as ReadonlyArray<readonly [string, Bytes]>) : Object.entries(h);
     for (const [name, val] of pairs) {
-      if (this.#n + 1 >= MAX_VUS) throw new RangeError(`at most ${MAX_VUS - 8} headers per message`);
-      // Header names are `const char *`: librdkafka reads them up to the NUL.
-      const namePtr = this.#bytes(name, true);
+      const namePtr = this.#bytes(name, false);
+      const nameLen = this.#len;
       const valPtr = this.#bytes(val, false);
-      const at = this.#next(VTYPE.HEADER);
-      this.#set64(at, namePtr);
-      this.#set64(at + 8, valPtr);
-      this.#set64(at + 16, this.#len);
+      const err = add(list, namePtr, nameLen, valPtr, this.#len);
+      if (err !== 0) throw new RangeError(`header ${JSON.stringify(name)} refused (error ${err})`);
     }
+    this.#ptr(VTYPE.HEADERS, list);
   }
 
   #next(vtype: number): number {
