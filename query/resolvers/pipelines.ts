@@ -67,7 +67,7 @@ async function updatePipeline(_: unknown, { id, definition }: Id & { definition:
 
 const deletePipeline = (_: unknown, { id }: Id, ctx: GatewayContext) => withPipelines(ctx, (sql, schema) => store.deletePipeline(sql, schema, id));
 
-const setState = (state: store.PipelineState) => async (_: unknown, { id }: Id, ctx: GatewayContext) => {
+const setState = (state: store.SettableState) => async (_: unknown, { id }: Id, ctx: GatewayContext) => {
   const maxRunning = ctx.config.pipelineMaxRunning;
   try {
     return found(await withPipelines(ctx, (sql, schema) => store.setPipelineState(sql, schema, id, state, { maxRunning })), id);

@@ -74,7 +74,7 @@ const remove: Handler = async ({ ctx, params: [id = ''] }) => {
 };
 
 const setState =
-  (state: store.PipelineState): Handler =>
+  (state: store.SettableState): Handler =>
   async ({ ctx, params: [id = ''] }) => {
     const maxRunning = ctx.config.pipelineMaxRunning;
     const pipeline = await withPipelines(ctx, (sql, schema) => store.setPipelineState(sql, schema, id, state, { maxRunning })).catch((error: unknown) => {

@@ -35,9 +35,19 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // A worker marks a pipeline failed when its run keeps failing (its sink topic refuses records, a step keeps
+    // throwing): it stops running until an admin starts it again, and `failure` says why.
+    version: 2,
+    name: 'pipeline_failures',
+    statements: (s) => [
+      `alter table ${s}.pipelines drop constraint if exists pipelines_state_check`,
+      `alter table ${s}.pipelines add constraint pipelines_state_check check (state in ('running', 'stopped', 'failed'))`,
+      `alter table ${s}.pipelines add column if not exists failure text`,
+      `alter table ${s}.pipelines add column if not exists failed_at timestamptz`,
+    ],
+  },
 ];
-
-
 
 /** Versioned and idempotent (shared/stores/migrate.ts); returns the versions applied (none the second time). */
 export function migratePipelines(sql: Sql, schema: string): Promise<number[]> {

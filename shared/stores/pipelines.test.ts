@@ -6,6 +6,7 @@ import type { PipelineDefinition } from '../contracts/pipeline.ts';
 import {
   createPipeline,
   deletePipeline,
+  failPipeline,
   getPipeline,
   listPipelines,
   listPipelineVersions,
@@ -38,7 +39,7 @@ afterAll(async () => {
 describe('pipeline store', () => {
   test('migrations apply once, also when several processes run them at the same time', async () => {
     const results = await Promise.all([migratePipelines(sql, schema), migratePipelines(sql, schema), migratePipelines(sql, schema)]);
-    expect(results.flat()).toEqual([1]);
+    expect(results.flat()).toEqual([1, 2]);
     expect(await migratePipelines(sql, schema)).toEqual([]);
   });
 
@@ -83,6 +84,21 @@ describe('pipeline store', () => {
     await setPipelineState(sql, schema, 'cap-a', 'stopped');
     expect(await setPipelineState(sql, schema, 'cap-b', 'running', { maxRunning: 1 })).toMatchObject({ state: 'running' });
     await setPipelineState(sql, schema, 'cap-b', 'stopped');
+  });
+
+  test('a failure reported for the running version marks it failed with the reason until an admin starts it again', async () => {
+    await setPipelineState(sql, schema, 'order-totals-eu', 'running');
+    const failed = await failPipeline(sql, schema, { id: 'order-totals-eu', version: 2, reason: 'sink_topic_refused: _UNKNOWN_PARTITION' });
+    expect(failed).toMatchObject({ state: 'failed', failure: { reason: 'sink_topic_refused: _UNKNOWN_PARTITION', at: expect.any(Date) } });
+    expect(await listRunningPipelines(sql, schema)).toEqual([]);
+    expect(await getPipeline(sql, schema, 'order-totals-eu')).toEqual(failed!);
+    // A second worker's report of the same failure, or one for a version since replaced, changes nothing.
+    expect(await failPipeline(sql, schema, { id: 'order-totals-eu', version: 2, reason: 'retries_exhausted: _MSG_TIMED_OUT' })).toBeNull();
+    expect(await setPipelineState(sql, schema, 'order-totals-eu', 'running')).toMatchObject({ state: 'running', failure: null });
+    expect(await failPipeline(sql, schema, { id: 'order-totals-eu', version: 1, reason: 'stale' })).toBeNull();
+    expect(await listRunningPipelines(sql, schema)).toMatchObject([{ id: 'order-totals-eu', version: 2 }]);
+    await failPipeline(sql, schema, { id: 'order-totals-eu', version: 2, reason: 'sink_topic_refused: TOPIC_AUTHORIZATION_FAILED' });
+    expect(await setPipelineState(sql, schema, 'order-totals-eu', 'stopped')).toMatchObject({ state: 'stopped', failure: null });
   });
 
   test('a deleted pipeline is gone with its history', async () => {

@@ -10,7 +10,16 @@ import { checkedSchema as checked } from './migrate.ts';
  * this module stores what it is given.
  */
 
-export type PipelineState = 'running' | 'stopped';
+/** `failed` is set by a worker whose run of the pipeline kept failing (failPipeline), never by an admin. */
+export type PipelineState = 'running' | 'stopped' | 'failed';
+/** The states an admin sets (start, stop); either one clears a failure. */
+export type SettableState = Exclude<PipelineState, 'failed'>;
+
+/** Why the workers stopped running a pipeline: a snake_case cause and its detail (`sink_topic_refused: _UNKNOWN_PARTITION`). */
+export interface PipelineFailure {
+  readonly reason: string;
+  readonly at: Date;
+}
 
 export interface StoredPipeline {
   readonly id: string;
@@ -18,6 +27,8 @@ export interface StoredPipeline {
   readonly version: number;
   readonly definition: PipelineDefinition;
   readonly state: PipelineState;
+  /** Set while the state is `failed`. */
+  readonly failure: PipelineFailure | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -36,14 +47,18 @@ interface PipelineRow {
   version: number;
   definition: PipelineDefinition;
   state: PipelineState;
+  failure: string | null;
+  failed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const fromRow = (r: PipelineRow): StoredPipeline => ({
-  id: r.id, name: r.name, version: r.version, definition: r.definition, state: r.state, createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id, name: r.name, version: r.version, definition: r.definition, state: r.state,
+  failure: r.failure === null ? null : { reason: r.failure, at: r.failed_at ?? r.updated_at },
+  createdAt: r.created_at, updatedAt: r.updated_at,
 });
-const COLUMNS = 'id, name, version, definition, state, created_at, updated_at';
+const COLUMNS = 'id, name, version, definition, state, failure, failed_at, created_at, updated_at';
 
 /** `Order totals (EU)` → `order-totals-eu`; empty when the name has no letters or digits. */
 export const slugOf = (name: string): string =>
@@ -122,7 +137,7 @@ export class TooManyRunning extends Error {
  * TooManyRunning; the count and the update run under one transaction-scoped advisory lock per schema, so two
  * concurrent starts cannot both take the last place.
  */
-export async function setPipelineState(sql: Sql, schema: string, id: string, state: PipelineState, { maxRunning }: { maxRunning?: number } = {}): Promise<StoredPipeline | null> {
+export async function setPipelineState(sql: Sql, schema: string, id: string, state: SettableState, { maxRunning }: { maxRunning?: number } = {}): Promise<StoredPipeline | null> {
   const s = checked(schema);
   return sql.begin(async (tx) => {
     if (state === 'running' && maxRunning !== undefined) {
@@ -132,13 +147,28 @@ export async function setPipelineState(sql: Sql, schema: string, id: string, sta
       if (self && self.state !== 'running' && (row?.others ?? 0) >= maxRunning) throw new TooManyRunning(maxRunning);
     }
     const [updated] = await tx.unsafe<PipelineRow[]>(
-      // updated_at moves only on a real change, so starting a running pipeline is a no-op.
-      `update ${s}.pipelines set state = $2, updated_at = case when state = $2 then updated_at else now() end
+      // updated_at moves only on a real change, so starting a running pipeline is a no-op; a change clears a failure.
+      `update ${s}.pipelines set state = $2, updated_at = case when state = $2 then updated_at else now() end,
+         failure = case when state = $2 then failure end, failed_at = case when state = $2 then failed_at end
        where id = $1 returning ${COLUMNS}`,
       [id, state],
     );
     return updated ? fromRow(updated) : null;
   });
+}
+
+/**
+ * Marks a running pipeline failed with `reason`, so the workers stop running it until an admin starts it again. Only
+ * the version that failed, and only while it is still running: a failure seen by a second worker, or reported after
+ * an admin stopped or edited the pipeline, changes nothing. Null when nothing changed.
+ */
+export async function failPipeline(sql: Sql, schema: string, { id, version, reason }: { id: string; version: number; reason: string }): Promise<StoredPipeline | null> {
+  const [row] = await sql.unsafe<PipelineRow[]>(
+    `update ${checked(schema)}.pipelines set state = 'failed', failure = $3, failed_at = now(), updated_at = now()
+     where id = $1 and version = $2 and state = 'running' returning ${COLUMNS}`,
+    [id, version, reason],
+  );
+  return row ? fromRow(row) : null;
 }
 
 /** Newest first. */
