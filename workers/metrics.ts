@@ -39,7 +39,7 @@ export function createWorkerMetrics() {
     rebalances: registry.counter('workers_rebalances_total', 'Partition assignments and revocations seen by this member.', ['kind']),
     commitFailures: registry.counter('workers_commit_failures_total', 'Offset commits the coordinator refused (the batch is re-delivered).'),
     // Pipeline ids are bounded by PIPELINES_MAX_PIPELINE_LABELS (the rest count as `other`); outcomes are a fixed set.
-    pipelineEvents: registry.counter('workers_pipeline_events_total', 'Events a pipeline read, by outcome: output, filtered, late, no_event_time.', [
+    pipelineEvents: registry.counter('workers_pipeline_events_total', 'Events a pipeline read, by outcome: output, filtered, late, no_event_time, failed (not written because the pipeline failed).', [
       'pipeline',
       'outcome',
     ]),

@@ -1,6 +1,6 @@
 import { connectionsConfig } from '../shared/config/connections.ts';
 import { loadConfig } from '../shared/config/index.ts';
-import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig, type Producer } from '../shared/kafka/index.ts';
+import { createConsumer, createProducer, type ConsumedMessage, type KafkaConfig } from '../shared/kafka/index.ts';
 import { processBatch } from './batch.ts';
 import { createCommitter } from './committer.ts';
 import { groupSettings, workersConfig, type WorkersConfig } from './config.ts';
@@ -25,8 +25,8 @@ export interface WorkerOptions {
   /** Extra librdkafka consumer properties (tests shorten session.timeout.ms and max.poll.interval.ms). */
   readonly consumerConfig?: KafkaConfig;
   readonly log?: (line: string) => void;
-  /** Runs pipelines beside the sinks, output via the DLQ producer (acks=all), before the commit; default from PIPELINES_*, null: none. */
-  readonly pipelines?: ((parts: { producer: Producer; metrics: WorkerMetrics }) => Pipelines) | null;
+  /** Runs pipelines beside the sinks, their output acknowledged (acks=all) before the commit; default from PIPELINES_*, null: none. */
+  readonly pipelines?: ((parts: { metrics: WorkerMetrics }) => Pipelines) | null;
   /** Continues the edge's traces (workers/tracing.ts); default from OTEL_* (off without an endpoint). stop() shuts it down. */
   readonly tracing?: Tracing;
 }
@@ -109,7 +109,7 @@ export function createWorker({
     signal: controller.signal,
     hooks: { ...hooks, onAttempt: dispatcher.attempt },
   };
-  const pipelines = pipelinesOf?.({ producer, metrics }) ?? null;
+  const pipelines = pipelinesOf?.({ metrics }) ?? null;
   const { batchSize, batchMaxBytes, pollTimeoutMs } = config;
   const poller = createPoller({ consumer, metrics, batchSize, batchMaxBytes, pollTimeoutMs, holding: () => retrying.size > 0 && !stopping });
   const committer = createCommitter({

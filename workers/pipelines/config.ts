@@ -19,6 +19,21 @@ export const pipelinesConfig = defineConfig('workers.pipelines', 'PIPELINES', {
     'While a worker is behind, window state and results are written at most this often, each write covering every batch since the last; once it has caught up, at once. Batches are committed to Kafka only after the write that covers them.',
   ),
   flushMaxItems: setting(positiveInt, 50_000, 'Window items buffered before a write is forced sooner than PIPELINES_FLUSH_MS (bounds worker memory).'),
+  // As long as the sinks' WORKERS_RETRY_TIMEOUT_MS by default: a broker restart or a leader moving passes well within
+  // it, while a pipeline that keeps failing holds the worker's partitions for minutes, not forever.
+  retryTimeoutMs: setting(
+    positiveInt,
+    300_000,
+    "How long a pipeline's run over one batch is retried when it fails transiently (its sink topic not answering, a lookup unreadable); then the pipeline is marked failed with reason retries_exhausted and stops running until started again. A sink topic that refuses records for good (deleted, not authorized, record too large or invalid) fails it at once.",
+  ),
+  // The workers' producer learns of a topic created again about half a second after refusing a record for it; 5 s
+  // covers an admin who creates the topic and starts the pipeline at once, and still fails a deleted topic's pipeline
+  // long before retryTimeoutMs.
+  sinkTopicMissingMs: setting(
+    positiveInt,
+    5_000,
+    "How long a pipeline's sink topic may be missing from the cluster (deleted since the pipeline was saved) before the pipeline is marked failed with reason sink_topic_refused; the workers never create it again themselves.",
+  ),
   maxPipelineLabels: setting(positiveInt, 50, 'Distinct pipeline ids used as metric labels; further pipelines are counted under `other`.'),
   // The same variables the gateway reads: a worker re-checks every definition it loads against them.
   ...pipelineLimitSettings,

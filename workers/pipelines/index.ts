@@ -2,8 +2,9 @@ import Redis from 'ioredis';
 import postgres from 'postgres';
 import { connectionsConfig } from '../../shared/config/connections.ts';
 import { loadConfig } from '../../shared/config/index.ts';
-import type { Producer } from '../../shared/kafka/index.ts';
-import { listRunningPipelines, lookupEntries } from '../../shared/stores/pipelines.ts';
+import { createProducer, type KafkaConfig, type Producer } from '../../shared/kafka/index.ts';
+import { failPipeline, listRunningPipelines, lookupEntries } from '../../shared/stores/pipelines.ts';
+import { workersConfig } from '../config.ts';
 import type { WorkerMetrics } from '../metrics.ts';
 import { redisSinkConfig } from '../sinks/redis/config.ts';
 import type { Backoff } from '../steps/sinks.ts';
@@ -16,8 +17,17 @@ import { createPipelineRunner, type ValidEvent } from './runner.ts';
 export { pipelinesConfig, type PipelinesConfig } from './config.ts';
 export type { ValidEvent } from './runner.ts';
 
+/**
+ * How the pipelines' own producer differs from the defaults. A sink topic is created with its pipeline (by the gateway,
+ * with its partition count), so one deleted since must fail the pipeline rather than come back with the broker's
+ * defaults through auto.create.topics.enable. A topic absent from metadata for 10 s is then reported as unknown, which
+ * is under message.timeout.ms (30 s), so a missing topic reads as missing rather than as a timeout.
+ */
+export const SINK_PRODUCER_CONFIG: KafkaConfig = { 'allow.auto.create.topics': false, 'topic.metadata.propagation.max.ms': 10_000 };
+
 export interface PipelinesOptions {
-  readonly producer: Pick<Producer, 'produceBatch'>;
+  /** Writes the sink topics; default: a producer of its own (SINK_PRODUCER_CONFIG), which close() closes. */
+  readonly producer?: Pick<Producer, 'produceBatch'>;
   readonly metrics: Pick<WorkerMetrics, 'pipelineEvents' | 'windowLate' | 'windowFlush'>;
   readonly backoff: Backoff;
   readonly config?: PipelinesConfig;
@@ -46,8 +56,10 @@ export interface Pipelines {
  * (live windows), a registry that re-reads running pipelines every `refreshMs`, and the runner. Connections are
  * lazy, so creating this cannot fail because a store is down.
  */
-export function createPipelines({ producer, metrics, backoff, env = process.env, config = loadConfig(pipelinesConfig, env), redisPrefix, log = console.log, only }: PipelinesOptions): Pipelines {
+export function createPipelines({ producer: given, metrics, backoff, env = process.env, config = loadConfig(pipelinesConfig, env), redisPrefix, log = console.log, only }: PipelinesOptions): Pipelines {
   const connections = loadConfig(connectionsConfig, env);
+  const own = given ? undefined : sinkProducer(connections.kafkaBrokers, env, log);
+  const producer = given ?? own!;
   const prefix = redisPrefix ?? loadConfig(redisSinkConfig, env).keyPrefix;
   const sql = postgres(connections.databaseUrl, { max: 4, onnotice: () => {}, connect_timeout: 5 });
   const redis = new Redis(connections.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -65,6 +77,7 @@ export function createPipelines({ producer, metrics, backoff, env = process.env,
     refreshMs: config.refreshMs,
     log,
     onRemoved: (revisions) => runner.forget(revisions),
+    recordFailure: (p, reason) => failPipeline(sql, schema, { id: p.id, version: p.version, reason }),
   });
   const runner = createPipelineRunner({
     registry,
@@ -74,6 +87,8 @@ export function createPipelines({ producer, metrics, backoff, env = process.env,
     producer,
     metrics,
     backoff,
+    retryTimeoutMs: config.retryTimeoutMs,
+    sinkTopicMissingMs: config.sinkTopicMissingMs,
     flushMs: config.flushMs,
     flushMaxItems: config.flushMaxItems,
     maxPipelineLabels: config.maxPipelineLabels,
@@ -88,15 +103,25 @@ export function createPipelines({ producer, metrics, backoff, env = process.env,
     due: runner.due,
     async close() {
       registry.stop();
+      await own?.close();
       await sql.end({ timeout: 5 }).catch(() => undefined);
       redis.disconnect();
     },
   };
 }
 
+/** Records as large as the worker's dead-letter producer takes (WORKERS_DLQ_MAX_MESSAGE_BYTES), as before it had its own. */
+function sinkProducer(brokers: string, env: Record<string, string | undefined>, log: (line: string) => void): Producer {
+  const producer = createProducer({ brokers, config: { ...SINK_PRODUCER_CONFIG, 'message.max.bytes': loadConfig(workersConfig, env).dlqMaxMessageBytes } });
+  let last = '';
+  // librdkafka repeats a transient error (a broker away) until it clears; one line per change is enough.
+  producer.on('error', (e) => void (e.message !== last && log(`pipelines producer: ${(last = e.message)}`)));
+  return producer;
+}
+
 /** The worker's default: pipelines configured from PIPELINES_*, or none when PIPELINES_ENABLED=false. */
 export function pipelinesFromEnv(backoff: Backoff, log: (line: string) => void, env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(pipelinesConfig, env);
   if (!config.enabled) return null;
-  return ({ producer, metrics }: Pick<PipelinesOptions, 'producer' | 'metrics'>) => createPipelines({ producer, metrics, backoff, config, env, log });
+  return ({ metrics }: Pick<PipelinesOptions, 'metrics'>) => createPipelines({ metrics, backoff, config, env, log });
 }

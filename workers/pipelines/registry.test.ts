@@ -39,3 +39,44 @@ describe('the running pipelines a worker loads', () => {
     expect(logs).toContainEqual('pipeline c@1 skipped: more than 2 pipelines are running (PIPELINES_MAX_RUNNING)');
   });
 });
+
+describe('a pipeline whose run failed in this worker', () => {
+  /** A store of running rows that failing takes a row out of, as failPipeline does; `down` makes every call reject. */
+  function store() {
+    const state = { running: new Set(['a', 'b']), recorded: [] as string[], down: false };
+    const reachable = () => (state.down ? Promise.reject(new Error('connection refused')) : Promise.resolve());
+    const registry = createPipelineRegistry({
+      load: () => reachable().then(() => [...state.running].sort().map((id) => ({ id, version: 1, definition: definition() }))),
+      recordFailure: (p, reason) => reachable().then(() => (state.running.delete(p.id), state.recorded.push(`${p.revision} ${reason}`))),
+      limits,
+      log: () => {},
+    });
+    return { state, registry, ids: () => registry.current().map((p) => p.id), failing: () => registry.failing().map((p) => p.id) };
+  }
+
+  test('leaves the running set at once, is recorded as failed, and runs again once started again', async () => {
+    const { state, registry, ids, failing } = store();
+    await registry.refresh();
+    registry.fail(registry.current()[0]!, 'sink_topic_refused: _UNKNOWN_PARTITION');
+    expect([ids(), failing()]).toEqual([['b'], ['a']]);
+    await registry.refresh();
+    expect(state.recorded).toEqual(['a@1 sink_topic_refused: _UNKNOWN_PARTITION']);
+    expect([ids(), failing()]).toEqual([['b'], []]);
+    state.running.add('a');
+    await registry.refresh();
+    expect(ids()).toEqual(['a', 'b']);
+  });
+
+  test('stays out of the running set while it cannot be recorded, and is recorded once the store is back', async () => {
+    const { state, registry, ids } = store();
+    await registry.refresh();
+    state.down = true;
+    registry.fail(registry.current()[1]!, 'retries_exhausted: _MSG_TIMED_OUT');
+    expect(await registry.refresh()).toBe(false);
+    expect(ids()).toEqual(['a']);
+    state.down = false;
+    expect(await registry.refresh()).toBe(true);
+    expect(state.recorded).toEqual(['b@1 retries_exhausted: _MSG_TIMED_OUT']);
+    expect(ids()).toEqual(['a']);
+  });
+});

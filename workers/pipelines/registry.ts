@@ -20,6 +20,8 @@ export interface RegistryOptions {
   readonly log?: (line: string) => void;
   /** Called with the revisions that stopped or changed, so their caches can go. */
   readonly onRemoved?: (revisions: readonly string[]) => void;
+  /** Records a pipeline as failed where users see it (failPipeline); a rejection is retried at the next refresh. */
+  readonly recordFailure?: (pipeline: ActivePipeline, reason: string) => Promise<unknown>;
 }
 
 /**
@@ -28,13 +30,18 @@ export interface RegistryOptions {
  * invalid one is skipped with one log line per revision. Past PIPELINES_MAX_RUNNING the extra ones (by id) are
  * skipped too: the gateway refuses to start them, so only rows written around it get there. While Postgres cannot be
  * read, the last known set stays in force.
+ *
+ * A pipeline whose run failed (fail()) leaves the set at once, in this worker, and is recorded as failed at the next
+ * refresh; from then on the store decides, so an admin who starts it again gets it back.
  */
-export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = console.log, onRemoved = () => {} }: RegistryOptions) {
+export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = console.log, onRemoved = () => {}, recordFailure = async () => {} }: RegistryOptions) {
   let active: readonly ActivePipeline[] = [];
   let loaded = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let inFlight: Promise<boolean> | undefined;
   const reported = new Set<string>();
+  /** Failed here and not yet known to be recorded, by revision. */
+  const failed = new Map<string, { pipeline: ActivePipeline; reason: string }>();
   let lastError = '';
 
   function accept(row: StoredRunning): ActivePipeline[] {
@@ -60,7 +67,14 @@ export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = 
   function refresh(): Promise<boolean> {
     inFlight ??= (async () => {
       try {
+        const recorded = [];
+        for (const [revision, { pipeline, reason }] of failed) {
+          await recordFailure(pipeline, reason);
+          recorded.push(revision);
+        }
         const next = capped((await load()).flatMap(accept));
+        // Only once a load follows the record: until then this worker alone knows, and must keep skipping it.
+        for (const revision of recorded) failed.delete(revision);
         const kept = new Set(next.map((p) => p.revision));
         const removed = active.filter((p) => !kept.has(p.revision)).map((p) => p.revision);
         const added = next.filter((p) => !active.some((a) => a.revision === p.revision)).map((p) => p.revision);
@@ -75,7 +89,7 @@ export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = 
         return true;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (message !== lastError) log(`pipelines: cannot read running pipelines (${(lastError = message)}); keeping the last known set`);
+        if (message !== lastError) log(`pipelines: cannot read or update running pipelines (${(lastError = message)}); keeping the last known set`);
         return false;
       } finally {
         inFlight = undefined;
@@ -88,7 +102,15 @@ export function createPipelineRegistry({ load, limits, refreshMs = 2_000, log = 
     refresh,
     /** True once a load succeeded: before that, a batch must wait, or it would skip running pipelines. */
     loaded: () => loaded,
-    current: () => active,
+    /** The running pipelines, less those that failed here. */
+    current: () => active.filter((p) => !failed.has(p.revision)),
+    /** Those that failed here and are still loaded: their input is counted as skipped until the store says failed. */
+    failing: () => active.filter((p) => failed.has(p.revision)),
+    /** Stops running `pipeline` here at once and records it as failed with `reason` (see above). */
+    fail(pipeline: ActivePipeline, reason: string): void {
+      if (!failed.has(pipeline.revision)) failed.set(pipeline.revision, { pipeline, reason });
+      void refresh();
+    },
     start() {
       timer ??= setInterval(() => void refresh(), refreshMs);
       return refresh();

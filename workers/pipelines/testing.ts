@@ -18,7 +18,7 @@ export function pipelineWorker(run: Run, topic: string, log: (line: string) => v
     config: runConfig(run, topic, { batchSize: 200, ...workerOverrides }),
     sinks: runSinks(run),
     log,
-    pipelines: ({ producer, metrics }) => createPipelines({ producer, metrics, backoff: { initialMs: 50, maxMs: 1000 }, config, redisPrefix: run.redisPrefix, log }),
+    pipelines: ({ metrics }) => createPipelines({ metrics, backoff: { initialMs: 50, maxMs: 1000 }, config, redisPrefix: run.redisPrefix, log }),
   });
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
 import { dlq, ok, retry, type Outcome } from '../outcomes.ts';
 import type { Sink, SinkName } from '../sinks/types.ts';
-import { backoffMs, writeToSinks, type SinkStepOptions } from './sinks.ts';
+import { backoffMs, retryUntil, writeToSinks, type SinkStepOptions } from './sinks.ts';
 
 const event = (id: string): StampedEvent => ({
   id,
@@ -183,5 +183,38 @@ describe('the sinks step', () => {
     const { opts } = options([es.sink]);
     expect((await writeToSinks([], opts)).results).toEqual([{ sink: 'elasticsearch', outcomes: [], attempts: [], aborted: false }]);
     expect(es.calls).toEqual([]);
+  });
+});
+
+describe('a task retried with an end', () => {
+  const quick = { what: 'task', backoff: { initialMs: 1, maxMs: 1 }, signal: new AbortController().signal, log: () => {} };
+
+  test('is retried until its judge gives up once the retry time has passed, which ends it with the reason and the last error', async () => {
+    let clock = 0;
+    const seen: Array<[number, boolean]> = [];
+    const end = await retryUntil(
+      async () => {
+        clock += 400;
+        throw new Error(`failed at ${clock}`);
+      },
+      { ...quick, timeoutMs: 1000, now: () => clock, judge: (_error, { elapsedMs, timedOut }) => (seen.push([elapsedMs, timedOut]), timedOut ? { action: 'fail', reason: 'retries_exhausted' } : { action: 'retry' }) },
+    );
+    expect(seen).toEqual([[400, false], [800, false], [1200, true]]);
+    expect(end).toEqual({ status: 'failed', reason: 'retries_exhausted', error: new Error('failed at 1200') });
+  });
+
+  test('ends at the first failure its judge calls permanent, and is done once an attempt succeeds', async () => {
+    let attempts = 0;
+    const failing = await retryUntil(async () => {
+      attempts++;
+      throw new Error('gone');
+    }, { ...quick, judge: () => ({ action: 'fail', reason: 'gone' }) });
+    expect([failing, attempts]).toEqual([{ status: 'failed', reason: 'gone', error: new Error('gone') }, 1]);
+    let tries = 0;
+    const eventually = async () => {
+      if (++tries < 3) throw new Error('not yet');
+    };
+    expect(await retryUntil(eventually, quick)).toEqual({ status: 'done' });
+    expect(tries).toBe(3);
   });
 });

@@ -20,25 +20,57 @@ export function backoffMs(attempt: number, { initialMs, maxMs }: Backoff, random
   return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
-/**
- * Runs `attempt` until it resolves, with backoff between failures, logging the first failure and every tenth as
- * `<what>: <message>; retrying (attempt n)`. Resolves false if `signal` aborted (shutdown) before it succeeded.
- */
-export async function retryUntilDone(
-  attempt: () => Promise<void>,
-  { what, backoff, signal, log }: { what: string; backoff: Backoff; signal: AbortSignal; log: (line: string) => void },
-): Promise<boolean> {
+/** After a failed attempt: try again after a backoff, or give up with a reason. */
+export type RetryVerdict = { readonly action: 'retry' } | { readonly action: 'fail'; readonly reason: string };
+
+/** How a retried task ended: it succeeded, shutdown cut it short, or its verdict ended it (with the last error). */
+export type RetryEnd = { readonly status: 'done' } | { readonly status: 'aborted' } | { readonly status: 'failed'; readonly reason: string; readonly error: unknown };
+
+export interface RetryOptions {
+  /** Names the task in the log: `<what>: <message>; retrying (attempt n)`, for the first failure and every tenth. */
+  readonly what: string;
+  readonly backoff: Backoff;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  /** Decides after each failure. Default: retry. */
+  readonly judge?: (error: unknown, context: RetryContext) => RetryVerdict;
+  readonly timeoutMs?: number;
+  /** Milliseconds, monotonic; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Where a failing task stands: how long since its first attempt, and whether that is past `timeoutMs`. */
+export interface RetryContext {
+  readonly elapsedMs: number;
+  readonly timedOut: boolean;
+}
+
+const alwaysRetry = (): RetryVerdict => ({ action: 'retry' });
+
+/** Runs `attempt` until it resolves, with backoff between failures, until `judge` gives up or `signal` aborts. */
+export async function retryUntil(attempt: () => Promise<void>, options: RetryOptions): Promise<RetryEnd> {
+  const { what, backoff, signal, log, judge = alwaysRetry, timeoutMs = Infinity, now = performance.now.bind(performance) } = options;
+  const started = now();
+  const deadline = started + timeoutMs;
   for (let round = 1; ; round++) {
     try {
       await attempt();
-      return true;
+      return { status: 'done' };
     } catch (error) {
+      const at = now();
+      const verdict = judge(error, { elapsedMs: at - started, timedOut: at >= deadline });
+      if (verdict.action === 'fail') return { status: 'failed', reason: verdict.reason, error };
       if (round === 1 || round % 10 === 0) log(`${what}: ${error instanceof Error ? error.message : String(error)}; retrying (attempt ${round})`);
-      if (signal.aborted) return false;
-      await sleep(backoffMs(round, backoff), signal);
-      if (signal.aborted) return false;
+      if (signal.aborted) return { status: 'aborted' };
+      await sleep(Math.min(backoffMs(round, backoff), Math.max(deadline - now(), 0)), signal);
+      if (signal.aborted) return { status: 'aborted' };
     }
   }
+}
+
+/** retryUntil without an end: resolves true once `attempt` succeeded, false if `signal` aborted (shutdown) first. */
+export async function retryUntilDone(attempt: () => Promise<void>, options: Pick<RetryOptions, 'what' | 'backoff' | 'signal' | 'log'>): Promise<boolean> {
+  return (await retryUntil(attempt, options)).status === 'done';
 }
 
 /** How the runner learns what the step is doing, without the step knowing about consumers or metrics. */
