@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import postgres from 'postgres';
-import { listRunningPipelines, putLookupEntries } from '../shared/stores/pipelines.ts';
+import { failPipeline, listRunningPipelines, putLookupEntries } from '../shared/stores/pipelines.ts';
 import { migrateWindows } from '../shared/stores/windows.ts';
 import { createQueryApp, type QueryApp } from './app.ts';
 import { BAD_WINDOW, insertWindows, order, ORDER_TOTALS, tableCounts } from './pipelines.fixtures.ts';
@@ -52,6 +52,18 @@ describe('pipeline GraphQL API', () => {
     expect((await listRunningPipelines(sql, run.pgSchema)).map((p) => p.id)).toEqual(['order-totals']);
     expect((await gql('mutation { stopPipeline(id: "order-totals") { state } }')).data).toEqual({ stopPipeline: { state: 'STOPPED' } });
     expect(await listRunningPipelines(sql, run.pgSchema)).toEqual([]);
+  });
+
+  test('a pipeline the workers failed is FAILED with its failure until startPipeline runs it again', async () => {
+    const started = await gql('mutation { startPipeline(id: "order-totals") { version failure { reason } } }');
+    expect(started.data?.startPipeline).toMatchObject({ failure: null });
+    // What a worker does when the pipeline's runs keep failing past the retry time.
+    await failPipeline(sql, run.pgSchema, { id: 'order-totals', version: started.data?.startPipeline.version, reason: 'retries_exhausted: _MSG_TIMED_OUT' });
+    const read = await gql('{ pipelines { id state failure { reason at } } }');
+    expect(read.errors).toBeUndefined();
+    expect(read.data?.pipelines).toEqual([{ id: 'order-totals', state: 'FAILED', failure: { reason: 'retries_exhausted: _MSG_TIMED_OUT', at: expect.any(String) } }]);
+    expect((await gql('mutation { startPipeline(id: "order-totals") { state failure { reason } } }')).data).toEqual({ startPipeline: { state: 'RUNNING', failure: null } });
+    expect((await gql('mutation { stopPipeline(id: "order-totals") { state } }')).data).toEqual({ stopPipeline: { state: 'STOPPED' } });
   });
 
   test('dryRunPipeline traces every step per event, enriched from lookups, and writes nothing', async () => {

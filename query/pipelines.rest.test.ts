@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import postgres from 'postgres';
-import { listRunningPipelines } from '../shared/stores/pipelines.ts';
+import { failPipeline, listRunningPipelines } from '../shared/stores/pipelines.ts';
 import { migrateWindows } from '../shared/stores/windows.ts';
 import { createQueryApp, type QueryApp } from './app.ts';
 import { BAD_WINDOW, insertWindows, order, ORDER_TOTALS, tableCounts } from './pipelines.fixtures.ts';
@@ -77,6 +77,19 @@ describe('pipeline REST routes', () => {
     expect(await listRunningPipelines(sql, run.pgSchema)).toMatchObject([{ id: 'order-totals', version: 2 }]);
     expect((await call('POST', '/api/pipelines/order-totals/stop')).body).toMatchObject({ state: 'stopped' });
     expect(await listRunningPipelines(sql, run.pgSchema)).toEqual([]);
+  });
+
+  test('a pipeline the workers failed is listed as failed with the reason until start runs it again', async () => {
+    const { version } = (await call('POST', '/api/pipelines/order-totals/start')).body;
+    // What a worker does when the pipeline's sink topic refuses its records for good.
+    await failPipeline(sql, run.pgSchema, { id: 'order-totals', version, reason: 'sink_topic_refused: UNKNOWN_TOPIC_OR_PART' });
+    const failure = { reason: 'sink_topic_refused: UNKNOWN_TOPIC_OR_PART', failed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
+    expect((await call('GET', '/api/pipelines/order-totals')).body).toMatchObject({ state: 'failed', failure });
+    expect((await call('GET', '/api/pipelines')).body.pipelines).toMatchObject([{ id: 'order-totals', state: 'failed', failure }]);
+    expect(await listRunningPipelines(sql, run.pgSchema)).toEqual([]);
+    expect((await call('POST', '/api/pipelines/order-totals/start')).body).toMatchObject({ state: 'running', failure: null });
+    expect(await listRunningPipelines(sql, run.pgSchema)).toMatchObject([{ id: 'order-totals', version }]);
+    expect((await call('POST', '/api/pipelines/order-totals/stop')).body).toMatchObject({ state: 'stopped', failure: null });
   });
 
   test('PUT /api/lookups/:table loads entries, and refuses values that are not objects', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { StampedEvent } from '../../shared/contracts/index.ts';
+import { failPipeline } from '../../shared/stores/pipelines.ts';
 import { migrateWindows } from '../../shared/stores/windows.ts';
 import { statusFileWriter } from '../../shared/supervisor-status.ts';
 import type { ChildStatus } from '../../shared/supervisor.ts';
@@ -180,6 +181,9 @@ describe('the dashboard in Chromium', () => {
     expect(cells.slice(0, 6)).toEqual(['Order totals', 'order-totals', 'running', '1', '3 in 5 min', '6']);
     await pageShows('#pipeline-chart-note', (t) => t === 'key eu: the latest 3 windows', 'the window chart note');
     expect(await page.locator('#pipeline-chart canvas').count()).toBeGreaterThan(0);
+    // Failed by a worker: the list says why, as nothing else on the page would.
+    await failPipeline(app.gateway.stores.sql, run.pgSchema, { id: 'order-totals', version: 1, reason: 'sink_topic_refused: UNKNOWN_TOPIC_OR_PART' });
+    await pageShows('#pipelines', (t) => t.includes('failed: sink_topic_refused: UNKNOWN_TOPIC_OR_PART ('), 'the failure in the list');
   });
 
   test('stores that are down are named where their panels are; search still answers', async () => {

@@ -13,12 +13,13 @@ interface PipelineRow {
   id: string;
   name: string;
   version: number;
-  state: 'RUNNING' | 'STOPPED';
+  state: 'RUNNING' | 'STOPPED' | 'FAILED';
+  failure: { reason: string; at: string } | null;
   activity: { sinceMinutes: number; windowsUpdated: number; eventsCounted: number; lastUpdate: string | null } | null;
 }
 interface WindowRow { key: string; start: string; count: number; sum: number | null; avg: number | null; min: number | null; max: number | null; p50: number | null; p95: number | null; p99: number | null }
 
-const LIST = '{ pipelines { id name version state activity { sinceMinutes windowsUpdated eventsCounted lastUpdate } } }';
+const LIST = '{ pipelines { id name version state failure { reason at } activity { sinceMinutes windowsUpdated eventsCounted lastUpdate } } }';
 // 60 windows × 10 fields stays well inside the gateway's cost limit (QUERY_MAX_COST).
 const WINDOWS = 'query W($id: ID!) { windows(pipeline: $id, limit: 60) { key start count sum avg min max p50 p95 p99 } }';
 const VALUES = ['sum', 'avg', 'min', 'max', 'p50', 'p95', 'p99'] as const;
@@ -27,7 +28,8 @@ const REFRESH_MS = 5000;
 const COLUMNS: ReadonlyArray<Column<PipelineRow>> = [
   { label: 'Name', cell: (p) => p.name },
   { label: 'ID', cell: (p) => p.id, code: true },
-  { label: 'State', cell: (p) => p.state.toLowerCase() },
+  // A failed pipeline says why, since nothing else on the page would: it runs again only once someone starts it.
+  { label: 'State', cell: (p) => (p.failure ? `failed: ${p.failure.reason} (${formatTime(p.failure.at)})` : p.state.toLowerCase()) },
   { label: 'Version', cell: (p) => String(p.version) },
   { label: 'Windows updated', cell: (p) => (p.activity ? `${formatCount(p.activity.windowsUpdated)} in ${p.activity.sinceMinutes} min` : '—') },
   { label: 'Events in them', cell: (p) => (p.activity ? formatCount(p.activity.eventsCounted) : '—') },

@@ -93,7 +93,7 @@ export const pipelineResolvers = {
   Query: { pipelines, pipeline, windows },
   Mutation: { createPipeline, updatePipeline, deletePipeline, startPipeline: setState('running'), stopPipeline: setState('stopped'), dryRunPipeline },
   // Internal values are the stored lower-case states; the schema shows the usual upper-case enum names.
-  PipelineState: { RUNNING: 'running', STOPPED: 'stopped' },
+  PipelineState: { RUNNING: 'running', STOPPED: 'stopped', FAILED: 'failed' },
   WindowResult: {
     start: (w: WindowResult) => w.windowStart,
     end: (w: WindowResult) => w.windowEnd,

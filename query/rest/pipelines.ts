@@ -36,7 +36,9 @@ const tooLarge = (e: BudgetExceeded) =>
 const notFound = (id: string) => new RestError(404, 'not_found', `no pipeline ${JSON.stringify(id)}`, { id });
 
 const pipelineJson = (p: store.StoredPipeline) => ({
-  id: p.id, name: p.name, version: p.version, state: p.state, definition: p.definition, created_at: iso(p.createdAt.getTime()), updated_at: iso(p.updatedAt.getTime()),
+  id: p.id, name: p.name, version: p.version, state: p.state,
+  failure: p.failure && { reason: p.failure.reason, failed_at: iso(p.failure.at.getTime()) },
+  definition: p.definition, created_at: iso(p.createdAt.getTime()), updated_at: iso(p.updatedAt.getTime()),
 });
 
 async function existing(ctx: GatewayContext, id: string): Promise<store.StoredPipeline> {

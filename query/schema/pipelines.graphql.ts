@@ -2,6 +2,15 @@ export const pipelinesSDL = /* GraphQL */ `
   enum PipelineState {
     RUNNING
     STOPPED
+    "Set by the workers when its runs kept failing (see failure); it runs again once started."
+    FAILED
+  }
+
+  "Why the workers stopped running a pipeline."
+  type PipelineFailure {
+    "A snake_case cause and its detail, e.g. sink_topic_refused: UNKNOWN_TOPIC_OR_PART, or retries_exhausted: _MSG_TIMED_OUT."
+    reason: String!
+    at: DateTime!
   }
 
   "A stored pipeline (shared/contracts/pipeline.ts); the workers run those in state RUNNING at their current version."
@@ -12,6 +21,8 @@ export const pipelinesSDL = /* GraphQL */ `
     "Goes up by one on every update; earlier versions are kept."
     version: Int!
     state: PipelineState!
+    "Why it is FAILED; null in any other state (startPipeline and stopPipeline clear it)."
+    failure: PipelineFailure
     "The definition at the current version."
     definition: JSON!
     createdAt: DateTime!
