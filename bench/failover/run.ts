@@ -33,7 +33,7 @@ const figures = [
     part: 'failover',
     label: 'Failover: p99 request latency during leader loss',
     subject: { name: `edge, ${out.failoverRequests} requests while a leader was down`, value: out.p99FailoverMs, unit: 'ms' },
-    note: `p99 before the kill ${out.p99BeforeMs} ms; ${out.failoverNon2xx} of them not 2xx; stored exactly once: ${out.storesExactlyOnce}`,
+    note: `p99 before the kill ${Math.round(out.p99BeforeMs).toLocaleString("en-US")} ms; ${out.failoverNon2xx} of them not 2xx; stored exactly once: ${out.storesExactlyOnce}`,
   }),
   limitFigure({
     id: 'failover-lag',
