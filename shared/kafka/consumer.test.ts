@@ -205,4 +205,34 @@ describe('Consumer flow control', () => {
     expect(committed).toBe(3n);
     await consumer.close();
   });
+
+  test('values: false hands over keys, headers and positions, but no values', async () => {
+    const topic = await fixture.create(1);
+    await producer.produceBatch([0, 1, 2].map((i) => ({ topic, key: `k${i}`, value: `m${i}`, headers: [['id', `e${i}`]] as const })));
+    const consumer = createConsumer({ brokers: BROKERS, groupId: uniqueName('novalues'), topics: [topic], values: false });
+    const got = await take(consumer, 3);
+    const text = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : null);
+    expect(got.map((m) => [m.offset, text(m.key), m.value, m.headers.map(([n, v]) => `${n}=${text(v)}`)])).toEqual([
+      [0n, 'k0', null, ['id=e0']],
+      [1n, 'k1', null, ['id=e1']],
+      [2n, 'k2', null, ['id=e2']],
+    ]);
+    await consumer.close();
+  });
+
+  test('with boundedPoll a poll copies no more than maxBuffered out of librdkafka, however much is ready', async () => {
+    const topic = await fixture.create(1);
+    await fill(topic, 50);
+    const consumer = createConsumer({ brokers: BROKERS, groupId: uniqueName('bounded'), topics: [topic], maxBuffered: 10, boundedPoll: true });
+    const batches: number[] = [];
+    const got: ConsumedMessage[] = [];
+    for (const deadline = Date.now() + 30_000; got.length < 50 && Date.now() < deadline; ) {
+      const batch = await consumer.poll(100, 200);
+      if (batch.length > 0) batches.push(batch.length);
+      got.push(...batch);
+    }
+    expect(values(got)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10);
+    await consumer.close();
+  });
 });

@@ -26,6 +26,13 @@ export interface ConsumerOptions {
   maxBuffered?: number;
   /** The same bound in bytes (values and keys): 10,000 messages of 1 MiB would otherwise be 10 GB held in JS. */
   maxBufferedBytes?: number;
+  /** false: records come without their values (null), for readers of keys, headers and positions only. */
+  values?: boolean;
+  /**
+   * true: poll() too copies out of librdkafka only while the buffer has room (maxBuffered, maxBufferedBytes), rather
+   * than all that is ready: with a long backlog the first records return after one buffer's copying, not seconds.
+   */
+  boundedPoll?: boolean;
   libraryPath?: string;
 }
 
@@ -52,6 +59,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
   readonly #state: ConsumerState;
   readonly #pendingRebalances: Pointer[] = [];
   #inPoll = false;
+  readonly #boundedPoll: boolean;
   #closing: Promise<void> | undefined;
   #closed = false;
   #lastError: KafkaError | undefined;
@@ -65,6 +73,8 @@ export class Consumer extends Emitter<ConsumerEvents> {
     statsIntervalMs = 0,
     maxBuffered = 10_000,
     maxBufferedBytes = 64 * 1024 * 1024,
+    values = true,
+    boundedPoll = false,
     libraryPath,
   }: ConsumerOptions) {
     super();
@@ -75,8 +85,9 @@ export class Consumer extends Emitter<ConsumerEvents> {
     const conf = buildConf(lib, merged, EVENT.ERROR | EVENT.STATS | EVENT.REBALANCE | EVENT.OFFSET_COMMIT);
     this.#rk = createHandle(lib, RD_KAFKA_CONSUMER, conf);
     this.#state = new ConsumerState({ maxBuffered, maxBufferedBytes });
+    this.#boundedPoll = boundedPoll;
     this.groupId = groupId;
-    this.#reader = new MessageReader(lib);
+    this.#reader = new MessageReader(lib, { values });
     // Not rd_kafka_poll_set_consumer: commit results, stats and client errors stay on the main queue, so a full
     // fetch buffer can never hold back a commit the application is awaiting.
     this.#consumerQ = mustPtr(lib.rd_kafka_queue_get_consumer(this.#rk), 'rd_kafka_queue_get_consumer');
@@ -87,7 +98,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
       lib,
       queue: this.#consumerQ,
       handle: (ev) => this.#onConsumerEvent(ev),
-      canDrain: () => this.#pendingRebalances.length === 0 && (this.#inPoll || this.#state.hasRoom()),
+      canDrain: () => this.#pendingRebalances.length === 0 && ((this.#inPoll && !this.#boundedPoll) || this.#state.hasRoom()),
     });
     const err = withTpList(lib, topics.map((topic) => ({ topic, partition: -1 })), (list) => lib.rd_kafka_subscribe(this.#rk, list));
     if (err !== 0) {
@@ -159,7 +170,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
     try {
       this.#applyPendingRebalances();
       for (;;) {
-        if (this.#state.buffered < maxMessages) this.#fetchPump.drain();
+        if (this.#state.buffered < maxMessages && (!this.#boundedPoll || this.#state.hasRoom())) this.#fetchPump.drain();
         const out = this.#state.take(maxMessages);
         const left = deadline - Date.now();
         // A rebalance that arrived during this call is left for the next one, after the caller has seen it.

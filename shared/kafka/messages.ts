@@ -10,6 +10,7 @@ export interface ConsumedMessage {
   offset: bigint;
   /** null when the record has no key / is a tombstone; an empty array when it was empty. */
   key: Uint8Array | null;
+  /** As `key`; also null for every record of a consumer created with `values: false`. */
   value: Uint8Array | null;
   /** In record order; a name may repeat. */
   headers: Array<[string, Uint8Array | null]>;
@@ -26,12 +27,15 @@ const TS_TYPES: TimestampType[] = ['none', 'create', 'log-append'];
  */
 export class MessageReader {
   readonly #lib: Rdkafka;
+  readonly #values: boolean;
   readonly #out = new Uint8Array(32);
   readonly #outPtr: Pointer = ptr(this.#out);
   readonly #topics = new Map<number, string>();
 
-  constructor(lib: Rdkafka) {
+  /** values: false leaves every value uncopied (null), for readers that need only keys, headers and positions. */
+  constructor(lib: Rdkafka, { values = true }: { values?: boolean } = {}) {
     this.#lib = lib;
+    this.#values = values;
   }
 
   read(m: Pointer): ConsumedMessage {
@@ -46,7 +50,7 @@ export class MessageReader {
       partition: read.i32(m, MSG.partition),
       offset: BigInt(read.i64(m, MSG.offset)),
       key: copy(read.ptr(m, MSG.key), Number(read.u64(m, MSG.keyLen))),
-      value: copy(read.ptr(m, MSG.payload), Number(read.u64(m, MSG.len))),
+      value: this.#values ? copy(read.ptr(m, MSG.payload), Number(read.u64(m, MSG.len))) : null,
       headers: this.#headers(m),
       timestamp,
       timestampType,
