@@ -9,8 +9,8 @@ import { formatTable, progressBar } from './audit/report.ts';
 import { elasticsearchLookup, postgresLookup, redisLookup, type Lookup } from './audit/stores.ts';
 import type { Store } from './audit/tally.ts';
 import { workersConfig } from './config.ts';
-import { elasticsearchConfig } from './sinks/elasticsearch/index.ts';
-import { postgresSinkConfig } from './sinks/postgres/index.ts';
+import { elasticsearchConfig } from './sinks/elasticsearch/config.ts';
+import { postgresSinkConfig } from './sinks/postgres/config.ts';
 import { redisSinkConfig } from './sinks/redis/config.ts';
 
 const HELP = `npm run audit -- --from T --to T [--source S] [--type X] [--ids] [--json] [--progress]
@@ -77,7 +77,14 @@ if (import.meta.main) {
   const es = loadConfig(elasticsearchConfig);
   const pg = loadConfig(postgresSinkConfig);
   const rs = loadConfig(redisSinkConfig);
-  const sql = postgres(connections.databaseUrl, { max: 2, onnotice: () => {} });
+  // Every audit query probes the primary key with one chunk of ids. Without table statistics (autovacuum off, or a
+  // table just filled) the planner picks a sequential scan of the whole table per chunk, and parallel workers and JIT
+  // compilation cost more than such a query takes; the audit's own connections rule all three out.
+  const sql = postgres(connections.databaseUrl, {
+    max: 2,
+    onnotice: () => {},
+    connection: { enable_seqscan: 'off', max_parallel_workers_per_gather: '0', jit: 'off' },
+  });
   const redis = new Redis(connections.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => {});
   const all: Record<Store, Lookup> = {
@@ -87,7 +94,9 @@ if (import.meta.main) {
   };
   const lookups = Object.fromEntries(workers.sinks.map((s) => [s, all[s]]));
   // Documents become searchable at the next refresh (refreshInterval); a refresh first makes the latest ones count.
-  await fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST' }).catch(() => {});
+  const refreshed = fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST' }).catch(() => {});
+  // The connections open beside the refresh, so the first chunk's lookups do not wait for them.
+  await Promise.all([refreshed, sql`select 1`.catch(() => {}), redis.ping().catch(() => {})]);
   const admin = createAdmin({ brokers: connections.kafkaBrokers });
   const started = performance.now();
   const showProgress = args.progress === true || process.stderr.isTTY === true;

@@ -1,9 +1,10 @@
-import type { ConsumedMessage } from '../../shared/kafka/index.ts';
-import type { Admin } from '../../shared/kafka/index.ts';
-import { readExplanations, recordKey } from './dead-letters.ts';
+import type { Admin, ConsumedMessage } from '../../shared/kafka/index.ts';
+import { readAhead } from './ahead.ts';
+import { readExplanations, recordKey, type Explanations } from './dead-letters.ts';
 import { rangeSize, topicRange } from './range.ts';
 import { readRange } from './read.ts';
-import type { Lookup } from './stores.ts';
+import { auditRecords, type Records } from './records.ts';
+import type { Copies, Lookup } from './stores.ts';
 import { createTally, STORES, type Finding, type Row, type Store } from './tally.ts';
 
 export interface AuditOptions {
@@ -19,7 +20,10 @@ export interface AuditOptions {
   readonly lookups: Partial<Record<Store, Lookup>>;
   /** Records received before this time (epoch ms) are not checked in Redis: their seen markers may have expired. */
   readonly redisSince?: number;
+  /** Records read and looked up together (default 5000). */
   readonly chunkSize?: number;
+  /** Chunks whose lookups may be under way while the next is read (default 4); memory holds as many chunks' ids. */
+  readonly lookahead?: number;
   readonly maxFindings?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -36,38 +40,49 @@ export interface AuditResult {
   readonly deadLettersTruncated: boolean;
 }
 
-const text = new TextDecoder();
-const header = (m: ConsumedMessage, name: string): string => {
-  for (const [n, v] of m.headers) if (n === name) return v ? text.decode(v) : '';
-  return '';
-};
+interface Checked {
+  /** Records read from the topic, matching the filter or not. */
+  readonly read: number;
+  readonly records: Records;
+  /** Per checked store, in the order of `checked`. */
+  readonly copies: Copies[];
+}
 
 /**
- * Compares what the events topic holds for [from, to) with what each store holds, chunk by chunk: memory is one chunk
- * of records plus the per-minute counters and the first maxFindings ids, whatever the range's size.
+ * Compares what the events topic holds for [from, to) with what each store holds, chunk by chunk. While one chunk's
+ * ids are looked up (every store at once, one request per store), the next chunks are read: memory is `lookahead`
+ * chunks of ids plus the per-minute counters and the first maxFindings ids, whatever the range's size.
  */
-export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
+export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 4, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
+  // Dead letters matter only when counting, so they are read while the range's first chunks are looked up.
+  const letters = readExplanations({ admin, brokers, dlqTopic, topic, from });
+  letters.catch(() => {}); // awaited before the first count; a failure surfaces there
   const ranges = await topicRange(admin, topic, from, to);
   const total = rangeSize(ranges);
-  const { explanations, truncated } = await readExplanations({ admin, brokers, dlqTopic, topic, from });
   const tally = createTally({ maxFindings });
   const checked = STORES.filter((s) => lookups[s]);
-  let done = 0;
-  for await (const all of readRange({ brokers, topic, ranges, chunkSize })) {
-    done += all.length;
-    const chunk = all.filter((m) => (source === undefined || header(m, 'source') === source) && (type === undefined || header(m, 'type') === type));
-    const ids = chunk.map((m) => header(m, 'id'));
-    const found = await Promise.all(checked.map((s) => lookups[s]!(s === 'redis' ? ids.filter((_, i) => chunk[i]!.timestamp >= redisSince) : ids)));
-    chunk.forEach((m, i) => {
+  // Records received before redisSince are not asked of Redis and not counted for it.
+  const askRedis = (records: Records, i: number): boolean => records.times[i]! >= redisSince;
+
+  function check(messages: readonly ConsumedMessage[]): Promise<Checked> {
+    const records = auditRecords(messages, { source, type });
+    const read = messages.length;
+    const asked = (s: Store) => (s === 'redis' ? records.ids.filter((_, i) => askRedis(records, i)) : records.ids);
+    return Promise.all(checked.map((s) => lookups[s]!(asked(s)))).then((copies) => ({ read, records, copies }));
+  }
+
+  function count({ records, copies }: Checked, explanations: Explanations): void {
+    const { ids, sources, times, partitions, offsets } = records;
+    for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      const src = header(m, 'source') || '(none)';
-      const row = tally.row(Math.floor(m.timestamp / 60_000) * 60_000, src);
+      const src = sources[i] || '(none)';
+      const row = tally.row(Math.floor(times[i]! / 60_000) * 60_000, src);
       row.kafka++;
-      const letters = explanations.get(recordKey(m.partition, m.offset));
+      const letters = explanations.size > 0 ? explanations.get(recordKey(partitions[i]!, offsets[i]!)) : undefined;
       if (letters) row.deadLettered++;
       checked.forEach((s, k) => {
-        const n = found[k]!.get(id);
-        if (n === undefined) return; // Redis past its seen window
+        if (s === 'redis' && !askRedis(records, i)) return; // Redis past its seen window
+        const n = copies[k]!(id);
         row.stored[s] = (row.stored[s] ?? 0) + Math.min(n, 1);
         if (n > 1) {
           row.duplicated++;
@@ -77,9 +92,16 @@ export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, sour
           tally.find({ store: s, id, kind: 'missing', minute: row.minute, source: src });
         }
       });
-    });
+    }
+  }
+
+  let done = 0;
+  for await (const chunk of readAhead(readRange({ brokers, topic, ranges, chunkSize }), check, { depth: lookahead })) {
+    done += chunk.read;
+    count(chunk, (await letters).explanations);
     onProgress?.(done, total);
   }
+  const { truncated } = await letters;
   const rows = tally.rows();
   const totals = { kafka: 0, stored: { elasticsearch: null, postgres: null, redis: null } as Row['stored'], deadLettered: 0, missing: 0, duplicated: 0 };
   for (const r of rows) {

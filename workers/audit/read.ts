@@ -5,7 +5,7 @@ export interface RangeReaderOptions {
   readonly brokers: string;
   readonly topic: string;
   readonly ranges: readonly PartitionRange[];
-  /** Records handed over per chunk; the caller holds at most one chunk. */
+  /** Records handed over per chunk; the reader copies at most two chunks ahead of the caller out of librdkafka. */
   readonly chunkSize?: number;
   /** A read that gets no record for this long while records are still due fails (a broker that stopped serving). */
   readonly stallMs?: number;
@@ -14,7 +14,7 @@ export interface RangeReaderOptions {
 /**
  * Streams the records of `ranges` in chunks with a throwaway consumer group (nothing is committed): each assigned
  * partition is sought to its start, records at or past its end are left unread, and it ends when every partition
- * reached its end.
+ * reached its end. Records come without their values (null): the audit reads headers, timestamps and positions only.
  */
 export async function* readRange({ brokers, topic, ranges, chunkSize = 5000, stallMs = 60_000 }: RangeReaderOptions): AsyncGenerator<ConsumedMessage[]> {
   const pending = new Map(ranges.filter((r) => r.end > r.start).map((r) => [r.partition, r]));
@@ -24,6 +24,10 @@ export async function* readRange({ brokers, topic, ranges, chunkSize = 5000, sta
     groupId: `event-lens-audit-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`,
     topics: [topic],
     maxBuffered: chunkSize * 2,
+    values: false,
+    // Each poll copies at most maxBuffered records out of librdkafka, so the first chunk's ids are looked up while the
+    // rest of a long backlog is still to be copied, rather than after all of what librdkafka fetched ahead.
+    boundedPoll: true,
     config: { 'auto.offset.reset': 'earliest', 'enable.partition.eof': false },
   });
   consumer.on('rebalance', (e) => {

@@ -2,65 +2,118 @@ import type { Sql } from 'postgres';
 import type Redis from 'ioredis';
 import { keys } from '../../shared/stores/redis-keys.ts';
 
-/** How many copies of each id a store holds (absent ids are 0); the audit asks one chunk of ids at a time. */
-export type Lookup = (ids: readonly string[]) => Promise<Map<string, number>>;
+/** How many copies of an event a store holds, by event id (0 when it holds none). */
+export type Copies = (id: string) => number;
 
-const count = (ids: readonly string[], found: Iterable<string>): Map<string, number> => {
-  const out = new Map<string, number>(ids.map((id) => [id, 0]));
-  for (const id of found) out.set(id, (out.get(id) ?? 0) + 1);
-  return out;
+/** Asks a store about one chunk of ids, in as few round trips as it allows. */
+export type Lookup = (ids: readonly string[]) => Promise<Copies>;
+
+const countFound = (found: Iterable<string>): Copies => {
+  const n = new Map<string, number>();
+  for (const id of found) n.set(id, (n.get(id) ?? 0) + 1);
+  return (id) => n.get(id) ?? 0;
 };
 
 /**
- * Ids query on the alias: a document id is unique per index, not per alias, so the same event in two indices (e.g. a
- * daily index and `<prefix>-other`) comes back as two hits. Asked 1,000 ids at a time: twice that stays far below
- * index.max_result_window (10,000).
+ * Whether `held` distinct ids are every id asked: they cannot outnumber the distinct ids asked, so equal counts mean
+ * all are held. The set is built only for a chunk that repeats an id (held then falls short of the list's length).
  */
-export function elasticsearchLookup({ url, alias }: { url: string; alias: string }): Lookup {
-  const base = url.replace(/\/$/, '');
+const heldAll = (held: number, ids: readonly string[]): boolean => held === ids.length || held === new Set(ids).size;
+
+interface SearchBody {
+  hits?: { total?: { value: number }; hits?: Array<{ fields?: { id?: string[] } }> };
+  aggregations?: { indices?: { buckets?: unknown[] } };
+}
+
+/**
+ * Ids query on the alias: a document id is unique per index, not per alias, so the same event in two indices (e.g. a
+ * daily index and `<prefix>-other`) is two documents. The usual answer comes from one request that returns two
+ * numbers, how many documents match and in how many indices: matches in a single index are distinct ids, so as many
+ * as asked means each is held once. Otherwise a second request lists the hits' `id` doc values (the sink writes the
+ * event id as both `_id` and `id`) to count the copies of each; neither request loads a stored field. At most
+ * idsPerRequest ids per request, so the listing stays within index.max_result_window (10,000) for ids held twice; a
+ * larger chunk is asked in parallel parts.
+ */
+export function elasticsearchLookup({ url, alias, idsPerRequest = 5000 }: { url: string; alias: string; idsPerRequest?: number }): Lookup {
+  const base = `${url.replace(/\/$/, '')}/${alias}/_search?ignore_unavailable=true&allow_no_indices=true`;
+  async function search(filterPath: string, body: object): Promise<SearchBody> {
+    const res = await fetch(`${base}&filter_path=${filterPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status === 404) return {};
+    if (!res.ok) throw Object.assign(new Error(`elasticsearch ${res.status}: ${(await res.text()).slice(0, 300)}`), { code: 'elasticsearch_unavailable' });
+    return (await res.json()) as SearchBody;
+  }
+  async function lookupPart(ids: readonly string[]): Promise<Copies> {
+    const query = { ids: { values: ids } };
+    const summary = await search('hits.total.value,aggregations.indices.buckets', { size: 0, track_total_hits: true, query, aggs: { indices: { terms: { field: '_index', size: 2 } } } });
+    const documents = summary.hits?.total?.value ?? 0;
+    if (documents === 0) return () => 0;
+    if (summary.aggregations?.indices?.buckets?.length === 1 && heldAll(documents, ids)) return () => 1;
+    const listed = await search('hits.hits.fields.id', { size: Math.min(documents, 10_000), _source: false, stored_fields: '_none_', docvalue_fields: ['id'], track_total_hits: false, query });
+    return countFound((listed.hits?.hits ?? []).flatMap((h) => h.fields?.id ?? []));
+  }
   return async function lookupElasticsearch(ids) {
-    const found: string[] = [];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const part = ids.slice(i, i + 1000);
-      const res = await fetch(`${base}/${alias}/_search?filter_path=hits.hits._id&ignore_unavailable=true&allow_no_indices=true`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ size: part.length * 2, _source: false, query: { ids: { values: part } } }),
-      });
-      if (res.status === 404) continue;
-      if (!res.ok) throw Object.assign(new Error(`elasticsearch ${res.status}: ${(await res.text()).slice(0, 300)}`), { code: 'elasticsearch_unavailable' });
-      const body = (await res.json()) as { hits?: { hits?: Array<{ _id: string }> } };
-      for (const h of body.hits?.hits ?? []) found.push(h._id);
-    }
-    return count(ids, found);
+    if (ids.length <= idsPerRequest) return ids.length === 0 ? () => 0 : lookupPart(ids);
+    const parts: Array<readonly string[]> = [];
+    for (let i = 0; i < ids.length; i += idsPerRequest) parts.push(ids.slice(i, i + idsPerRequest));
+    const answers = await Promise.all(parts.map(lookupPart));
+    // Each part answers for its own ids only (the usual answer is "1" for any id it is asked about).
+    const answerOf = new Map<string, Copies>();
+    parts.forEach((part, k) => part.forEach((id) => answerOf.set(id, answers[k]!)));
+    return (id) => answerOf.get(id)?.(id) ?? 0;
   };
 }
 
-/** Rows per id: the key is (event_id, event_time), so the same id stored with two event times is two rows. */
+/**
+ * Rows per id: the key is (event_id, event_time), so the same id stored with two event times is two rows. The usual
+ * answer comes from one query that returns how many of the ids are held and the few held more than once; only when
+ * some are absent does a second query list the ids held. The connection should not plan these as sequential scans
+ * (see workers/audit.ts).
+ */
 export function postgresLookup({ sql, schema }: { sql: Sql; schema: string }): Lookup {
+  const table = sql(`${schema}.events`);
+  async function lookup(ids: readonly string[]): Promise<Copies> {
+    // One text that the server splits: an array parameter is quoted, escaped and parsed element by element, which took
+    // more than half of the client's time per chunk. Ids with a newline, which no event id has, go as an array.
+    const asked = ids.some((id) => id.includes('\n')) ? sql`${[...ids]}::text[]` : sql`string_to_array(${ids.join('\n')}, E'\\n')`;
+    const [summary] = await sql<{ held: number; doubled: string[] | null; copies: number[] | null }[]>`
+      select count(*)::int as held, array_agg(id) filter (where n > 1) as doubled, array_agg(n) filter (where n > 1) as copies
+      from (select event_id as id, count(*)::int as n from ${table} where event_id = any(${asked}) group by event_id) held`;
+    if (heldAll(summary!.held, ids)) {
+      const doubled = new Map((summary!.doubled ?? []).map((id, i) => [id, summary!.copies![i]!]));
+      return (id) => doubled.get(id) ?? 1;
+    }
+    const rows = await sql<{ id: string; n: number }[]>`select event_id as id, count(*)::int as n from ${table} where event_id = any(${asked}) group by event_id`;
+    const held = new Map(rows.map((r) => [r.id, r.n]));
+    return (id) => held.get(id) ?? 0;
+  }
   return async function lookupPostgres(ids) {
+    if (ids.length === 0) return () => 0;
     try {
-      const rows = await sql<{ id: string; n: number }[]>`select event_id as id, count(*)::int as n from ${sql(`${schema}.events`)} where event_id = any(${[...ids]}) group by event_id`;
-      const out = count(ids, []);
-      for (const r of rows) out.set(r.id, r.n);
-      return out;
+      return await lookup(ids);
     } catch (error) {
-      if ((error as { code?: string }).code === '42P01') return count(ids, []); // no events table yet: nothing stored
+      if ((error as { code?: string }).code === '42P01') return () => 0; // no events table yet: nothing stored
       throw error;
     }
   };
 }
 
-/** The sink's seen:<id> marker, which it sets with the event's counters; it expires after seenTtlSeconds. */
+/**
+ * The sink's seen:<id> marker, which it sets with the event's counters; it expires after seenTtlSeconds. One EXISTS
+ * over the chunk's keys answers the usual case (all present) with a single integer; only a chunk with absent markers
+ * is read again with MGET to learn which.
+ */
 export function redisLookup({ redis, prefix }: { redis: Redis; prefix: string }): Lookup {
   const layout = keys(prefix);
+  const unavailable = (error: Error): never => {
+    throw Object.assign(error, { code: 'redis_unavailable' });
+  };
   return async function lookupRedis(ids) {
-    if (ids.length === 0) return new Map();
-    // One MGET per chunk rather than an EXISTS per id: the pipelined EXISTS was the slowest of the three lookups
-    // when profiling bench:audit (20,000 ids: Redis 297 ms, Postgres 273 ms, search node 207 ms, Kafka read 250 ms).
-    const values = await redis.mget(ids.map((id) => layout.seen(id))).catch((error: Error) => {
-      throw Object.assign(error, { code: 'redis_unavailable' });
-    });
-    return new Map(ids.map((id, i) => [id, values[i] === null ? 0 : 1]));
+    if (ids.length === 0) return () => 0;
+    const names = ids.map((id) => layout.seen(id));
+    // EXISTS counts a key once per time it is named, so the count equals the list's length only when every key exists.
+    if ((await redis.exists(...names).catch(unavailable)) === names.length) return () => 1;
+    const values = await redis.mget(names).catch(unavailable);
+    const present = new Set(ids.filter((_, i) => values[i] !== null));
+    return (id) => (present.has(id) ? 1 : 0);
   };
 }

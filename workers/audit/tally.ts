@@ -29,16 +29,18 @@ export interface Finding {
  * minutes and sources of the range, never with the number of events.
  */
 export function createTally({ maxFindings = 1000 }: { maxFindings?: number } = {}) {
-  const rows = new Map<string, Row>();
+  // Minute, then source: no key string to build for each of the range's records.
+  const rows = new Map<number, Map<string, Row>>();
   const findings: Finding[] = [];
   let findingsTotal = 0;
   return {
     row(minuteMs: number, source: string): Row {
-      const key = `${minuteMs}\u0000${source}`;
-      let row = rows.get(key);
+      let minute = rows.get(minuteMs);
+      if (!minute) rows.set(minuteMs, (minute = new Map()));
+      let row = minute.get(source);
       if (!row) {
         row = { minute: `${new Date(minuteMs).toISOString().slice(0, 16)}Z`, source, kafka: 0, stored: { elasticsearch: null, postgres: null, redis: null }, deadLettered: 0, missing: 0, duplicated: 0 };
-        rows.set(key, row);
+        minute.set(source, row);
       }
       return row;
     },
@@ -46,7 +48,7 @@ export function createTally({ maxFindings = 1000 }: { maxFindings?: number } = {
       findingsTotal++;
       if (findings.length < maxFindings) findings.push(f);
     },
-    rows: (): Row[] => [...rows.values()].sort((a, b) => (a.minute === b.minute ? a.source.localeCompare(b.source) : a.minute < b.minute ? -1 : 1)),
+    rows: (): Row[] => [...rows.values()].flatMap((m) => [...m.values()]).sort((a, b) => (a.minute === b.minute ? a.source.localeCompare(b.source) : a.minute < b.minute ? -1 : 1)),
     findings: () => findings,
     findingsTotal: () => findingsTotal,
   };
