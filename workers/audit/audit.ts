@@ -24,6 +24,8 @@ export interface AuditOptions {
   readonly chunkSize?: number;
   /** Chunks whose lookups may be under way while the next is read (default 4); memory holds as many chunks' ids. */
   readonly lookahead?: number;
+  /** A store that has not answered a chunk after this long fails the audit with store_timeout (default 60 s). */
+  readonly lookupTimeoutMs?: number;
   readonly maxFindings?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -40,6 +42,15 @@ export interface AuditResult {
   readonly deadLettersTruncated: boolean;
 }
 
+/** `work`, or a rejection with `failure()` once it has taken `ms`. */
+function within<T>(work: Promise<T>, ms: number, failure: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure()), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 interface Checked {
   /** Records read from the topic, matching the filter or not. */
   readonly read: number;
@@ -53,7 +64,7 @@ interface Checked {
  * ids are looked up (every store at once, one request per store), the next chunks are read: memory is `lookahead`
  * chunks of ids plus the per-minute counters and the first maxFindings ids, whatever the range's size.
  */
-export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 4, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
+export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 4, lookupTimeoutMs = 60_000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
   // Dead letters matter only when counting, so they are read while the range's first chunks are looked up.
   const letters = readExplanations({ admin, brokers, dlqTopic, topic, from });
   letters.catch(() => {}); // awaited before the first count; a failure surfaces there
@@ -68,7 +79,8 @@ export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, sour
     const records = auditRecords(messages, { source, type });
     const read = messages.length;
     const asked = (s: Store) => (s === 'redis' ? records.ids.filter((_, i) => askRedis(records, i)) : records.ids);
-    return Promise.all(checked.map((s) => lookups[s]!(asked(s)))).then((copies) => ({ read, records, copies }));
+    const late = (s: Store) => () => Object.assign(new Error(`${s} did not answer a chunk of ids within ${lookupTimeoutMs} ms`), { code: 'store_timeout' });
+    return Promise.all(checked.map((s) => within(lookups[s]!(asked(s)), lookupTimeoutMs, late(s)))).then((copies) => ({ read, records, copies }));
   }
 
   function count({ records, copies }: Checked, explanations: Explanations): void {
