@@ -19,6 +19,8 @@ export interface SdkBody {
   key?: string;
   /** The largest Kafka record (UTF-8 bytes of its value) an event of this body may make, when the API has such a limit. */
   maxRecordBytes?: number;
+  /** The body's text passed storableText (shared/contracts/json.ts): its events' strings need no test of their own. */
+  storable?: boolean;
 }
 
 export interface Answer {
@@ -29,8 +31,8 @@ export interface Answer {
 /** How one SDK family's requests are read and answered. */
 export interface Dialect {
   read(req: Request, limits: IngestHandlerOptions['limits']): Promise<SdkBody>;
-  /** The per-event mapping onto the envelope, for a key's Access (its source, or the dialect's default). */
-  parser(access: Access): (value: unknown) => ParseResult<EventEnvelope>;
+  /** The per-event mapping onto the envelope, for a key's Access (its source, or the dialect's default) and a body read. */
+  parser(access: Access, body: SdkBody): (value: unknown) => ParseResult<EventEnvelope>;
   /** The answer to a request whose events were all handled: accepted, or refused one by one. */
   answer(outcome: Outcome): Answer;
   /** The answer to a request refused as a whole. */
@@ -79,7 +81,7 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes }: 
     try {
       const body = preRead.get(req) ?? (await dialect.read(req, limits));
       if (body.items.length > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
-      const { receipt, rate } = await publishItems(body.items, dialect.parser(access), { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes }, access);
+      const { receipt, rate } = await publishItems(body.items, dialect.parser(access, body), { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes }, access);
       const rateHeaders = rate === undefined ? undefined : rateLimitHeaders(rate);
       if (wantsReceipt(req.url)) return respond(route, { status: receiptStatus(receipt) as Answer['status'], body: receipt }, rateHeaders);
       return respond(route, dialect.answer(outcomeOf(receipt)), rateHeaders);

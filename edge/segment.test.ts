@@ -68,3 +68,25 @@ describe('/v1/batch holds each event to 32 KB as the record the edge writes for 
     expect(res).toMatchObject({ status: 400, body: { success: false, code: 'event_too_large', index: 0, path: '' } });
   });
 });
+
+describe('/v1/batch refuses what a store would refuse, at the index and path the client sent', () => {
+  test('field names with empty or blank parts are refused one by one; the messages around them are taken', async () => {
+    const batch = [message('names-00', 'x'), message('names-01', 'x', { properties: { 'a..b': 1 } }), message('names-02', 'x', { context: { ' ': 1 } }), message('names-03', 'x')];
+    const res = await post(fx.app, '/v1/batch?receipt=1', { batch });
+    expect(res.body.results).toMatchObject([
+      { index: 0, status: 'accepted', id: 'names-00' },
+      { index: 1, status: 'rejected', code: 'invalid_field_name', path: 'properties.a..b' },
+      { index: 2, status: 'rejected', code: 'invalid_field_name', path: 'context. ' },
+      { index: 3, status: 'accepted', id: 'names-03' },
+    ]);
+  });
+
+  test('a string holding U+0000 (sent as an escape) is refused at its path as the client named it; the message beside it is taken', async () => {
+    const batch = [message('nulls-00', 'x'), message('nulls-01', 'a\u0000b')];
+    const res = await post(fx.app, '/v1/batch?receipt=1', { batch });
+    expect(res.body.results).toMatchObject([
+      { index: 0, status: 'accepted', id: 'nulls-00' },
+      { index: 1, status: 'rejected', code: 'invalid_string', path: 'properties.blob' },
+    ]);
+  });
+});

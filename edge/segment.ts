@@ -1,5 +1,5 @@
 import { parseSegment, type SegmentCall } from '../shared/contracts/index.ts';
-import { isPlainObject } from '../shared/contracts/json.ts';
+import { isPlainObject, storableText } from '../shared/contracts/json.ts';
 import { tooManyEvents, type BodyItem } from './body.ts';
 import { EdgeError } from './errors.ts';
 import type { Limits } from './ingest.ts';
@@ -49,7 +49,7 @@ export async function readSegment(req: Request, limits: Limits, call: SegmentCal
   const value = parseJson(text);
   if (!isPlainObject(value)) throw new EdgeError(400, 'invalid_body', 'expected a JSON object', { path: '' });
   const key = keyText(value.writeKey);
-  if (call) return { items: [{ ok: true, value, bytes: 0 }], key };
+  if (call) return { items: [{ ok: true, value, bytes: 0 }], key, storable: storableText(text) };
   const batch = value.batch;
   if (!Array.isArray(batch)) throw new EdgeError(400, 'invalid_body', 'expected a body of the form {"batch": [{"type", ...}, ...]}', { path: 'batch' });
   if (batch.length === 0) throw new EdgeError(400, 'empty_body', 'the batch has no events');
@@ -57,7 +57,7 @@ export async function readSegment(req: Request, limits: Limits, call: SegmentCal
   const shared = isPlainObject(value.context) || isPlainObject(value.integrations) ? { context: value.context, integrations: value.integrations } : undefined;
   const items: BodyItem[] = new Array(batch.length);
   for (let i = 0; i < batch.length; i++) items[i] = { ok: true, value: shared ? withShared(batch[i], shared) : batch[i], bytes: 0 };
-  return { items, key, maxRecordBytes: Math.min(SEGMENT_MAX_CALL_BYTES, limits.maxEventBytes) };
+  return { items, key, maxRecordBytes: Math.min(SEGMENT_MAX_CALL_BYTES, limits.maxEventBytes), storable: storableText(text) };
 }
 
 /** Segment's batch-level `context` and `integrations` apply to every message that has none of its own. */
@@ -72,8 +72,8 @@ function withShared(message: unknown, shared: { context: unknown; integrations: 
 export function segmentDialect(call: SegmentCall | undefined): Dialect {
   return {
     read: (req, limits) => readSegment(req, limits, call),
-    parser(access) {
-      const options = { call, source: access.source ?? SEGMENT_SOURCE };
+    parser(access, body) {
+      const options = { call, source: access.source ?? SEGMENT_SOURCE, storable: body.storable === true };
       return (value) => parseSegment(value, options);
     },
     answer: segmentAnswer,

@@ -38,9 +38,33 @@ export function stringProblem(text: string): string | undefined {
 const EMPTY_PART = /(?:^|\.)[\s\u001c-\u001f]*(?:\.|$)/;
 const SUSPECT_KEY = new RegExp(`${EMPTY_PART.source}|${SUSPECT_CHARS.source}`);
 
+/**
+ * Whether every string and key JSON.parse makes of `text` is storable (stringProblem finds nothing), from one scan of
+ * the text: JSON writes U+0000 only as an escape, and a surrogate either as itself or as an escape, so text with
+ * neither a surrogate nor a `\u` escape parses to strings without them. A 57 KB Segment batch scans in ~4 µs, where
+ * testing its ~2,000 strings and keys one by one took ~180 µs, most of the route's validation.
+ */
+export const storableText = (text: string): boolean => !UNSTORABLE_TEXT.test(text);
+const UNSTORABLE_TEXT = /\\u|[\ud800-\udfff]/;
+
 /** Why `key` cannot be a field name in every store, or undefined when it can (one regex test for ordinary keys). */
 export function fieldNameProblem(key: string): string | undefined {
   if (!SUSPECT_KEY.test(key)) return undefined;
+  return nameProblem(key);
+}
+
+/**
+ * fieldNameProblem for a key whose characters are known to be storable (see storableText): a key without a dot that
+ * starts with a visible ASCII character has no empty or blank part, which is what nearly every key looks like, and
+ * two char tests are much cheaper than a regex test; ~17 keys per Segment message made that ~0.5 µs per event.
+ */
+function storableKeyProblem(key: string): string | undefined {
+  const first = key.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f && first !== 0x2e && !key.includes('.')) return undefined;
+  return EMPTY_PART.test(key) ? nameProblem(key) : undefined;
+}
+
+function nameProblem(key: string): string | undefined {
   if (EMPTY_PART.test(key)) {
     if (key.includes('.')) return 'must not be a field name that is only dots, starts or ends with a dot, or has an empty or blank part between dots';
     return key === '' ? 'must not be an empty field name' : 'must not be a field name of only whitespace';
@@ -66,9 +90,10 @@ interface Problem {
  * of a failure: the edge runs this over every event it accepts, and copying the path at each level showed up in
  * bench:edge's profile.
  */
-function findProblem(value: unknown, depth: number): Problem | undefined {
+function findProblem(value: unknown, depth: number, storable = false): Problem | undefined {
   switch (typeof value) {
     case 'string': {
+      if (storable) return undefined;
       const problem = stringProblem(value);
       return problem ? { path: [], code: 'invalid_string', message: problem, input: value } : undefined;
     }
@@ -81,7 +106,7 @@ function findProblem(value: unknown, depth: number): Problem | undefined {
   if (Array.isArray(value)) {
     if (depth > MAX_DEPTH) return tooDeep(value);
     for (let i = 0; i < value.length; i++) {
-      const problem = findProblem(value[i], depth + 1);
+      const problem = findProblem(value[i], depth + 1, storable);
       if (problem) return within(problem, i);
     }
     return undefined;
@@ -94,9 +119,9 @@ function findProblem(value: unknown, depth: number): Problem | undefined {
     // A property set to undefined means "absent" to JS callers and JSON.stringify drops it; in an array it would
     // silently become null, so there it is refused.
     if (item === undefined) continue;
-    const badName = fieldNameProblem(key);
+    const badName = storable ? storableKeyProblem(key) : fieldNameProblem(key);
     if (badName) return within({ path: [], code: 'invalid_field_name', message: badName, input: key }, key);
-    const problem = findProblem(item, depth + 1);
+    const problem = findProblem(item, depth + 1, storable);
     if (problem) return within(problem, key);
   }
   return undefined;
@@ -124,8 +149,11 @@ function pathItems(root: Record<string, unknown>, keys: ReadonlyArray<string | n
 /** Whether `value` is a plain object holding nothing that a JSON round trip would drop, alter or choke on. */
 export const isJsonObject = (value: unknown): value is JsonObject => isPlainObject(value) && findProblem(value, 1) === undefined;
 
-/** isJsonObject for an object `depth` levels inside the one MAX_DEPTH is counted from (which is level 1). */
-export const isJsonObjectAt = (value: unknown, depth: number): value is JsonObject => isPlainObject(value) && findProblem(value, depth) === undefined;
+/**
+ * isJsonObject for an object `depth` levels inside the one MAX_DEPTH is counted from (which is level 1). `storable`:
+ * the value was parsed from text storableText accepted, so its strings need no test of their own.
+ */
+export const isJsonObjectAt = (value: unknown, depth: number, storable = false): value is JsonObject => isPlainObject(value) && findProblem(value, depth, storable) === undefined;
 
 /** Rejects anything in an object that would not survive a JSON round trip, pointing at the offending field. */
 export const jsonContents = <T extends Record<string, unknown>>() =>

@@ -48,6 +48,8 @@ export interface SegmentOptions {
   call?: SegmentCall;
   /** The source events get: the key's bound source, else `segment`. */
   source: string;
+  /** The message was parsed from text storableText (json.ts) accepted: its strings need no test of their own. */
+  storable?: boolean;
 }
 
 const idText = (id: string | number | null | undefined) => (id == null ? undefined : String(id));
@@ -91,7 +93,7 @@ const isCanonicalTime = (value: unknown): value is string => typeof value === 's
 const absent = (value: unknown) => value === undefined || value === null;
 const isId = (value: unknown, max: number) => typeof value === 'string' && value.length > 0 && value.length <= max && stringProblem(value) === undefined;
 // The objects under `data` sit one level inside it, so their nesting counts from there, as in a walk over all of data.
-const isDataObject = (value: unknown) => absent(value) || isJsonObjectAt(value, 2);
+const isDataObject = (value: unknown, storable: boolean) => absent(value) || isJsonObjectAt(value, 2, storable);
 const isDataText = (value: unknown) => absent(value) || isId(value, 1024);
 
 /**
@@ -101,7 +103,7 @@ const isDataText = (value: unknown) => absent(value) || isId(value, 1024);
  * DATA_FIELDS reading `m[field]` cost ~2% of /v1/batch's CPU. sdk.test.ts holds the two to the same envelopes, fields
  * in the same order.
  */
-export function segmentFast(input: unknown, { call, source }: SegmentOptions): EventEnvelope | undefined {
+export function segmentFast(input: unknown, { call, source, storable = false }: SegmentOptions): EventEnvelope | undefined {
   if (!isPlainObject(input)) return undefined;
   const m = input as Record<string, unknown>;
   const type = call ?? m.type;
@@ -121,7 +123,7 @@ export function segmentFast(input: unknown, { call, source }: SegmentOptions): E
   if (!isId(key, MAX_LENGTH.key) || !(absent(anonymousId) || isId(anonymousId, MAX_LENGTH.key))) return undefined;
   if (!absent(m.timestamp) && !isCanonicalTime(m.timestamp)) return undefined;
   if (!absent(m.originalTimestamp) && !isCanonicalTime(m.originalTimestamp)) return undefined;
-  if (!isDataObject(properties) || !isDataObject(traits) || !isDataObject(context) || !isDataObject(integrations)) return undefined;
+  if (!isDataObject(properties, storable) || !isDataObject(traits, storable) || !isDataObject(context, storable) || !isDataObject(integrations, storable)) return undefined;
   if (!isDataText(groupId) || !isDataText(previousId) || !isDataText(pageName) || !isDataText(category)) return undefined;
   // In DATA_FIELDS' order.
   const data: Record<string, unknown> = {};
