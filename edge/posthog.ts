@@ -1,5 +1,5 @@
 import { parsePosthog } from '../shared/contracts/index.ts';
-import { isPlainObject } from '../shared/contracts/json.ts';
+import { isPlainObject, storableText } from '../shared/contracts/json.ts';
 import { tooManyEvents } from './body.ts';
 import { EdgeError } from './errors.ts';
 import type { Limits } from './ingest.ts';
@@ -54,14 +54,15 @@ export async function readPosthog(req: Request, limits: Limits): Promise<SdkBody
   if (events.length === 0) throw new EdgeError(400, 'empty_body', 'the batch has no events');
   if (events.length > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
   const bodyBytes = text.length * 3 <= limits.maxEventBytes ? text.length : Buffer.byteLength(text);
-  return { items: events.map((event) => sizedItem(event, limits.maxEventBytes, bodyBytes)), key };
+  return { items: events.map((event) => sizedItem(event, limits.maxEventBytes, bodyBytes)), key, storable: storableText(text) };
 }
 
 export const posthogDialect: Dialect = {
   read: readPosthog,
-  parser(access) {
+  parser(access, body) {
     const source = access.source ?? POSTHOG_SOURCE;
-    return (value) => parsePosthog(value, source);
+    const storable = body.storable === true;
+    return (value) => parsePosthog(value, source, storable);
   },
   answer: posthogAnswer,
   error: posthogError,

@@ -69,6 +69,14 @@ describe('PostHog routes', () => {
   test('events that are all refused get 400 validation_error naming the field', async () => {
     expect(await send('/batch/', json({ api_key: secret, batch: [{ event: 'x' }] }))).toMatchObject({ status: 400, body: { type: 'validation_error', code: 'missing_field', path: 'distinct_id', index: 0 } });
   });
+
+  test('a property name with an empty part or a string holding U+0000 is refused at its index and path', async () => {
+    const batch = [{ event: 'x', distinct_id: 'd', properties: { ok: 1 } }, { event: 'x', distinct_id: 'd', properties: { 'a..b': 1 } }];
+    const names = await send('/batch/?receipt=1', json({ api_key: secret, batch }));
+    expect(names.body.results).toMatchObject([{ index: 0, status: 'accepted' }, { index: 1, status: 'rejected', code: 'invalid_field_name', path: 'properties.a..b' }]);
+    const nul = await send('/batch/', json({ api_key: secret, batch: [{ event: 'x', distinct_id: 'd', properties: { s: 'a\u0000b' } }] }));
+    expect(nul).toMatchObject({ status: 400, body: { type: 'validation_error', code: 'invalid_string', path: 'properties.s', index: 0 } });
+  });
 });
 
 test('browsers may preflight every SDK route', async () => {

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { failure, fromIssues, type ParseResult } from './codes.ts';
 import { envelope, type EventEnvelope } from './envelope.ts';
 import { MAX_LENGTH, looseRecord, partitionKey } from './fields.ts';
-import { isJsonObject, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
+import { isJsonObjectAt, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
 import { eventTypeOf, isEventId, stableEventId } from './sdk-names.ts';
 import { timestamp, toIsoTimestamp } from './timestamp.ts';
 
@@ -82,7 +82,7 @@ const absent = (value: unknown) => value === undefined || value === null;
  * The envelope for the shape posthog-node sends (a uuid, a string distinct_id, a canonical UTC timestamp) without
  * valibot, else undefined and the caller runs parsePosthogSlow; posthog.test.ts holds the two to the same envelopes.
  */
-export function posthogFast(input: unknown, source: string): EventEnvelope | undefined {
+export function posthogFast(input: unknown, source: string, storable = false): EventEnvelope | undefined {
   if (!isPlainObject(input)) return undefined;
   const e = input as Record<string, unknown>;
   if (typeof e.event !== 'string' || e.event.length > 1024) return undefined;
@@ -96,12 +96,15 @@ export function posthogFast(input: unknown, source: string): EventEnvelope | und
   if (!absent(e.timestamp) && !(typeof e.timestamp === 'string' && toIsoTimestamp(e.timestamp) === e.timestamp)) return undefined;
   for (const field of ['properties', '$set', '$set_once'] as const) if (!absent(e[field]) && !isPlainObject(e[field])) return undefined;
   const data = dataOf(e.event, e.properties, e.$set, e.$set_once);
-  if (!isJsonObject(data)) return undefined;
+  if (!isJsonObjectAt(data, 1, storable)) return undefined;
   return envelope({ id: (e.uuid ?? undefined) as string | undefined, type, source, timestamp: (e.timestamp ?? undefined) as string | undefined, key, data: data as JsonObject });
 }
 
-/** One PostHog event onto the envelope: the fast path for the common shape, the schema for the rest. */
-export function parsePosthog(input: unknown, source: string): ParseResult<EventEnvelope> {
-  const event = posthogFast(input, source);
+/**
+ * One PostHog event onto the envelope: the fast path for the common shape, the schema for the rest. `storable`: the
+ * event was parsed from text storableText (json.ts) accepted, so its strings need no test of their own.
+ */
+export function parsePosthog(input: unknown, source: string, storable = false): ParseResult<EventEnvelope> {
+  const event = posthogFast(input, source, storable);
   return event ? { ok: true, event } : parsePosthogSlow(input, source);
 }
