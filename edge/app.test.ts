@@ -193,6 +193,34 @@ describe('per-index receipts', () => {
     expect(res.body.results).toEqual([{ index: 0, status: 'rejected', code: 'invalid_type', path: 'data', message: expect.any(String) }]);
   });
 
+  test('in a batch, strings and field names a store would refuse are rejected at their paths, the events around them accepted', async () => {
+    const res = await post(edge.app, '/v1/events', [
+      { type: 'ok.one', data: { page: '/a' } },
+      { type: 'bad.name', data: { n: { 'a..b': 1 } } },
+      { type: 'bad.null', data: { s: 'a\u0000b' } },
+      { type: 'bad.key', key: 'k\ud800' },
+      { type: 'ok.two', data: { emoji: '😀' } },
+    ]);
+    expect(res.status).toBe(207);
+    expect(res.body.results).toMatchObject([
+      { index: 0, status: 'accepted' },
+      { index: 1, status: 'rejected', code: 'invalid_field_name', path: 'data.n.a..b' },
+      { index: 2, status: 'rejected', code: 'invalid_string', path: 'data.s' },
+      { index: 3, status: 'rejected', code: 'invalid_string', path: 'key' },
+      { index: 4, status: 'accepted' },
+    ]);
+  });
+
+  test('a field name with an empty part is rejected in a batch whose text holds no escapes', async () => {
+    const res = await post(edge.app, '/v1/events', '[{"type":"ok.one"},{"type":"bad.name","data":{".a":1}},{"type":"bad.end","data":{"x":{"b.":2}}},{"type":"bad.blank","data":{" ":1}}]');
+    expect(res.body.results).toMatchObject([
+      { index: 0, status: 'accepted' },
+      { index: 1, status: 'rejected', code: 'invalid_field_name', path: 'data..a' },
+      { index: 2, status: 'rejected', code: 'invalid_field_name', path: 'data.x.b.' },
+      { index: 3, status: 'rejected', code: 'invalid_field_name', path: 'data. ' },
+    ]);
+  });
+
   test('a bad NDJSON line is rejected at its index with its line number, the other lines accepted', async () => {
     const res = await post(edge.app, '/v1/events', '{"type":"l.one"}\n\n{"type": oops}\n{"type":"l.two"}\n', NDJSON);
     expect(res.status).toBe(207);

@@ -1,5 +1,6 @@
 import { EdgeError } from './errors.ts';
 import { MAX_DEPTH } from '../shared/contracts/index.ts';
+import { storableText } from '../shared/contracts/json.ts';
 import { findJsonError } from './json-position.ts';
 import { nestingDepth, outlineJson, type Outline } from './json-outline.ts';
 
@@ -21,6 +22,11 @@ export interface ParsedBody {
   items: BodyItem[];
   /** For `{events:[...]}` bodies: the wrapper key, so paths read `events.3.type`. */
   wrapper?: string;
+  /**
+   * The body's text passed storableText (shared/contracts/json.ts): no string or key of its items holds a character
+   * a store refuses, so validation need not test them one by one.
+   */
+  storable?: boolean;
 }
 
 /**
@@ -104,14 +110,17 @@ export function parseJsonBody(text: string, limits: ParseLimits = {}): ParsedBod
   const sized = (v: unknown): BodyItem => ({ ok: true, value: v, bytes: small ? 0 : byteLengthOf(v) });
   if (text.length >= outlineFrom(limits)) {
     const outlined = parseOutlined(text, outlineJson(text, maxEventsPerRequest), { maxEventBytes: maxEventBytes ?? Infinity, maxEventsPerRequest }, sized);
-    if (outlined) return outlined;
+    if (outlined) return { ...outlined, storable: storableText(text) };
   }
   const value = parseWhole(text);
   const batch = Array.isArray(value) ? value : isEventsWrapper(value) ? value.events : undefined;
   if (batch?.length === 0) throw new EdgeError(400, 'empty_body', 'the batch has no events');
-  if (Array.isArray(value)) return { single: false, items: value.map(sized) };
-  if (isEventsWrapper(value)) return { single: false, items: value.events.map(sized), wrapper: 'events' };
-  return { single: true, items: [sized(value)] };
+  // One scan of the text instead of a regex test per string and key: on 100-event batches those tests were ~1 µs of
+  // the edge's ~9 µs of CPU per event.
+  const storable = storableText(text);
+  if (Array.isArray(value)) return { single: false, items: value.map(sized), storable };
+  if (isEventsWrapper(value)) return { single: false, items: value.events.map(sized), wrapper: 'events', storable };
+  return { single: true, items: [sized(value)], storable };
 }
 
 /**
@@ -216,7 +225,7 @@ export function parseNdjsonBody(text: string, limits: ParseLimits = {}): ParsedB
     }
   }
   if (items.length === 0) throw new EdgeError(400, 'empty_body', 'the request body has no events');
-  return { single: false, items };
+  return { single: false, items, storable: storableText(text) };
 }
 
 /** Non-blank lines in `text`, counting no further than `stopAt`. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { canonicalEnvelope, canonicalStamped } from './canonical.ts';
 import { fromIssues } from './codes.ts';
+import { storableText } from './json.ts';
 import { envelope, envelopeSchema } from './envelope.ts';
 import { parseEvent } from './parse.ts';
 import { stampedSchema, stampEvent } from './stamped.ts';
@@ -130,6 +131,13 @@ describe('the envelope fast path', () => {
     // Never accepts what the schema refuses, and hands on exactly the fields the schema would output.
     const fast = canonicalEnvelope(json);
     if (fast !== undefined) expect(schema.success && envelope(schema.output)).toEqual(fast);
+  });
+
+  test.each(clientCases)('gives the same answer as the schema for %s read from text scanned as storable', (_, json) => {
+    const text = JSON.stringify(json);
+    const parsed: unknown = JSON.parse(text);
+    const schema = v.safeParse(envelopeSchema, parsed);
+    expect(parseEvent('event', parsed, storableText(text))).toEqual(schema.success ? { ok: true, event: envelope(schema.output) } : fromIssues(schema.issues));
   });
 
   test("takes events already in the envelope's shape as they are", () => {
