@@ -2,11 +2,12 @@ import type { Figure } from './ratios.ts';
 import { figureValue, formatTarget } from './report.ts';
 
 /**
- * A hand-written SVG bar chart: one bar per figure that has a target, its length the figure as a fraction of the
- * target (oriented so ≥ 1 means met, whichever way the target points), with the target line at 1.
+ * A hand-written SVG bar chart: one bar per judged figure that has a target (supporting rows are left out, as in the
+ * summary), its length the figure as a fraction of the target (oriented so ≥ 1 means met, whichever way the target
+ * points), with the target line at 1.
  */
 export function renderChart(figures: readonly Figure[], title = 'Event Lens benchmarks: figure / target'): string {
-  const rows = figures.filter((f) => f.target && f.status !== 'info');
+  const rows = figures.filter((f) => f.target && f.status !== 'info' && !f.supporting);
   const labelW = 330;
   const barW = 360;
   const valueW = 210;

@@ -99,6 +99,41 @@ describe('ratio math', () => {
     expect(cheap.find((f) => f.id === 'edge.auth.single')!.status).toBe('n/a');
   });
 
+  test('edge CPU per event beside each pair: on / off held to 1.05x for keys and tracing, Segment / edge to 1.25x, none counted among the targets', () => {
+    const figures = buildFigures({
+      edge: {
+        single: {},
+        batch: {},
+        auth: { singleOn: 30_000, singleOff: 30_000, singleCpuOn: 42, singleCpuOff: 40, batchOn: 200_000, batchOff: 200_000, batchCpuOn: 8.8, batchCpuOff: 8 },
+        tracing: { singleOn: 30_000, singleOff: 30_000, singleCpuOn: 40, singleCpuOff: 40, batchCpuOn: 9, batchCpuOff: 8 },
+        segment: { segment: 170_000, edge: 200_000, segmentCpuUs: 12, edgeCpuUs: 10 },
+      },
+    });
+    const by = Object.fromEntries(figures.map((f) => [f.label, f]));
+    expect(by['Single events: auth on / auth off, edge CPU per event']).toMatchObject({ value: 1.05, status: 'met', target: { op: '<=', value: 1.05 }, unit: '×', supporting: true });
+    expect(by['Single events: auth on / auth off, edge CPU per event']!.subject).toEqual({ name: 'auth on', value: 42, unit: 'µs CPU/event' });
+    expect(by['Single events: auth on / auth off, edge CPU per event']!.reference).toEqual({ name: 'AUTH=off', value: 40, unit: 'µs CPU/event' });
+    expect(by['Batches of 100: auth on / auth off, edge CPU per event']).toMatchObject({ value: 1.1, status: 'missed' });
+    expect(by['Single events: tracing 1% / off, edge CPU per event']).toMatchObject({ value: 1, status: 'met', target: { op: '<=', value: 1.05 } });
+    expect(by['Batches of 100: tracing 1% / off, edge CPU per event']).toMatchObject({ value: 1.125, status: 'missed' });
+    expect(by['Batches of 100: Segment /v1/batch / edge /v1/events, edge CPU per event']).toMatchObject({ value: 1.2, status: 'met', target: { op: '<=', value: 1.25 } });
+    expect(by['Batches of 100: Segment /v1/batch / edge /v1/events, edge CPU per event']!.note).toContain('pooled');
+    // Each CPU row sits right below the throughput row it supports.
+    const labels = figures.map((f) => f.label);
+    expect(labels.indexOf('Batches of 100: auth on / auth off, edge CPU per event')).toBe(labels.indexOf('Batches of 100: auth on / auth off') + 1);
+    expect(labels.indexOf('Single events: tracing 1% / off, edge CPU per event')).toBe(labels.indexOf('Single events: tracing 1% / off') + 1);
+    // Two CPU rows miss, yet the summary counts the throughput rows alone, and none of those misses.
+    expect(summary(figures)).toEqual(summary(figures.filter((f) => !f.supporting)));
+    expect(summary(figures).missed).toBe(0);
+  });
+
+  test('a pair whose CPU was not measured leaves its CPU row n/a and the throughput row as it was', () => {
+    const figures = buildFigures({ edge: { single: {}, batch: {}, auth: { singleOn: 28_500, singleOff: 30_000 } } });
+    expect(figures.find((f) => f.id === 'edge.auth.single.cpu')).toMatchObject({ status: 'n/a', supporting: true });
+    expect(figures.find((f) => f.id === 'edge.auth.single')).toMatchObject({ value: 0.95, status: 'met' });
+    expect(figures.find((f) => f.id === 'edge.auth.single')!.supporting).toBeUndefined();
+  });
+
   test('audit speed: the audit at half a plain read of the same records is met, below it missed', () => {
     const row = (auditEventsPerSec: number) => buildFigures({ audit: { auditEventsPerSec, consumeEventsPerSec: 80_000 } }).find((f) => f.label === 'Audit: read rate / consume rate');
     expect(row(40_000)).toMatchObject({ value: 0.5, status: 'met', target: { op: '>=', value: 0.5 }, part: 'audit' });

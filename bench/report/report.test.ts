@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.ts';
+import { edgeMeasurements, type EdgeOut } from './edge-part.ts';
 import { buildFigures } from './ratios.ts';
 import { figureValue, formatTarget, formatValue, renderMarkdown, reportStem, writeReport, type Report } from './report.ts';
 
@@ -32,6 +33,7 @@ describe('report writer', () => {
     expect(formatValue(12.34, 'ms')).toBe('12.3 ms');
     expect(formatValue(1234.5, 'ms')).toBe('1,235 ms');
     expect(formatValue(12.34, 'µs CPU/request')).toBe('12.3 µs CPU/request');
+    expect(formatValue(8.04, 'µs CPU/event')).toBe('8.0 µs CPU/event');
     expect(formatValue(undefined, 'ms')).toBe('n/a');
     expect(formatValue(Number.NaN, '×')).toBe('n/a');
     expect(formatTarget({ op: '>=', value: 4 }, '×')).toBe('≥ 4.00×');
@@ -61,6 +63,39 @@ describe('report writer', () => {
     expect(md).toContain('targets: 5 met, 3 missed\n');
     expect(md).toContain('| Batches of 100: Segment /v1/batch / edge /v1/events | Segment /v1/batch 170,000 events/s | edge /v1/events 200,000 events/s | 0.85× | ≥ 0.80× | met |');
     expect(md).toContain('| Gateway peak RSS | gateway 90 MB | — | 90 MB | — | — |');
+  });
+
+  test('a CPU per event row shows both sides and its verdict as supporting, and stays out of the targets count and the chart', () => {
+    const r = report();
+    r.figures = buildFigures({ edge: { single: {}, batch: {}, tracing: { singleOn: 30_000, singleOff: 30_000, singleCpuOn: 45, singleCpuOff: 40 } } });
+    const md = renderMarkdown(r);
+    expect(md).toContain('| Single events: tracing 1% / off | tracing 1% 30,000 events/s | tracing off 30,000 events/s | 1.00× | ≥ 0.95× | met |');
+    expect(md).toContain('| Single events: tracing 1% / off, edge CPU per event | tracing 1% 45.0 µs CPU/event | tracing off 40.0 µs CPU/event | 1.13× | ≤ 1.05× | missed (supporting) |');
+    expect(md).toContain('edge CPU per event: edge CPU (user + system of every serving process');
+    expect(md).toContain('- targets: 1 met, 0 missed, 7 not measured\n');
+    expect(renderChart(r.figures).match(/<rect x=/g)?.length).toBe(1);
+  });
+
+  test("bench:edge's JSON line gives the report each pair's CPU per event, and a side not measured (NaN, null in JSON) gives an n/a row", () => {
+    const pair = (on: number, off: number, cpuOn: number, cpuOff: number) => ({ on, off, cpuUsPerEvent: { on: cpuOn, off: cpuOff } });
+    const line = {
+      single: { edge: 30_000 },
+      batch: { edge: 150_000 },
+      segment: pair(110_000, 130_000, 10, 8),
+      auth: { single: pair(30_000, 31_000, 42, 40), batch: pair(150_000, 150_000, 8, 8), rateLimited: { cpuUsPerRequest: 80 }, malformed: { cpuUsPerRequest: 79 } },
+      tracing: { single: pair(29_000, 30_000, 41, 40), batch: pair(145_000, 150_000, Number.NaN, 8) },
+      rss: { edge: { peakProcessBytes: 1 } },
+      counts: [],
+      noLoss: true,
+    };
+    const edge = edgeMeasurements(JSON.parse(JSON.stringify(line)) as EdgeOut);
+    expect(edge.auth).toMatchObject({ singleCpuOn: 42, singleCpuOff: 40, batchCpuOn: 8, batchCpuOff: 8, rateLimitedCpuUs: 80 });
+    expect(edge.segment).toEqual({ segment: 110_000, edge: 130_000, segmentCpuUs: 10, edgeCpuUs: 8 });
+    const by = Object.fromEntries(buildFigures({ edge }).map((f) => [f.id, f]));
+    expect(by['edge.batch.segment.cpu']).toMatchObject({ value: 1.25, status: 'met' });
+    expect(by['edge.auth.single.cpu']).toMatchObject({ value: 1.05, status: 'met' });
+    expect(by['edge.tracing.batch.cpu']).toMatchObject({ value: undefined, status: 'n/a' });
+    expect(by['edge.tracing.batch']!.status).toBe('met');
   });
 
   test('a full run writes <date>-<sha> and latest as md, json and svg; the JSON round-trips without Infinity or NaN', () => {

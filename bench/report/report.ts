@@ -44,7 +44,8 @@ export function formatValue(value: number | undefined, unit: string): string {
     case 'MB':
       return `${num(value)} MB`;
     case 'µs CPU/request':
-      return `${num(value, 1)} µs CPU/request`;
+    case 'µs CPU/event':
+      return `${num(value, 1)} ${unit}`;
     default:
       return `${num(value)} ${unit}`;
   }
@@ -65,10 +66,12 @@ export function figureValue(f: Pick<Figure, 'value' | 'unit' | 'status' | 'targe
 }
 
 const STATUS = { met: 'met', missed: 'MISSED', 'n/a': 'n/a', info: '—' } as const;
+/** A supporting row's verdict is shown in lower case and named so, as it is not counted among the targets. */
+const SUPPORTING = { met: 'met (supporting)', missed: 'missed (supporting)', 'n/a': 'n/a', info: '—' } as const;
 
 /** The rows of the figures table, shared by the terminal and the markdown. */
 export function figureRows(figures: readonly Figure[]): string[][] {
-  return figures.map((f) => [f.label, formatQuantity(f.subject), formatQuantity(f.reference), figureValue(f), formatTarget(f.target, f.unit), STATUS[f.status]]);
+  return figures.map((f) => [f.label, formatQuantity(f.subject), formatQuantity(f.reference), figureValue(f), formatTarget(f.target, f.unit), (f.supporting ? SUPPORTING : STATUS)[f.status]]);
 }
 export const FIGURE_HEADER = ['figure', 'measured', 'against', 'value', 'target', 'status'];
 

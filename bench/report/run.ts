@@ -7,6 +7,7 @@ import { printTable } from '../lib/run.ts';
 import { renderChart } from './chart.ts';
 import type { CountCheck } from './counts.ts';
 import { runE2E, type E2EResult } from './e2e.ts';
+import { edgeMeasurements, type EdgeOut } from './edge-part.ts';
 import { buildFigures, summary, type Measurements } from './ratios.ts';
 import { FIGURE_HEADER, figureRows, isFullRun, machineLine, writeReport, type Machine, type Report } from './report.ts';
 
@@ -94,22 +95,6 @@ async function commit(): Promise<Report['commit']> {
 }
 
 // Part outputs (the fields the report reads).
-interface EdgeOut {
-  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
-  segment?: { on?: number; off?: number };
-  auth?: {
-    single: { on?: number; off?: number };
-    batch: { on?: number; off?: number };
-    rateLimited?: { cpuUsPerRequest: number };
-    malformed?: { cpuUsPerRequest: number };
-    refusalError?: string;
-  };
-  tracing?: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
-  rss: { edge: { peakProcessBytes: number; peakTotalBytes?: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes?: number } };
-  counts: CountCheck[];
-  noLoss: boolean;
-}
 interface WorkersOut { workersEventsPerSec: number; esRawDocsPerSec: number; pgRawRowsPerSec: number; workerPeakRssBytes?: number; drainSeconds: number }
 interface QueryOut { rate: number; results: Array<{ name: string; p50: number; p99: number; failed: number }>; gatewayPeakRssBytes?: number }
 interface KafkaOut { bun: { msgsPerSec: number }; java: { msgsPerSec: number } }
@@ -140,18 +125,8 @@ if (kafka) m.kafka = { bun: kafka.bun?.msgsPerSec, java: kafka.java?.msgsPerSec 
 
 const edge = want('edge') ? await part<EdgeOut>('edge', 'bench/edge/run.ts', 20) : undefined;
 if (edge) {
-  const a = edge.auth;
-  const t = edge.tracing;
-  m.edge = {
-    single: edge.single,
-    batch: edge.batch,
-    // Whole process trees: the edge runs one process per core, the JVM peer one process with a thread per core.
-    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
-    ...(a && { auth: { singleOn: a.single.on, singleOff: a.single.off, batchOn: a.batch.on, batchOff: a.batch.off, rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
-    ...(t && { tracing: { singleOn: t.single.on, singleOff: t.single.off, batchOn: t.batch.on, batchOff: t.batch.off } }),
-    ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off } }),
-  };
-  if (a?.refusalError) notes.push(`edge: refused requests not measured: ${a.refusalError}`);
+  m.edge = edgeMeasurements(edge);
+  if (edge.auth?.refusalError) notes.push(`edge: refused requests not measured: ${edge.auth.refusalError}`);
 }
 
 const workers = want('workers') ? await part<WorkersOut>('workers', 'bench/workers/run.ts', 20) : undefined;

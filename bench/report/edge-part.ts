@@ -1,0 +1,56 @@
+import type { CountCheck } from './counts.ts';
+import type { Measurements } from './ratios.ts';
+
+/** An on/off pair in bench:edge's JSON line: events/s of each side, and µs of edge CPU per event (null when not measured). */
+export interface OnOffOut {
+  on?: number;
+  off?: number;
+  cpuUsPerEvent?: { on?: number | null; off?: number | null };
+}
+
+/** The fields of bench:edge's JSON line (bench/edge/print.ts EdgeResult) the report reads. */
+export interface EdgeOut {
+  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  segment?: OnOffOut;
+  auth?: {
+    single: OnOffOut;
+    batch: OnOffOut;
+    rateLimited?: { cpuUsPerRequest: number };
+    malformed?: { cpuUsPerRequest: number };
+    refusalError?: string;
+  };
+  tracing?: { single: OnOffOut; batch: OnOffOut };
+  rss: { edge: { peakProcessBytes: number; peakTotalBytes?: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes?: number } };
+  counts: CountCheck[];
+  noLoss: boolean;
+}
+
+const mb = (b: number | undefined) => (b ? b / 1048576 : undefined);
+const cpuOf = (p: OnOffOut, side: 'on' | 'off') => p.cpuUsPerEvent?.[side] ?? undefined;
+/** A pair for single events and batches as the report's measurements: events/s and CPU per event of each side. */
+const onOffCpu = (single: OnOffOut, batch: OnOffOut) => ({
+  singleOn: single.on,
+  singleOff: single.off,
+  batchOn: batch.on,
+  batchOff: batch.off,
+  singleCpuOn: cpuOf(single, 'on'),
+  singleCpuOff: cpuOf(single, 'off'),
+  batchCpuOn: cpuOf(batch, 'on'),
+  batchCpuOff: cpuOf(batch, 'off'),
+});
+
+/** bench:edge's JSON line as the report's edge measurements. */
+export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge']> {
+  const a = edge.auth;
+  const t = edge.tracing;
+  return {
+    single: edge.single,
+    batch: edge.batch,
+    // Whole process trees: the edge runs one process per core, the JVM peer one process with a thread per core.
+    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
+    ...(a && { auth: { ...onOffCpu(a.single, a.batch), rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
+    ...(t && { tracing: onOffCpu(t.single, t.batch) }),
+    ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off, segmentCpuUs: cpuOf(edge.segment, 'on'), edgeCpuUs: cpuOf(edge.segment, 'off') } }),
+  };
+}
