@@ -4,6 +4,16 @@ import { printTable } from '../lib/run.ts';
 import type { WrkResult } from '../lib/wrk.ts';
 import type { RefusalRun } from './refusals.ts';
 
+/**
+ * An on/off pair's result: mean events/s of each side, and µs of edge CPU (user + system of every serving process,
+ * from /proc) per acknowledged event, CPU and events pooled over the side's legs. NaN (null in JSON) when not measured.
+ */
+export interface OnOff {
+  on?: number;
+  off?: number;
+  cpuUsPerEvent?: { on?: number; off?: number };
+}
+
 /** bench:edge's result line (--json) and what the text output prints from it. */
 export interface EdgeResult {
   rounds: number;
@@ -14,22 +24,25 @@ export interface EdgeResult {
   /** The on/off pairs' legs (pairs.ts): 2 × blocks legs of `seconds` each. */
   pairLegs: { blocks: number; seconds: number };
   /** The same edge taking Segment `/v1/batch` bodies of 100 track messages (on) and its own 100-event batches (off). */
-  segment: { on?: number; off?: number };
+  segment: OnOff;
   /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in ABBA legs. */
   auth: {
-    single: { on?: number; off?: number };
-    batch: { on?: number; off?: number };
+    single: OnOff;
+    batch: OnOff;
     rateLimited?: RefusalRun;
     malformed?: RefusalRun;
     refusalError?: string;
   };
   /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, in ABBA legs. */
-  tracing: { single: { on?: number; off?: number }; batch: { on?: number; off?: number } };
+  tracing: { single: OnOff; batch: OnOff };
   rss: { edge: { peakProcessBytes: number; peakTotalBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes: number } };
   counts: CountCheck[];
 }
 
-const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+const ratio = (a?: number, b?: number) => (a && b && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
+const us = (x?: number) => (x !== undefined && Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
+/** A pair's CPU per event on each side and their ratio, as one line's value. */
+const cpuPair = (p: OnOff) => `${ratio(p.cpuUsPerEvent?.on, p.cpuUsPerEvent?.off)}  (${us(p.cpuUsPerEvent?.on)} / ${us(p.cpuUsPerEvent?.off)} per event`;
 const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
 const plural = (n: number) => `${n} round${n > 1 ? 's' : ''}`;
 
@@ -40,7 +53,7 @@ export function printEdgeResult(result: EdgeResult): void {
   );
   const { single, batch, auth, tracing, segment, pairLegs } = result;
   const legs = `${2 * pairLegs.blocks} legs of ${pairLegs.seconds} s, ABBA`;
-  const cpu = (run?: RefusalRun) => (run ? `${run.cpuUsPerRequest.toFixed(1)} µs` : 'n/a');
+  const cpu = (run?: RefusalRun) => us(run?.cpuUsPerRequest);
   console.log(`
 ProducerPerformance (edge's records)         ${batch.producerPerf?.toFixed(0) ?? 'n/a'} records/s
 Kafka client alone (edge's records)          ${batch.client?.toFixed(0) ?? 'n/a'} events/s
@@ -57,6 +70,11 @@ ratio  batch: Segment / edge /v1/events      ${ratio(segment.on, segment.off)}  
 ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; ${legs})
 ratio  single: tracing 1% / off              ${ratio(tracing.single.on, tracing.single.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×; spans of 1% of requests to an OTLP/HTTP receiver)
 ratio  batch: tracing 1% / off               ${ratio(tracing.batch.on, tracing.batch.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×)
+CPU    single: auth on / auth off per event  ${cpuPair(auth.single)}; target ≤ ${TARGETS.authCpuOnVsOff.value.toFixed(2)}×; edge CPU over the pair's legs / acknowledged events)
+CPU    batch: auth on / auth off per event   ${cpuPair(auth.batch)}; target ≤ ${TARGETS.authCpuOnVsOff.value.toFixed(2)}×)
+CPU    single: tracing 1% / off per event    ${cpuPair(tracing.single)}; target ≤ ${TARGETS.tracingCpuVsOff.value.toFixed(2)}×)
+CPU    batch: tracing 1% / off per event     ${cpuPair(tracing.batch)}; target ≤ ${TARGETS.tracingCpuVsOff.value.toFixed(2)}×)
+CPU    batch: Segment / edge per event       ${cpuPair(segment)}; target ≤ ${TARGETS.segmentCpuVsBatch.value.toFixed(2)}×)
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
 CPU    400 malformed_json per request        ${cpu(auth.malformed)}
 ratio  429 / 400 CPU per request             ${ratio(auth.rateLimited?.cpuUsPerRequest, auth.malformed?.cpuUsPerRequest)}  (target ≤ ${TARGETS.rateLimitedVsMalformedCpu.value.toFixed(1)}×)${auth.refusalError ? `\n       not measured: ${auth.refusalError}` : ''}

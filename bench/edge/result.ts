@@ -1,0 +1,70 @@
+import { verifyCounts, type CountInput } from '../report/counts.ts';
+import type { ClientRun } from './bare-client.ts';
+import type { Mode, PeakRss, Run } from './legs.ts';
+import type { PairResult } from './pairs.ts';
+import type { EdgeResult, OnOff } from './print.ts';
+import { meanRefusal, type RefusalRun } from './refusals.ts';
+import type { System } from './systems.ts';
+
+export interface ResultInput {
+  settings: {
+    processes: number;
+    rounds: number;
+    seconds: number;
+    connections: { single: number; batch: number };
+    threads: number;
+    lingerMs: number;
+    compression: string;
+    eventBytes: number;
+    segmentEventBytes: number;
+    recordBytes: number;
+    pairLegs: { blocks: number; seconds: number };
+  };
+  runs: readonly Run[];
+  pairs: Record<'authSingle' | 'authBatch' | 'tracingSingle' | 'tracingBatch' | 'segment', PairResult>;
+  refused: Record<'rate_limited' | 'malformed_json', RefusalRun[]>;
+  refusalError?: string | undefined;
+  client?: ClientRun | undefined;
+  clientError?: string | undefined;
+  producerPerf?: { recordsPerSec: number } | undefined;
+  producerPerfError?: string | undefined;
+  rss: Record<'edge' | 'peer' | 'jvm', PeakRss>;
+  withPeer: boolean;
+  withJvm: boolean;
+  counts: readonly CountInput[];
+}
+
+/** A pair as the result line carries it: A is the feature on (or Segment), B off (or the edge's own batches). */
+export const onOff = (p: PairResult): OnOff => ({ on: p.a, off: p.b, cpuUsPerEvent: { on: p.cpuUsPerEvent.a, off: p.cpuUsPerEvent.b } });
+
+/** bench:edge's result line from its runs: means of the main rounds, the pairs, the refusals and the count checks. */
+export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & Record<string, unknown> {
+  const verified = verifyCounts([...i.counts]);
+  /** Mean events/s over the rounds of one system and mode. */
+  const eps = (system: System, mode: Mode) => {
+    const xs = i.runs.filter((r) => r.system === system && r.mode === mode && r.phase === 'main');
+    return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
+  };
+  const { pairs } = i;
+  return {
+    bench: 'edge',
+    ...i.settings,
+    runs: i.runs.map(({ system, name, mode, eventsPerRequest, r, cpuSeconds }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds, cpuSeconds })),
+    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single') },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: i.producerPerf?.recordsPerSec, client: i.client?.eventsPerSecond },
+    segment: onOff(pairs.segment),
+    auth: {
+      single: onOff(pairs.authSingle),
+      batch: onOff(pairs.authBatch),
+      rateLimited: meanRefusal(i.refused.rate_limited),
+      malformed: meanRefusal(i.refused.malformed_json),
+      ...(i.refusalError !== undefined && { refusalError: i.refusalError }),
+    },
+    tracing: { single: onOff(pairs.tracingSingle), batch: onOff(pairs.tracingBatch) },
+    client: i.client ?? { error: i.clientError },
+    producerPerf: i.producerPerf ?? { error: i.producerPerfError },
+    rss: { edge: i.rss.edge, peer: i.withPeer ? i.rss.peer : undefined, jvm: i.withJvm ? i.rss.jvm : undefined },
+    counts: verified.checks,
+    noLoss: verified.ok,
+  };
+}
