@@ -7,8 +7,9 @@
  *
  * Each leg also reports the CPU seconds its edge spent and the events it acknowledged. On a 2-core host wrk, the
  * broker and the edges share the CPU, so the throughput ratio of two edges swung by ±0.3 between runs (auth on / off,
- * single events: 0.99× at 244bc99, 0.70× at c0fbf05, 2026-12-06); in one quick run the legs of a pair spread
- * 1.4–2.4× in events/s and 1.1–1.6× in edge CPU per event.
+ * single events: 0.99× at 244bc99, 0.70× at c0fbf05, 2026-12-06); in two quick runs the legs of a pair spread up to
+ * 3× in events/s and up to 1.6× in edge CPU per event, and the pairs' CPU ratios moved by up to 0.2 from one run to
+ * the other, their throughput ratios by up to 0.8.
  */
 export interface LegMeasure {
   readonly eventsPerSecond: number;
