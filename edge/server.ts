@@ -7,16 +7,9 @@ import { kafkaClientConfig } from '../shared/kafka/settings.ts';
 import { createSupervisor } from '../shared/supervisor.ts';
 import { statusFileWriter } from '../shared/supervisor-status.ts';
 import { Registry } from '../shared/telemetry/metrics.ts';
-import { createTracing } from '../shared/telemetry/tracing.ts';
 import { tracingConfig } from '../shared/telemetry/tracing-config.ts';
-import { openGuard } from './access.ts';
-import { createAdminApp, createApp, nativeIngestRoutes } from './app.ts';
 import { chooseBind } from './bind.ts';
 import { edgeConfig, type EdgeConfig } from './config.ts';
-import { createKafkaPublisher } from './kafka-publisher.ts';
-import { connectKeyStores, keyGuard } from './keys.ts';
-import { createLossRecorder } from './losses.ts';
-import { createEdgeMetrics } from './metrics.ts';
 
 /**
  * `bun edge/server.ts`: a supervisor that runs EDGE_PROCESSES copies of the edge (shared/supervisor.ts starts a
@@ -41,54 +34,12 @@ if (!bind.ok) {
 }
 if (!isChild) for (const warning of bind.warnings) console.error(warning);
 
-if (isChild || processes === 1) await serve(config, bind.hostname, isChild ? Number(process.argv[childAt + 1] ?? 0) : 0);
-else supervise(processes, config);
-
-async function serve(cfg: EdgeConfig, hostname: string, index: number): Promise<void> {
-  const metrics = createEdgeMetrics();
-  const publisher = await createKafkaPublisher({
-    brokers: conn.kafkaBrokers,
-    topic: cfg.topic,
-    deliveryTimeoutMs: cfg.deliveryTimeoutMs,
-    queueMaxMessages: cfg.queueMaxMessages,
-    lingerMs: cfg.lingerMs,
-    compression: cfg.compression,
-    maxEventBytes: cfg.maxEventBytes,
-    onLost: createLossRecorder({ metrics }),
-  });
-  const stores = auth.mode === 'on' ? await connectKeyStores({ databaseUrl: conn.databaseUrl, redisUrl: conn.redisUrl, auth }) : undefined;
-  const guard = stores ? keyGuard({ ...stores, auth, metrics, retryAfterSeconds: cfg.retryAfterSeconds }) : openGuard;
-  let draining = false;
-  const tracing = createTracing({ config: loadConfig(tracingConfig), serviceName: 'event-lens-edge' });
-  const app = createApp({ publisher, limits: cfg, metrics, draining: () => draining, guard, tracing });
-  // The ingestion routes go through Bun.serve's own router to the handler the Hono app uses (see edge/handler.ts);
-  // everything else, and other methods on those paths, reach the Hono app.
-  const routes = nativeIngestRoutes({ publisher, limits: cfg, metrics, guard, tracing });
-  const server = Bun.serve({ port: cfg.port, hostname, reusePort: true, routes, fetch: app.fetch, maxRequestBodySize: cfg.maxBodyBytes + 1024 });
-  const adminApp = createAdminApp({ publisher, metrics, draining: () => draining });
-  const admin = Bun.serve({ port: cfg.adminPort === 0 ? 0 : cfg.adminPort + index, hostname: '127.0.0.1', fetch: adminApp.fetch });
-  console.log(
-    `edge ${process.pid}: listening on http://${hostname}:${server.port}, producing to ${cfg.topic} on ${conn.kafkaBrokers}; ` +
-      `API keys ${auth.mode}; metrics on http://127.0.0.1:${admin.port}/metrics`,
-  );
-
-  const shutdown = async () => {
-    if (draining) return;
-    draining = true;
-    // Stop accepting, let requests in flight finish (their deliveries settle inside them), then drain the producer.
-    const deadline = Date.now() + cfg.shutdownGraceMs;
-    void server.stop(false);
-    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
-    await publisher.close(Math.max(1000, deadline - Date.now()));
-    await tracing.shutdown().catch(() => undefined);
-    void admin.stop(true);
-    await stores?.close();
-    console.log(`edge ${process.pid}: stopped`);
-    process.exit(0);
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-}
+if (isChild || processes === 1) {
+  // Imported here, not at the top: the supervisor then loads none of what serving needs (the HTTP framework,
+  // librdkafka, the key stores' clients, OpenTelemetry), which kept its RSS at ~56 MB where ~33 MB will do.
+  const { serveEdge } = await import('./serve.ts');
+  await serveEdge({ config, auth, conn, hostname: bind.hostname, index: isChild ? Number(process.argv[childAt + 1] ?? 0) : 0 });
+} else supervise(processes, config);
 
 function supervise(processes: number, cfg: EdgeConfig): void {
   const registry = new Registry();
