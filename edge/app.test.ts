@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { uuidv7Time } from '../shared/contracts/index.ts';
 import type { Receipt } from './receipt.ts';
-import { acceptedIds, edgeFixture, get, post, type EdgeFixture, type ErrorBody } from './testing.ts';
+import { acceptedIds, edgeFixture, get, post, readBack, readTopic, type EdgeFixture, type ErrorBody } from './testing.ts';
 
 // The whole HTTP surface, through the real entry point (createApp) over a real Kafka publisher and a unique topic.
 // Small limits make the 413 paths cheap; one app with the default limits checks the real defaults.
@@ -80,6 +80,17 @@ describe('POST /v1/events accepts every body form', () => {
   test('a Content-Type with a charset parameter is still JSON', async () => {
     const res = await post(edge.app, '/v1/events', { type: 'c.one' }, { 'content-type': 'application/json; charset=utf-8' });
     expect(res.status).toBe(202);
+  });
+
+  test("each accepted event's receipt entry names the partition and offset of its record in Kafka", async () => {
+    const res = await post(edge.app, '/v1/events', [{ type: 'where.one' }, { type: 'where.two' }, { type: 'where.three' }]);
+    expectAllAccepted(res.body, 3);
+    const records = new Map((await readTopic(edge.brokers, edge.admin, edge.topic)).map((m) => [readBack(m).event.id, m] as const));
+    for (const r of res.body.results) {
+      if (r.status !== 'accepted') throw new Error('not accepted');
+      const record = records.get(r.id);
+      expect({ partition: r.partition, offset: r.offset }).toEqual({ partition: record?.partition, offset: String(record?.offset) });
+    }
   });
 
   test('?ack=queued answers once the event is queued, and says so in the receipt', async () => {
