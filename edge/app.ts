@@ -45,7 +45,7 @@ export function createApp({ publisher, limits, metrics = createEdgeMetrics(), dr
     });
     app.options(path, () => counted(metrics, path, preflight()));
   }
-  const sdk = createSdkHandler({ publisher, limits, metrics, guard, routes: SDK_ROUTES });
+  const sdk = createSdkHandler({ publisher, limits, metrics, guard, routes: SDK_ROUTES, tracing });
   for (const [path] of SDK_ROUTES) {
     app.post(path, function sdkRoute(c) {
       return sdk(c.req.raw, path);

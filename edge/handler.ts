@@ -55,7 +55,7 @@ export function createIngestHandler({ publisher, limits, metrics, tracing = NOOP
 }
 
 /** The request's span: its route, answer and accepted events (attribute names of OpenTelemetry's HTTP conventions). */
-function endIngestSpan(span: TraceSpan, route: string, status: number, accepted: number, code?: string): void {
+export function endIngestSpan(span: TraceSpan, route: string, status: number, accepted: number, code?: string): void {
   span.setAttribute('http.route', route);
   span.setAttribute('http.response.status_code', status);
   span.setAttribute('event_lens.events.accepted', accepted);

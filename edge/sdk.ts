@@ -2,7 +2,8 @@ import type { EventEnvelope, ParseResult } from '../shared/contracts/index.ts';
 import type { Access, Guard } from './access.ts';
 import { tooManyEvents, type BodyItem } from './body.ts';
 import { EdgeError } from './errors.ts';
-import { counted, errorResponse, INGEST_HEADERS, type IngestHandlerOptions } from './handler.ts';
+import { NOOP_SPAN, NOOP_TRACING } from '../shared/telemetry/tracing.ts';
+import { counted, endIngestSpan, errorResponse, INGEST_HEADERS, type IngestHandlerOptions } from './handler.ts';
 import { ackMode, publishItems } from './ingest.ts';
 import { rateLimitHeaders } from './rate-headers.ts';
 import { receiptStatus, type Receipt, type ReceiptItem } from './receipt.ts';
@@ -60,7 +61,7 @@ export function outcomeOf(receipt: Receipt): Outcome {
 export type SdkRoutes = ReadonlyArray<readonly [path: string, dialect: Dialect]>;
 
 /** One handler for every SDK route: a key in the body is checked by the same guard as a key in the header. */
-export function createSdkHandler({ publisher, limits, metrics, guard, routes }: IngestHandlerOptions & { guard: Guard; routes: SdkRoutes }) {
+export function createSdkHandler({ publisher, limits, metrics, guard, routes, tracing = NOOP_TRACING }: IngestHandlerOptions & { guard: Guard; routes: SdkRoutes }) {
   const dialects = new Map(routes);
   // Bodies already read to find their key, by the request the guard is handed.
   const preRead = new WeakMap<Request, SdkBody>();
@@ -78,16 +79,25 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes }: 
 
   const guarded = guard(async function handleSdk(req, route, _kind, access) {
     const dialect = dialects.get(route)!;
+    // As on the edge's own routes: an `ingest` span continuing the client's traceparent, carried on every record.
+    const span = tracing.enabled ? tracing.startSpan('ingest', { parent: req.headers.get('traceparent') ?? undefined }) : NOOP_SPAN;
+    let res: Response;
+    let accepted = 0;
     try {
       const body = preRead.get(req) ?? (await dialect.read(req, limits));
       if (body.items.length > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
-      const { receipt, rate } = await publishItems(body.items, dialect.parser(access, body), { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes }, access);
+      const options = { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes, traceparent: span.traceparent };
+      const { receipt, rate } = await publishItems(body.items, dialect.parser(access, body), options, access);
+      accepted = receipt.accepted;
       const rateHeaders = rate === undefined ? undefined : rateLimitHeaders(rate);
-      if (wantsReceipt(req.url)) return respond(route, { status: receiptStatus(receipt) as Answer['status'], body: receipt }, rateHeaders);
-      return respond(route, dialect.answer(outcomeOf(receipt)), rateHeaders);
+      if (wantsReceipt(req.url)) res = respond(route, { status: receiptStatus(receipt) as Answer['status'], body: receipt }, rateHeaders);
+      else res = respond(route, dialect.answer(outcomeOf(receipt)), rateHeaders);
+      if (span !== NOOP_SPAN) endIngestSpan(span, route, res.status, accepted);
     } catch (err) {
-      return failed(route, dialect, req, err);
+      res = failed(route, dialect, req, err);
+      if (span !== NOOP_SPAN) endIngestSpan(span, route, res.status, accepted, err instanceof EdgeError ? err.code : 'internal_error');
     }
+    return res;
   });
 
   return async function sdkRoute(req: Request, route: string): Promise<Response> {

@@ -11,6 +11,8 @@ import { connections, runEnv } from './testing.ts';
 const ROOT = join(import.meta.dir, '..');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
+// The analytics SDKs' routes, each in a trace of its own.
+const SDK_TRACES = { '/v1/batch': '5c0a1e6f4d2b8a9c7e3f1d0b2a4c6e8f', '/batch/': '6d1b2f7a5e3c9b0d8f4a2e1c3b5d7f90' } as const;
 const run = isolation(isolationId('workers_tracing'));
 let receiver: TraceReceiver;
 const procs: Array<ReturnType<typeof Bun.spawn>> = [];
@@ -78,8 +80,17 @@ describe('a traced request, from the edge through a worker to an OTLP/HTTP colle
       body: JSON.stringify({ type: 'page.viewed', source: 'web', data: { path: '/traced' } }),
     });
     expect(res.status).toBe(202);
-    const want = ['ingest', 'process', 'decode', 'sink elasticsearch', 'sink postgres', 'sink redis', 'commit'];
-    await waitFor(() => want.every((n) => receiver.spans.some((s) => s.name === n)), 60_000, 'the spans of the edge and the worker');
+    const sdkBodies = { '/v1/batch': { batch: [{ type: 'track', event: 'Traced', userId: 'u-traced' }] }, '/batch/': { batch: [{ event: 'traced', distinct_id: 'd-traced' }] } };
+    for (const [path, traceId] of Object.entries(SDK_TRACES)) {
+      const sdk = await fetch(`${edge}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${CLIENT_SPAN}-01` },
+        body: JSON.stringify(sdkBodies[path as keyof typeof SDK_TRACES]),
+      });
+      expect(sdk.status).toBe(200);
+    }
+    const traces = [TRACE_ID, ...Object.values(SDK_TRACES)];
+    await waitFor(() => traces.every((t) => receiver.spans.some((s) => s.traceId === t && s.name === 'commit')), 60_000, 'the spans of the edge and the worker');
     spans = receiver.spans.filter((s) => s.traceId === TRACE_ID);
     await stopAll();
   }, 120_000);
@@ -105,7 +116,17 @@ describe('a traced request, from the edge through a worker to an OTLP/HTTP colle
     for (const name of ['decode', 'sink elasticsearch', 'sink postgres', 'sink redis', 'commit']) {
       expect({ name, spans: named(name).map((s) => s.parentSpanId) }).toEqual({ name, spans: [processId] });
     }
-    expect(receiver.spans.filter((s) => s.traceId !== TRACE_ID)).toEqual([]);
+    const traces: string[] = [TRACE_ID, ...Object.values(SDK_TRACES)];
+    expect(receiver.spans.filter((s) => !traces.includes(s.traceId))).toEqual([]);
+  });
+
+  test('Segment and PostHog requests are traced the same way: an ingest span of their route, continued by the worker', () => {
+    for (const [route, traceId] of Object.entries(SDK_TRACES)) {
+      const trace = receiver.spans.filter((s) => s.traceId === traceId);
+      const ingest = trace.filter((s) => s.name === 'ingest');
+      expect({ route, ingest: ingest.map((s) => [s.parentSpanId, s.attributes['http.route'], s.attributes['http.response.status_code']]) }).toEqual({ route, ingest: [[CLIENT_SPAN, route, 200]] });
+      expect({ route, process: trace.filter((s) => s.name === 'process').map((s) => s.parentSpanId) }).toEqual({ route, process: [ingest[0]!.spanId] });
+    }
   });
 });
 
