@@ -155,6 +155,15 @@ describe('a rate-limited key', () => {
     expect(types.filter((t) => t === 'limited.refused' || t === 'limited.huge')).toHaveLength(0);
   }, 60_000);
 
+  test('events refused for their content count against the rate too, so a key cannot probe validation past its limit', async () => {
+    const probe = await createTestKey(fx.keys!, { name: 'limited-probe', scopes: 'ingest', rate: 0.01, burst: 3 });
+    const invalid = await post(fx.app, '/v1/events', [{ type: 'probe.bad', data: 'oops' }, { type: 'probe.bad', data: 1 }, { type: 'probe.bad', data: [] }], withKey(probe));
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.results.map((r: { code: string }) => r.code)).toEqual(['invalid_type', 'invalid_type', 'invalid_type']);
+    const valid = await post(fx.app, '/v1/events', batch('probe', 1), withKey(probe));
+    expect(valid).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+  });
+
   test('a key without a rate gets no RateLimit headers and costs no Redis call', async () => {
     const calls = async () => (await metricLines()).filter((l) => l.startsWith('edge_rate_limit_redis_total')).join('\n');
     const before = await calls();
