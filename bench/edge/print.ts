@@ -21,6 +21,8 @@ export interface EdgeResult {
   /** jvm: the JVM peer (bench/peers/jvm-bridge). */
   single: { edge?: number; peer?: number; raw?: number; jvm?: number };
   batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  /** µs of each system's own CPU (its process tree, /proc) per acknowledged event over its main rounds. */
+  cpuUsPerEvent?: { single: { edge?: number; peer?: number; raw?: number; jvm?: number }; batch: { edge?: number; peer?: number; jvm?: number } };
   /** The on/off pairs' legs (pairs.ts): 2 × blocks legs of `seconds` each. */
   pairLegs: { blocks: number; seconds: number };
   /** The same edge taking Segment `/v1/batch` bodies of 100 track messages (on) and its own 100-event batches (off). */
@@ -54,6 +56,7 @@ export function printEdgeResult(result: EdgeResult): void {
   const { single, batch, auth, tracing, segment, pairLegs } = result;
   const legs = `${2 * pairLegs.blocks} legs of ${pairLegs.seconds} s, ABBA`;
   const cpu = (run?: RefusalRun) => us(run?.cpuUsPerRequest);
+  const c = result.cpuUsPerEvent;
   console.log(`
 ProducerPerformance (edge's records)         ${batch.producerPerf?.toFixed(0) ?? 'n/a'} records/s
 Kafka client alone (edge's records)          ${batch.client?.toFixed(0) ?? 'n/a'} events/s
@@ -63,6 +66,8 @@ ratio  single: auth on / auth off            ${ratio(auth.single.on, auth.single
 ratio  batch: edge / Node peer               ${ratio(batch.edge, batch.peer)}  (target ≥ ${TARGETS.batchVsPeer.value}×)
 ratio  single: edge / JVM peer               ${ratio(single.edge, single.jvm)}  (target ≥ ${TARGETS.singleVsJvm.value}×; Vert.x + Kafka's Java producer)
 ratio  batch: edge / JVM peer                ${ratio(batch.edge, batch.jvm)}  (target ≥ ${TARGETS.batchVsJvm.value}×)
+CPU    single: edge / JVM peer per event     ${ratio(c?.single.edge, c?.single.jvm)}  (${us(c?.single.edge)} / ${us(c?.single.jvm)} per event; target ≤ ${TARGETS.cpuVsJvm.value.toFixed(2)}×; each server's process tree, /proc, over its rounds)
+CPU    batch: edge / JVM peer per event      ${ratio(c?.batch.edge, c?.batch.jvm)}  (${us(c?.batch.edge)} / ${us(c?.batch.jvm)} per event; target ≤ ${TARGETS.cpuVsJvm.value.toFixed(2)}×)
 ratio  RSS: edge / JVM peer                  ${ratio(result.rss.edge.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (target ≤ ${TARGETS.edgeRssVsJvm.value}×; edge ${mb(result.rss.edge.peakTotalBytes)} over its processes, JVM peer ${result.rss.jvm ? mb(result.rss.jvm.peakTotalBytes) : 'n/a'})
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)

@@ -45,6 +45,12 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
     const xs = i.runs.filter((r) => r.system === system && r.mode === mode && r.phase === 'main');
     return xs.length ? xs.reduce((sum, x) => sum + (x.r.ok * x.eventsPerRequest) / x.r.seconds, 0) / xs.length : undefined;
   };
+  /** µs of the system's CPU per event over its main rounds, pooled (NaN where its CPU was not read). */
+  const cpu = (system: System, mode: Mode) => {
+    const xs = i.runs.filter((r) => r.system === system && r.mode === mode && r.phase === 'main');
+    const events = xs.reduce((n, x) => n + x.r.ok * x.eventsPerRequest, 0);
+    return xs.length && events > 0 ? (xs.reduce((n, x) => n + x.cpuSeconds, 0) * 1e6) / events : undefined;
+  };
   const { pairs } = i;
   return {
     bench: 'edge',
@@ -52,6 +58,10 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
     runs: i.runs.map(({ system, name, mode, eventsPerRequest, r, cpuSeconds }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds, cpuSeconds })),
     single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single') },
     batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: i.producerPerf?.recordsPerSec, client: i.client?.eventsPerSecond },
+    cpuUsPerEvent: {
+      single: { edge: cpu('edge', 'single'), peer: cpu('peer', 'single'), raw: cpu('raw', 'single'), jvm: cpu('jvm', 'single') },
+      batch: { edge: cpu('edge', 'batch'), peer: cpu('peer', 'batch'), jvm: cpu('jvm', 'batch') },
+    },
     segment: onOff(pairs.segment),
     auth: {
       single: onOff(pairs.authSingle),

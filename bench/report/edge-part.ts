@@ -12,6 +12,7 @@ export interface OnOffOut {
 export interface EdgeOut {
   single: { edge?: number; peer?: number; raw?: number; jvm?: number };
   batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  cpuUsPerEvent?: { single: { edge?: number | null; jvm?: number | null }; batch: { edge?: number | null; jvm?: number | null } };
   segment?: OnOffOut;
   auth?: {
     single: OnOffOut;
@@ -40,6 +41,9 @@ const onOffCpu = (single: OnOffOut, batch: OnOffOut) => ({
   batchCpuOff: cpuOf(batch, 'off'),
 });
 
+/** The edge's and the JVM peer's CPU per event; null (a NaN in JSON) as not measured. */
+const serverCpu = (c: { edge?: number | null; jvm?: number | null }) => ({ edge: c.edge ?? undefined, jvm: c.jvm ?? undefined });
+
 /** bench:edge's JSON line as the report's edge measurements. */
 export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge']> {
   const a = edge.auth;
@@ -47,6 +51,7 @@ export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge'
   return {
     single: edge.single,
     batch: edge.batch,
+    ...(edge.cpuUsPerEvent && { cpu: { single: serverCpu(edge.cpuUsPerEvent.single), batch: serverCpu(edge.cpuUsPerEvent.batch) } }),
     // Whole process trees: the edge runs one process per core, the JVM peer one process with a thread per core.
     ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
     ...(a && { auth: { ...onOffCpu(a.single, a.batch), rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),

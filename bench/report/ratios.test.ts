@@ -163,6 +163,17 @@ describe('ratio math', () => {
     expect(rows({ single: 40_000 })['Edge RSS / JVM peer RSS']!.status).toBe('n/a');
   });
 
+  test('JVM peer CPU rows: the edge may spend at most 0.8x the JVM peer\'s CPU per event; shown as supporting rows', () => {
+    const cpuRows = (edge: number, jvm: number) =>
+      buildFigures({ edge: { single: { edge: 50_000, jvm: 40_000 }, batch: { edge: 250_000, jvm: 200_000 }, cpu: { single: { edge, jvm }, batch: { edge: edge / 5, jvm: jvm / 5 } } } }).filter((f) => f.id.endsWith('vsJvm.cpu'));
+    expect(cpuRows(40, 50).map((f) => [f.label, f.value, f.status, f.supporting])).toEqual([
+      ['Single events: edge / JVM peer, server CPU per event', 0.8, 'met', true],
+      ['Batches of 100: edge / JVM peer, server CPU per event', 0.8, 'met', true],
+    ]);
+    expect(cpuRows(45, 50).map((f) => f.status)).toEqual(['missed', 'missed']);
+    expect(summary(buildFigures({ edge: { single: { edge: 50_000, jvm: 40_000 }, batch: {}, cpu: { single: { edge: 45, jvm: 50 }, batch: {} } } }))).toEqual(summary(buildFigures({ edge: { single: { edge: 50_000, jvm: 40_000 }, batch: {} } })));
+  });
+
   test('without the JVM peer (--no-jvm) its rows are left out of the report', () => {
     const figures = buildFigures({ edge: { single: { edge: 50_000, peer: 10_000 }, batch: { edge: 250_000 } } });
     expect(figures.some((f) => f.label.includes('JVM peer'))).toBe(false);
