@@ -51,7 +51,7 @@ export interface TracingOptions {
  * The process's tracer: W3C trace context in, OTLP/HTTP JSON out (the SDK's BatchSpanProcessor: spans are queued,
  * at most 2048, and sent in the background every 5 s or 512 at a time; a collector that is away costs dropped spans,
  * never a blocked request). With no endpoint it is NOOP_TRACING, and the OpenTelemetry SDK is not even loaded: it
- * took ~18 MB of RSS in each edge process (Bun 1.4.5), for tracing that is off by default.
+ * took 13-18 MB of each edge process's peak RSS under batch load (Bun 1.4.5), for tracing that is off by default.
  */
 export function createTracing(options: TracingOptions): Tracing {
   const url = tracesUrl(options.config);
