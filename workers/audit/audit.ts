@@ -85,16 +85,27 @@ export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, sour
 
   function count({ records, copies }: Checked, explanations: Explanations): void {
     const { ids, sources, times, partitions, offsets } = records;
+    const uniform = copies.map((c) => c.each);
+    // A chunk's records mostly share their minute and source: the row is looked up again only when either changes.
+    let rowMs = NaN;
+    let rowSource = '';
+    let row: Row | undefined;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const src = sources[i] || '(none)';
-      const row = tally.row(Math.floor(times[i]! / 60_000) * 60_000, src);
+      const minuteMs = Math.floor(times[i]! / 60_000) * 60_000;
+      if (row === undefined || minuteMs !== rowMs || src !== rowSource) {
+        row = tally.row(minuteMs, src);
+        rowMs = minuteMs;
+        rowSource = src;
+      }
       row.kafka++;
       const letters = explanations.size > 0 ? explanations.get(recordKey(partitions[i]!, offsets[i]!)) : undefined;
       if (letters) row.deadLettered++;
-      checked.forEach((s, k) => {
-        if (s === 'redis' && !askRedis(records, i)) return; // Redis past its seen window
-        const n = copies[k]!(id);
+      for (let k = 0; k < checked.length; k++) {
+        const s = checked[k]!;
+        if (s === 'redis' && !askRedis(records, i)) continue; // Redis past its seen window
+        const n = uniform[k] ?? copies[k]!(id);
         row.stored[s] = (row.stored[s] ?? 0) + Math.min(n, 1);
         if (n > 1) {
           row.duplicated++;
@@ -103,7 +114,7 @@ export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, sour
           row.missing++;
           tally.find({ store: s, id, kind: 'missing', minute: row.minute, source: src });
         }
-      });
+      }
     }
   }
 

@@ -55,6 +55,14 @@ describe('elasticsearchLookup', () => {
     expect(await copiesOf(small, [once, absent, twice, also, more])).toEqual([1, 0, 2, 1, 1]);
   });
 
+  test('on an alias over one index, held ids count 1 each, a repeated one included, and an absent id 0', async () => {
+    const daily = Object.keys(await stores.es.indices.get({ index: `${run.esPrefix}-*` })).find((name) => !name.endsWith('-other'))!;
+    await stores.es.indices.putAlias({ index: daily, name: `${run.esAlias}-daily` });
+    const single = elasticsearchLookup({ url: connections.elasticsearchUrl, alias: `${run.esAlias}-daily` });
+    expect(await copiesOf(single, [once, also, once])).toEqual([1, 1, 1]);
+    expect(await copiesOf(single, [once, absent, twice, once])).toEqual([1, 0, 1, 1]);
+  });
+
   test('an alias that does not exist holds nothing', async () => {
     const none = elasticsearchLookup({ url: connections.elasticsearchUrl, alias: `${run.esAlias}-none` });
     expect(await copiesOf(none, [once, absent])).toEqual([0, 0]);
