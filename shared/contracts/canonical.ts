@@ -12,18 +12,32 @@ const isStorable = (value: unknown, max: number): value is string => isBounded(v
 // two inputs, and a batch repeats a few timestamps thousands of times.
 const isCanonicalTime = (value: unknown): value is string => typeof value === 'string' && toIsoTimestamp(value) === value;
 
-const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['id', 'type', 'source', 'timestamp', 'key', 'data']);
-const STAMPED_FIELDS: ReadonlySet<string> = new Set([...ENVELOPE_FIELDS, 'receivedAt']);
+// Switches rather than Set lookups: over the 100 events of a bench:edge batch, knownFields took ~5 µs with these and
+// ~20 µs with a Set of the names (Bun 1.4.5).
+function isEnvelopeField(name: string): boolean {
+  switch (name) {
+    case 'id':
+    case 'type':
+    case 'source':
+    case 'timestamp':
+    case 'key':
+    case 'data':
+      return true;
+    default:
+      return false;
+  }
+}
+const isStampedField = (name: string): boolean => name === 'receivedAt' || isEnvelopeField(name);
 
 /**
- * How many fields `json` has, when it is a plain object whose fields are all in `allowed` and none is undefined
+ * How many fields `json` has, when it is a plain object whose fields are all `allowed` and none is undefined
  * (undefined means "absent" to the schemas, which leave the key out of their output); else -1.
  */
-function knownFields(json: unknown, allowed: ReadonlySet<string>): number {
+function knownFields(json: unknown, allowed: (name: string) => boolean): number {
   if (typeof json !== 'object' || json === null || Object.getPrototypeOf(json) !== Object.prototype) return -1;
   let fields = 0;
   for (const name in json) {
-    if (!allowed.has(name) || (json as Record<string, unknown>)[name] === undefined) return -1;
+    if (!allowed(name) || (json as Record<string, unknown>)[name] === undefined) return -1;
     fields++;
   }
   return fields;
@@ -36,7 +50,7 @@ function knownFields(json: unknown, allowed: ReadonlySet<string>): number {
  * nothing the schema refuses (canonical.test.ts compares the two over valid and broken events).
  */
 export function canonicalStamped(json: unknown): StampedEvent | undefined {
-  const fields = knownFields(json, STAMPED_FIELDS);
+  const fields = knownFields(json, isStampedField);
   if (fields < 0) return undefined;
   const e = json as Record<keyof StampedEvent, unknown>;
   const ok =
@@ -61,7 +75,7 @@ export function canonicalStamped(json: unknown): StampedEvent | undefined {
  * (shared/contracts/json.ts), so its strings and keys need no test of their characters.
  */
 export function canonicalEnvelope(json: unknown, storable = false): EventEnvelope | undefined {
-  if (knownFields(json, ENVELOPE_FIELDS) < 0) return undefined;
+  if (knownFields(json, isEnvelopeField) < 0) return undefined;
   const e = json as Record<keyof EventEnvelope, unknown>;
   const text = storable ? isBounded : isStorable;
   const ok =
