@@ -86,6 +86,14 @@ describe('postgresLookup', () => {
     expect(await copiesOf(lookup, [odd, once, absent, twice])).toEqual([1, 1, 0, 2]);
   });
 
+  test('a copy stored in a partition made after the first lookup counts', async () => {
+    const table = stores.sql(`${run.pgSchema}.events`);
+    expect(await copiesOf(lookup, [more, also])).toEqual([1, 1]);
+    await stores.sql`create table ${stores.sql(`${run.pgSchema}.events_p20400101`)} partition of ${table} for values from ('2040-01-01') to ('2040-01-02')`;
+    await stores.sql`insert into ${table} (event_id, type, key, event_time, received_at, data) values (${more}, 'audit.lookup', 'k', '2040-01-01T12:00:00Z', now(), '{}')`;
+    expect(await copiesOf(lookup, [more, also])).toEqual([2, 1]);
+  });
+
   test('a schema without an events table holds nothing', async () => {
     const none = postgresLookup({ sql: stores.sql, schema: `${run.pgSchema}_none` });
     expect(await copiesOf(none, [once, absent])).toEqual([0, 0]);
