@@ -6,7 +6,7 @@ import { ingest, type Limits, type RouteKind } from './ingest.ts';
 import type { EdgeMetrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
 import { rateLimitHeaders } from './rate-headers.ts';
-import { receiptStatus } from './receipt.ts';
+import { receiptStatus, receiptText } from './receipt.ts';
 
 export interface IngestHandlerOptions {
   publisher: Publisher;
@@ -24,6 +24,12 @@ export type GuardedHandler = (req: Request, route: string, kind: RouteKind, acce
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 /** Every answer of an ingestion route, errors included, carries the CORS headers (cors.ts). */
 export const INGEST_HEADERS: Readonly<Record<string, string>> = { ...JSON_HEADERS, ...CORS_HEADERS };
+/**
+ * INGEST_HEADERS as a Headers, built once: new Response with it took ~470 ns against ~1050 ns with the plain object
+ * (Bun 1.4.5, microbenchmark). Bun copies a Headers given to new Response (checked on 1.4.5: a header set on one
+ * answer shows on neither the shared instance nor the next answer), so answers never share header changes.
+ */
+const INGEST_HEADERS_ONCE = new Headers(INGEST_HEADERS);
 
 /**
  * The ingestion routes' one handler: reads, validates, publishes and answers with the receipt, or with the error's
@@ -35,17 +41,17 @@ export const INGEST_HEADERS: Readonly<Record<string, string>> = { ...JSON_HEADER
 export function createIngestHandler({ publisher, limits, metrics, tracing = NOOP_TRACING }: IngestHandlerOptions): GuardedHandler {
   const deps = { publisher, limits, metrics };
   const retryHeaders = { ...INGEST_HEADERS, 'Retry-After': String(limits.retryAfterSeconds) };
+  const retryHeadersOnce = new Headers(retryHeaders);
   return async function handleIngest(req, route, kind, access) {
     // Off (the default), nothing of tracing runs per request: not even the header lookup.
     const span = tracing.enabled ? tracing.startSpan('ingest', { parent: req.headers.get('traceparent') ?? undefined }) : NOOP_SPAN;
     try {
       const { receipt, rate } = await ingest(req, kind, span.traceparent === undefined ? deps : { ...deps, traceparent: span.traceparent }, access);
       const status = receiptStatus(receipt);
-      let headers = status === 503 ? retryHeaders : INGEST_HEADERS;
       // Only keys with a rate have a decision; their successful answers carry the RateLimit-* headers too.
-      if (rate !== undefined) headers = { ...headers, ...rateLimitHeaders(rate) };
+      const headers = rate !== undefined ? { ...(status === 503 ? retryHeaders : INGEST_HEADERS), ...rateLimitHeaders(rate) } : status === 503 ? retryHeadersOnce : INGEST_HEADERS_ONCE;
       if (span !== NOOP_SPAN) endIngestSpan(span, route, status, receipt.accepted);
-      return counted(metrics, route, new Response(JSON.stringify(receipt), { status, headers }));
+      return counted(metrics, route, new Response(receiptText(receipt), { status, headers }));
     } catch (err) {
       const res = errorResponse(metrics, route, err, INGEST_HEADERS);
       if (span !== NOOP_SPAN) endIngestSpan(span, route, res.status, 0, err instanceof EdgeError ? err.code : 'internal_error');

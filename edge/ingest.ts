@@ -179,7 +179,11 @@ export function ackMode(url: string): AckMode {
 
 /** True for NDJSON, false for JSON (or no Content-Type); anything else is a 415. */
 function isNdjson(req: Request): boolean {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const raw = req.headers.get('content-type');
+  // What nearly every client sends, answered without splitting and lowercasing it (isNdjson was ~5% of the edge's CPU
+  // per single-event request in a CPU profile under wrk).
+  if (raw === 'application/json') return false;
+  const type = (raw ?? '').split(';')[0]!.trim().toLowerCase();
   const ndjson = type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl';
   if (!ndjson && type !== 'application/json' && type !== '') {
     throw new EdgeError(415, 'unsupported_media_type', `Content-Type "${type}" is not supported; send application/json or application/x-ndjson`);

@@ -29,3 +29,19 @@ export function buildReceipt(results: ReceiptItem[], ack: Receipt['ack']): Recei
   for (const r of results) if (r.status === 'accepted') accepted++;
   return { accepted, rejected: results.length - accepted, ack, results };
 }
+
+/**
+ * JSON.stringify(receipt), written directly for the commonest answer, one event accepted with its Kafka position:
+ * the id (a UUID), partition and offset (decimal digits) need no escaping. Stringifying the nested receipt was ~5% of
+ * the edge's CPU per single-event request (CPU profile under wrk).
+ */
+export function receiptText(receipt: Receipt): string {
+  const only = receipt.results.length === 1 ? receipt.results[0]! : undefined;
+  if (only?.status === 'accepted' && only.partition !== undefined && only.offset !== undefined && UUID.test(only.id) && DIGITS.test(only.offset)) {
+    return `{"accepted":1,"rejected":0,"ack":"${receipt.ack}","results":[{"index":${only.index},"status":"accepted","id":"${only.id}","partition":${only.partition},"offset":"${only.offset}"}]}`;
+  }
+  return JSON.stringify(receipt);
+}
+
+const UUID = /^[0-9a-f-]{36}$/;
+const DIGITS = /^-?[0-9]+$/;
