@@ -159,7 +159,7 @@ describe('a rate-limited key', () => {
     const probe = await createTestKey(fx.keys!, { name: 'limited-probe', scopes: 'ingest', rate: 0.01, burst: 3 });
     const invalid = await post(fx.app, '/v1/events', [{ type: 'probe.bad', data: 'oops' }, { type: 'probe.bad', data: 1 }, { type: 'probe.bad', data: [] }], withKey(probe));
     expect(invalid.status).toBe(400);
-    expect(invalid.body.results.map((r: { code: string }) => r.code)).toEqual(['invalid_type', 'invalid_type', 'invalid_type']);
+    expect(invalid.body.results.map((r) => (r.status === 'rejected' ? r.code : r.status))).toEqual(['invalid_type', 'invalid_type', 'invalid_type']);
     const valid = await post(fx.app, '/v1/events', batch('probe', 1), withKey(probe));
     expect(valid).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
   });
