@@ -22,7 +22,11 @@ export interface AuditOptions {
   readonly redisSince?: number;
   /** Records read and looked up together (default 5000). */
   readonly chunkSize?: number;
-  /** Chunks whose lookups may be under way while the next is read (default 4); memory holds as many chunks' ids. */
+  /**
+   * Chunks whose lookups may be under way while the next is read (default 8); memory holds as many chunks' ids. The
+   * first lookups of a run are the slowest (cold connections and plans, 0.3-0.4 s): with 4 the reader stood waiting
+   * for them, with 8 it read on (200,000 events, 9 alternating runs: 0.25 s less in the median, less in 7 of 9).
+   */
   readonly lookahead?: number;
   /** A store that has not answered a chunk after this long fails the audit with store_timeout (default 60 s). */
   readonly lookupTimeoutMs?: number;
@@ -64,7 +68,7 @@ interface Checked {
  * ids are looked up (every store at once, one request per store), the next chunks are read: memory is `lookahead`
  * chunks of ids plus the per-minute counters and the first maxFindings ids, whatever the range's size.
  */
-export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 4, lookupTimeoutMs = 60_000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
+export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 8, lookupTimeoutMs = 60_000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
   // Dead letters matter only when counting, so they are read while the range's first chunks are looked up.
   const letters = readExplanations({ admin, brokers, dlqTopic, topic, from });
   letters.catch(() => {}); // awaited before the first count; a failure surfaces there
