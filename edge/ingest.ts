@@ -43,7 +43,8 @@ export async function ingest(
   if (body.single && body.items[0]?.ok && body.items[0].bytes > limits.maxEventBytes) throw eventTooLarge(limits.maxEventBytes);
   const itemKind = kind === 'ingest' ? 'ingest_item' : kind;
   const storable = body.storable === true;
-  return publishItems(body.items, (value) => parseEvent(itemKind, value, storable), { publisher, limits, metrics, now, ack, traceparent }, access);
+  // Awaited rather than returned: an async function returning a promise settles through one more job and tick.
+  return await publishItems(body.items, (value) => parseEvent(itemKind, value, storable), { publisher, limits, metrics, now, ack, traceparent }, access);
 }
 
 /** What publishItems needs besides the items: the ingest dependencies and the request's ack mode. */

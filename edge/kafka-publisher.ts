@@ -1,6 +1,6 @@
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { EVENT_PRODUCER_DEFAULTS, edgeProducerConfig, eventMessage } from '../shared/contracts/record.ts';
-import { createProducer, KafkaError, type DeliveryResult, type Producer } from '../shared/kafka/index.ts';
+import { createProducer, KafkaError, type DeliveryReport, type DeliveryResult, type OutgoingMessage, type Producer } from '../shared/kafka/index.ts';
 import type { LostDelivery } from './losses.ts';
 import type { AckMode, PublishOutcome, Publisher } from './publisher.ts';
 
@@ -53,27 +53,33 @@ export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2
 
   const toMessage = (event: StampedEvent) => eventMessage(topic, event);
 
-  return {
-    async publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string, texts?: readonly string[]): Promise<PublishOutcome[]> {
-      const messages = traceparent === undefined && texts === undefined ? events.map(toMessage) : events.map((event, i) => eventMessage(topic, event, traceparent, texts?.[i]));
-      if (ack === 'kafka') {
-        const results = await producer.produceBatch(messages);
-        return results.map(toOutcome);
+  /** ?ack=queued: answers once librdkafka holds each event; a later failure is a loss, reported to onLost. */
+  async function queued(messages: readonly OutgoingMessage[], events: readonly StampedEvent[]): Promise<PublishOutcome[]> {
+    // A produce refused on the spot (queue full) rejects before the next microtask, so racing each promise against
+    // an already-settled one separates the two.
+    const settled = messages.map((m) => producer.produce(m).then(() => undefined, (e: unknown) => e as KafkaError));
+    const settledNow = await Promise.all(settled.map((p) => Promise.race([p, Promise.resolve(undefined)])));
+    // The client already has its 202 for the rest: a later failure is a loss, counted and logged by onLost.
+    void Promise.all(settled).then((errors) => {
+      const lost: LostDelivery[] = [];
+      for (let i = 0; i < errors.length; i++) {
+        const err = errors[i];
+        if (err && settledNow[i] === undefined) lost.push({ id: events[i]!.id, rdName: err.rdName ?? 'unknown', message: err.message });
       }
-      // ?ack=queued: answer once librdkafka holds the event. A produce refused on the spot (queue full) rejects
-      // before the next microtask, so racing each promise against an already-settled one separates the two.
-      const settled = messages.map((m) => producer.produce(m).then(() => undefined, (e: unknown) => e as KafkaError));
-      const settledNow = await Promise.all(settled.map((p) => Promise.race([p, Promise.resolve(undefined)])));
-      // The client already has its 202 for the rest: a later failure is a loss, counted and logged by onLost.
-      void Promise.all(settled).then((errors) => {
-        const lost: LostDelivery[] = [];
-        for (let i = 0; i < errors.length; i++) {
-          const err = errors[i];
-          if (err && settledNow[i] === undefined) lost.push({ id: events[i]!.id, rdName: err.rdName ?? 'unknown', message: err.message });
-        }
-        if (lost.length > 0) onLost(lost);
-      });
-      return settledNow.map((err) => (err === undefined ? { ok: true } : toOutcome(err)));
+      if (lost.length > 0) onLost(lost);
+    });
+    return settledNow.map((err) => (err === undefined ? { ok: true } : toOutcome(err)));
+  }
+
+  return {
+    publish(events: readonly StampedEvent[], ack: AckMode, traceparent?: string, texts?: readonly string[]): Promise<PublishOutcome[]> {
+      if (ack === 'kafka' && events.length === 1) {
+        // One event: its own delivery promise, settled from its report, without a batch's state and result arrays.
+        return producer.produce(eventMessage(topic, events[0]!, traceparent, texts?.[0])).then(oneDelivered, oneFailed);
+      }
+      const messages = traceparent === undefined && texts === undefined ? events.map(toMessage) : events.map((event, i) => eventMessage(topic, event, traceparent, texts?.[i]));
+      if (ack === 'kafka') return producer.produceBatch(messages).then((results) => results.map(toOutcome));
+      return queued(messages, events);
     },
     // Not producer.isHealthy(): after "all brokers down" it stays false until a delivery succeeds, and admission
     // produces nothing while not ready, so the edge would never recover. The probe says whether a broker answers.
@@ -88,6 +94,12 @@ export async function createKafkaPublisher({ brokers, topic, probeIntervalMs = 2
     },
   };
 }
+
+const oneDelivered = ({ partition, offset }: DeliveryReport): PublishOutcome[] => [{ ok: true, partition, offset }];
+const oneFailed = (err: unknown): PublishOutcome[] => {
+  if (err instanceof KafkaError) return [toOutcome(err)];
+  throw err;
+};
 
 function toOutcome(result: DeliveryResult): PublishOutcome {
   if (!(result instanceof KafkaError)) return { ok: true, partition: result.partition, offset: result.offset };
