@@ -12,7 +12,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from './tracing-config.ts';
-import { NOOP_SPAN, type TraceSpan, type Tracing, type TracingOptions } from './tracing.ts';
+import { NOOP_SPAN, type TraceSpan, type Tracing, type TracingOptions } from './trace-span.ts';
 
 const propagator = new W3CTraceContextPropagator();
 const headerGetter: TextMapGetter<string> = {
