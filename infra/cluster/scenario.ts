@@ -90,7 +90,7 @@ export async function runFailover({
           cluster!.kill(leader);
           killedAt = performance.now();
           log(`killed node ${leader}, leader of partition ${partition} (the busiest)`);
-          catchUp = secondsUntilCaughtUp({ admin, topic: id, groupId: id, partitions, partition, lostNode: leader, since: killedAt });
+          catchUp = secondsUntilCaughtUp({ admin, topic: id, groupId: id, partitions, lostNode: leader, since: killedAt });
         });
       }
       if (killedAt !== undefined && !restart && elapsedMs >= restartAtSeconds * 1000) {
