@@ -43,13 +43,12 @@ export function createIngestHandler({ publisher, limits, metrics, tracing = NOOP
   const retryHeaders = { ...INGEST_HEADERS, 'Retry-After': String(limits.retryAfterSeconds) };
   const retryHeadersOnce = new Headers(retryHeaders);
   return async function handleIngest(req, route, kind, access) {
-    // Off (the default), nothing of tracing runs per request: not even the header lookup.
-    const span = tracing.enabled ? tracing.startSpan('ingest', { parent: req.headers.get('traceparent') ?? undefined }) : NOOP_SPAN;
+    const span = startIngestSpan(tracing, req);
     try {
       const { receipt, rate } = await ingest(req, kind, span.traceparent === undefined ? deps : { ...deps, traceparent: span.traceparent }, access);
       const status = receiptStatus(receipt);
       // Only keys with a rate have a decision; their successful answers carry the RateLimit-* headers too.
-      const headers = rate !== undefined ? { ...(status === 503 ? retryHeaders : INGEST_HEADERS), ...rateLimitHeaders(rate) } : status === 503 ? retryHeadersOnce : INGEST_HEADERS_ONCE;
+      const headers = rate === undefined ? (status === 503 ? retryHeadersOnce : INGEST_HEADERS_ONCE) : { ...(status === 503 ? retryHeaders : INGEST_HEADERS), ...rateLimitHeaders(rate) };
       if (span !== NOOP_SPAN) endIngestSpan(span, route, status, receipt.accepted);
       return counted(metrics, route, new Response(receiptText(receipt), { status, headers }));
     } catch (err) {
@@ -58,6 +57,14 @@ export function createIngestHandler({ publisher, limits, metrics, tracing = NOOP
       return res;
     }
   };
+}
+
+/**
+ * The request's `ingest` span, continuing the client's W3C traceparent. Off (the default), nothing of tracing runs
+ * per request: not even the header lookup.
+ */
+export function startIngestSpan(tracing: Tracing, req: Request): TraceSpan {
+  return tracing.enabled ? tracing.startSpan('ingest', { parent: req.headers.get('traceparent') ?? undefined }) : NOOP_SPAN;
 }
 
 /** The request's span: its route, answer and accepted events (attribute names of OpenTelemetry's HTTP conventions). */

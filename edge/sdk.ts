@@ -3,7 +3,7 @@ import type { Access, Guard } from './access.ts';
 import { tooManyEvents, type BodyItem } from './body.ts';
 import { EdgeError } from './errors.ts';
 import { NOOP_SPAN, NOOP_TRACING } from '../shared/telemetry/tracing.ts';
-import { counted, endIngestSpan, errorResponse, INGEST_HEADERS, type IngestHandlerOptions } from './handler.ts';
+import { counted, endIngestSpan, errorResponse, INGEST_HEADERS, startIngestSpan, type IngestHandlerOptions } from './handler.ts';
 import { ackMode, publishItems } from './ingest.ts';
 import { rateLimitHeaders } from './rate-headers.ts';
 import { receiptStatus, type Receipt, type ReceiptItem } from './receipt.ts';
@@ -79,8 +79,8 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes, tr
 
   const guarded = guard(async function handleSdk(req, route, _kind, access) {
     const dialect = dialects.get(route)!;
-    // As on the edge's own routes: an `ingest` span continuing the client's traceparent, carried on every record.
-    const span = tracing.enabled ? tracing.startSpan('ingest', { parent: req.headers.get('traceparent') ?? undefined }) : NOOP_SPAN;
+    // As on the edge's own routes: its traceparent is carried on every record.
+    const span = startIngestSpan(tracing, req);
     let res: Response;
     let accepted = 0;
     try {

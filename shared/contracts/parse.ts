@@ -20,7 +20,8 @@ import {
 export const EVENT_KINDS = ['event', 'order', 'user_event', 'api_event', 'sensor', 'ingest_item'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-type Parser = (input: unknown) => ParseResult<EventEnvelope>;
+/** `storable`: the input was parsed from text storableText accepted (json.ts); only the envelope's fast path uses it. */
+type Parser = (input: unknown, storable: boolean) => ParseResult<EventEnvelope>;
 
 // Pairs a schema with its mapping; the type parameter makes the compiler check the mapping accepts what the schema
 // produces, and the closure hides it so the six parsers fit one table.
@@ -36,11 +37,11 @@ const envelopeParser = parser(envelopeSchema, envelope);
 // Most events arrive already in the envelope's own shape; those skip valibot (see canonicalEnvelope).
 function parseEnvelope(input: unknown, storable: boolean): ParseResult<EventEnvelope> {
   const event = canonicalEnvelope(input, storable);
-  return event ? { ok: true, event } : envelopeParser(input);
+  return event ? { ok: true, event } : envelopeParser(input, storable);
 }
 
 const PARSERS: Record<EventKind, Parser> = {
-  event: (input) => parseEnvelope(input, false),
+  event: parseEnvelope,
   order: parser(orderSchema, orderToEnvelope),
   user_event: parser(userEventSchema, userEventToEnvelope),
   api_event: parser(apiEventSchema, apiEventToEnvelope),
@@ -53,7 +54,7 @@ const PARSERS: Record<EventKind, Parser> = {
  * input was parsed from text storableText accepted (json.ts), which spares the envelope's fast path its character tests.
  */
 export function parseEvent(kind: EventKind, input: unknown, storable = false): ParseResult<EventEnvelope> {
-  return kind === 'event' ? parseEnvelope(input, storable) : PARSERS[kind](input);
+  return PARSERS[kind](input, storable);
 }
 
 export type BatchResult = ParseResult<EventEnvelope> & { readonly index: number };
