@@ -43,8 +43,7 @@ export async function secondsUntilCaughtUp({
       // Watermarks are blocking calls to each leader: asked of a dead one they hold this thread (and the load) for
       // their whole timeout, and librdkafka 2.0.2 (Debian 12) can go on past that timeout (confluentinc/librdkafka#4460,
       // fixed in 2.3.0); once the bench's runner died with SIGSEGV seconds after a kill, such calls the likely place
-      // (not reproduced). So they wait until every
-      // partition, not only the busiest, is led by a live node again.
+      // (not reproduced). So they wait until every partition, not only the busiest, is led by a live node again.
       failedOver = await everyPartitionLed(admin, topic, partitions, lostNode);
       if (!failedOver) {
         await Bun.sleep(everyMs);
