@@ -20,6 +20,9 @@ export interface Run {
 }
 
 export type PeakRss = { peakProcessBytes: number; peakTotalBytes: number };
+/** The systems whose peak RSS is kept: the deployed edge (keys on) and the peers. */
+export type RssSystem = 'edge' | 'peer' | 'jvm' | 'bunPeer';
+const zeroRss = (): PeakRss => ({ peakProcessBytes: 0, peakTotalBytes: 0 });
 
 export interface LegRunnerOptions {
   ports: Record<System, number>;
@@ -49,7 +52,7 @@ export interface LegRunnerOptions {
 export function createLegRunner(o: LegRunnerOptions) {
   const runs: Run[] = [];
   const counts: CountInput[] = [];
-  const rss: Record<'edge' | 'peer' | 'jvm', PeakRss> = { edge: { peakProcessBytes: 0, peakTotalBytes: 0 }, peer: { peakProcessBytes: 0, peakTotalBytes: 0 }, jvm: { peakProcessBytes: 0, peakTotalBytes: 0 } };
+  const rss: Record<RssSystem, PeakRss> = { edge: zeroRss(), peer: zeroRss(), jvm: zeroRss(), bunPeer: zeroRss() };
   const loadOf = (system: System, mode: Mode) => {
     const path = mode === 'segment' ? SEGMENT_BATCH_PATH : '/v1/events';
     return { url: `http://127.0.0.1:${o.ports[system]}${path}`, body: o.bodies[mode], headers: o.headers, connections: o.connections[mode === 'single' ? 'single' : 'batch'], threads: o.threads };
@@ -66,9 +69,8 @@ export function createLegRunner(o: LegRunnerOptions) {
     // A pair checks its topics once around all its legs; a settle between legs would only add idle time to each.
     const topic = system === 'raw' || phase !== 'main' ? undefined : o.topics[system];
     const before = topic ? await o.settled(topic) : undefined;
-    // Peak RSS is the deployed edge's (keys on) and the peers'.
     const pid = o.pids[system];
-    const rssOf = system === 'edge' || system === 'peer' || system === 'jvm' ? system : undefined;
+    const rssOf = system in rss ? (system as RssSystem) : undefined;
     const stopRss = rssOf && pid !== undefined ? sampleRss(pid) : undefined;
     const cpuBefore = pid !== undefined ? treeCpuSeconds(pid) : Number.NaN;
     const r = await wrk({ ...load, seconds: secs });

@@ -18,11 +18,11 @@ export interface OnOff {
 export interface EdgeResult {
   rounds: number;
   runs: Array<WrkResult & { name: string; eventsPerSecond: number }>;
-  /** jvm: the JVM peer (bench/peers/jvm-bridge). */
-  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+  /** jvm: the JVM peer (bench/peers/jvm-bridge); bunPeer: the Bun peer doing its work (bench/peers/bun-bridge). */
+  single: { edge?: number; peer?: number; raw?: number; jvm?: number; bunPeer?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number; bunPeer?: number };
   /** µs of each system's own CPU (its process tree, /proc) per acknowledged event over its main rounds. */
-  cpuUsPerEvent?: { single: { edge?: number; peer?: number; raw?: number; jvm?: number }; batch: { edge?: number; peer?: number; jvm?: number } };
+  cpuUsPerEvent?: { single: { edge?: number; peer?: number; raw?: number; jvm?: number; bunPeer?: number }; batch: { edge?: number; peer?: number; jvm?: number; bunPeer?: number } };
   /** The on/off pairs' legs (pairs.ts): 2 × blocks legs of `seconds` each. */
   pairLegs: { blocks: number; seconds: number };
   /** The same edge taking Segment `/v1/batch` bodies of 100 track messages (on) and its own 100-event batches (off). */
@@ -37,7 +37,7 @@ export interface EdgeResult {
   };
   /** The same edge (keys on) tracing 1% of requests (parentbased_traceidratio 0.01) against tracing off, in ABBA legs. */
   tracing: { single: OnOff; batch: OnOff };
-  rss: { edge: { peakProcessBytes: number; peakTotalBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes: number } };
+  rss: { edge: { peakProcessBytes: number; peakTotalBytes: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes: number }; bunPeer?: { peakProcessBytes: number; peakTotalBytes: number } };
   counts: CountCheck[];
 }
 
@@ -69,6 +69,13 @@ ratio  batch: edge / JVM peer                ${ratio(batch.edge, batch.jvm)}  (t
 CPU    single: edge / JVM peer per event     ${ratio(c?.single.edge, c?.single.jvm)}  (${us(c?.single.edge)} / ${us(c?.single.jvm)} per event; target ≤ ${TARGETS.cpuVsJvm.value.toFixed(2)}×; each server's process tree, /proc, over its rounds)
 CPU    batch: edge / JVM peer per event      ${ratio(c?.batch.edge, c?.batch.jvm)}  (${us(c?.batch.edge)} / ${us(c?.batch.jvm)} per event; target ≤ ${TARGETS.cpuVsJvm.value.toFixed(2)}×)
 ratio  RSS: edge / JVM peer                  ${ratio(result.rss.edge.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (target ≤ ${TARGETS.edgeRssVsJvm.value}×; edge ${mb(result.rss.edge.peakTotalBytes)} over its processes, JVM peer ${result.rss.jvm ? mb(result.rss.jvm.peakTotalBytes) : 'n/a'})
+ratio  single: Bun peer / JVM peer           ${ratio(single.bunPeer, single.jvm)}  (no target: Bun.serve + shared/kafka doing only the JVM peer's work, the ceiling of a Bun bridge here)
+ratio  batch: Bun peer / JVM peer            ${ratio(batch.bunPeer, batch.jvm)}
+ratio  single: edge / Bun peer               ${ratio(single.edge, single.bunPeer)}  (no target: what the edge's own work costs against that ceiling)
+ratio  batch: edge / Bun peer                ${ratio(batch.edge, batch.bunPeer)}
+CPU    single: Bun peer / JVM peer per event ${ratio(c?.single.bunPeer, c?.single.jvm)}  (${us(c?.single.bunPeer)} / ${us(c?.single.jvm)} per event)
+CPU    batch: Bun peer / JVM peer per event  ${ratio(c?.batch.bunPeer, c?.batch.jvm)}  (${us(c?.batch.bunPeer)} / ${us(c?.batch.jvm)} per event)
+ratio  RSS: Bun peer / JVM peer              ${ratio(result.rss.bunPeer?.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (no target; Bun peer ${result.rss.bunPeer ? mb(result.rss.bunPeer.peakTotalBytes) : 'n/a'} over its processes)
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
 ratio  batch: Segment / edge /v1/events      ${ratio(segment.on, segment.off)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches; ${legs})

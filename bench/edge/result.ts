@@ -1,6 +1,6 @@
 import { verifyCounts, type CountInput } from '../report/counts.ts';
 import type { ClientRun } from './bare-client.ts';
-import type { Mode, PeakRss, Run } from './legs.ts';
+import type { Mode, PeakRss, RssSystem, Run } from './legs.ts';
 import type { PairResult } from './pairs.ts';
 import type { EdgeResult, OnOff } from './print.ts';
 import { meanRefusal, type RefusalRun } from './refusals.ts';
@@ -28,9 +28,10 @@ export interface ResultInput {
   clientError?: string | undefined;
   producerPerf?: { recordsPerSec: number } | undefined;
   producerPerfError?: string | undefined;
-  rss: Record<'edge' | 'peer' | 'jvm', PeakRss>;
+  rss: Record<RssSystem, PeakRss>;
   withPeer: boolean;
   withJvm: boolean;
+  withBunPeer: boolean;
   counts: readonly CountInput[];
 }
 
@@ -56,11 +57,11 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
     bench: 'edge',
     ...i.settings,
     runs: i.runs.map(({ system, name, mode, eventsPerRequest, r, cpuSeconds }) => ({ system, name, mode, ...r, eventsPerSecond: (r.ok * eventsPerRequest) / r.seconds, cpuSeconds })),
-    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single') },
-    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), producerPerf: i.producerPerf?.recordsPerSec, client: i.client?.eventsPerSecond },
+    single: { edge: eps('edge', 'single'), peer: eps('peer', 'single'), raw: eps('raw', 'single'), jvm: eps('jvm', 'single'), bunPeer: eps('bunPeer', 'single') },
+    batch: { edge: eps('edge', 'batch'), peer: eps('peer', 'batch'), jvm: eps('jvm', 'batch'), bunPeer: eps('bunPeer', 'batch'), producerPerf: i.producerPerf?.recordsPerSec, client: i.client?.eventsPerSecond },
     cpuUsPerEvent: {
-      single: { edge: cpu('edge', 'single'), peer: cpu('peer', 'single'), raw: cpu('raw', 'single'), jvm: cpu('jvm', 'single') },
-      batch: { edge: cpu('edge', 'batch'), peer: cpu('peer', 'batch'), jvm: cpu('jvm', 'batch') },
+      single: { edge: cpu('edge', 'single'), peer: cpu('peer', 'single'), raw: cpu('raw', 'single'), jvm: cpu('jvm', 'single'), bunPeer: cpu('bunPeer', 'single') },
+      batch: { edge: cpu('edge', 'batch'), peer: cpu('peer', 'batch'), jvm: cpu('jvm', 'batch'), bunPeer: cpu('bunPeer', 'batch') },
     },
     segment: onOff(pairs.segment),
     auth: {
@@ -73,7 +74,7 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
     tracing: { single: onOff(pairs.tracingSingle), batch: onOff(pairs.tracingBatch) },
     client: i.client ?? { error: i.clientError },
     producerPerf: i.producerPerf ?? { error: i.producerPerfError },
-    rss: { edge: i.rss.edge, peer: i.withPeer ? i.rss.peer : undefined, jvm: i.withJvm ? i.rss.jvm : undefined },
+    rss: { edge: i.rss.edge, peer: i.withPeer ? i.rss.peer : undefined, jvm: i.withJvm ? i.rss.jvm : undefined, bunPeer: i.withBunPeer ? i.rss.bunPeer : undefined },
     counts: verified.checks,
     noLoss: verified.ok,
   };

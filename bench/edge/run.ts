@@ -25,24 +25,27 @@ import { runYardsticks } from './yardsticks.ts';
 /**
  * bench:edge — the edge (acks=all) beside its peers, same run, same wrk load and payloads: single events and batches
  * of 100 against a raw Bun.serve, the Node peer (Fastify + kafka-javascript), the JVM peer (Vert.x + Kafka's Java
- * producer), ProducerPerformance and the bare Kafka client with the edge's own records; then the on/off pairs in ABBA
- * legs (keys, tracing 1%, Segment's /v1/batch against the edge's batches) and the CPU of a refused 429 against a 400.
+ * producer), the Bun peer (Bun.serve + shared/kafka doing only the JVM peer's work), ProducerPerformance and the bare
+ * Kafka client with the edge's own records; then the on/off pairs in ABBA legs (keys, tracing 1%, Segment's
+ * /v1/batch against the edge's batches) and the CPU of a refused 429 against a 400.
  * Every system produces to its own topic, and every event it acknowledged must be in it afterwards. What each row
  * means and why it is measured this way: bench/README.md.
  *
- *   bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm]
+ *   bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm] [--no-bun-peer]
  */
-const USAGE = `usage: bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm]
-  --quick     5 s runs instead of 15 s, one round
-  --json      print the result as one JSON line (progress goes to stderr)
-  --no-peer   leave out the Node.js peer
-  --no-jvm    leave out the JVM peer (Vert.x + Kafka's Java producer)
+const USAGE = `usage: bun bench/edge/run.ts [--quick] [--json] [--no-peer] [--no-jvm] [--no-bun-peer]
+  --quick        5 s runs instead of 15 s, one round
+  --json         print the result as one JSON line (progress goes to stderr)
+  --no-peer      leave out the Node.js peer
+  --no-jvm       leave out the JVM peer (Vert.x + Kafka's Java producer)
+  --no-bun-peer  leave out the Bun peer (Bun.serve + shared/kafka, the JVM peer's work only)
 settings: BENCH_CONNECTIONS, BENCH_BATCH_CONNECTIONS, BENCH_EDGE_ROUNDS, the edge's EDGE_* (docs/configuration.md)`;
-const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, 'no-jvm': { type: 'boolean' } } });
+const { values } = parseCli({ usage: USAGE, options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, 'no-jvm': { type: 'boolean' }, 'no-bun-peer': { type: 'boolean' } } });
 const quick = values.quick === true;
 const json = values.json === true;
 const withPeer = values['no-peer'] !== true;
 const withJvm = values['no-jvm'] !== true;
+const withBunPeer = values['no-bun-peer'] !== true;
 const benchSettings = loadBenchConfig();
 const edgeSettings = componentOf(serviceConfig('edge'), 'edge');
 const seconds = quick ? 5 : 15;
@@ -71,7 +74,7 @@ await ensureTool('wrk', 'wrk');
 if (withPeer) await ensurePeer(log);
 if (withJvm) await ensureJvmPeer({ log });
 const id = Date.now().toString(36);
-const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, edgeTraced: `bench-edge-traced-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, jvm: `bench-jvm-${id}`, client: `bench-client-${id}` };
+const topics = { edge: `bench-edge-${id}`, edgeOff: `bench-edge-off-${id}`, edgeTraced: `bench-edge-traced-${id}`, peer: `bench-peer-${id}`, java: `bench-java-${id}`, jvm: `bench-jvm-${id}`, bunPeer: `bench-bun-peer-${id}`, client: `bench-client-${id}` };
 const admin = createAdmin({ brokers });
 await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions: PARTITIONS })));
 
@@ -95,15 +98,15 @@ const auth = bearer(ingestKey);
 
 let systems: Systems | undefined;
 try {
-  systems = await startSystems({ processes, lingerMs, compression, brokers, keysEnv: keys.env, topics, withPeer, withJvm });
+  systems = await startSystems({ processes, lingerMs, compression, brokers, keysEnv: keys.env, topics, withPeer, withJvm, withBunPeer });
   const { ports, pids } = systems;
   const { settled } = topicWatch({ admin, partitions: PARTITIONS });
   const legs = createLegRunner({
     ports, pids, topics, settled, bodies: { single, batch, segment }, headers: auth, connections, threads, seconds, warmup, rounds, pairBlocks, pairSeconds, id, log,
   });
   const { go, pair, runs, counts } = legs;
-  const singles: System[] = ['raw', 'edge', ...(pids.peer ? (['peer'] as const) : []), ...(pids.jvm ? (['jvm'] as const) : [])];
-  const batches: Array<[System, Mode]> = [['edge', 'batch'], ...(pids.jvm ? [['jvm', 'batch'] as [System, Mode]] : [])];
+  const singles: System[] = ['raw', 'edge', ...(['peer', 'jvm', 'bunPeer'] as const).filter((s) => pids[s])];
+  const batches: Array<[System, Mode]> = (['edge', 'jvm', 'bunPeer'] as const).filter((s) => pids[s]).map((s) => [s, 'batch']);
   for (let round = 0; round < rounds; round++) {
     for (const system of round % 2 === 0 ? singles : [...singles].reverse()) await go(system, 'single', { round });
   }
@@ -149,7 +152,7 @@ try {
 
   const result = edgeResult({
     settings: { processes, rounds, seconds, connections, threads, lingerMs: Number(lingerMs), compression, eventBytes: single.length, segmentEventBytes: Math.round(segment.length / 100), recordBytes, pairLegs: { blocks: pairBlocks, seconds: pairSeconds } },
-    runs, pairs, refused, refusalError, ...yardsticks, rss: legs.rss, withPeer, withJvm, counts,
+    runs, pairs, refused, refusalError, ...yardsticks, rss: legs.rss, withPeer, withJvm, withBunPeer, counts,
   });
   if (json) console.log(JSON.stringify(result));
   else printEdgeResult(result);

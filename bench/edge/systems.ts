@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { PEER_DIR } from '../lib/peer.ts';
+import { startBunPeer } from '../lib/bun-peer.ts';
 import { startJvmPeer } from '../lib/jvm-peer.ts';
 import { freePort, waitFor } from '../lib/run.ts';
 
 /** The HTTP servers bench:edge loads: three copies of the edge, the peers and the raw Bun.serve reference. */
-export type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'jvm' | 'raw';
+export type System = 'edge' | 'edgeOff' | 'edgeTraced' | 'peer' | 'jvm' | 'bunPeer' | 'raw';
 /** Every system but the raw server produces to a topic of its own. */
 export type Producing = Exclude<System, 'raw'>;
 
@@ -15,6 +16,7 @@ export const SYSTEM_NAMES: Record<System, string> = {
   edgeTraced: 'edge, tracing 1%',
   peer: 'Node peer (Fastify + kafka-javascript)',
   jvm: 'JVM peer (Vert.x + Kafka Java client)',
+  bunPeer: 'Bun peer (Bun.serve + shared/kafka)',
 };
 
 export interface SystemsOptions {
@@ -27,6 +29,7 @@ export interface SystemsOptions {
   topics: Record<Producing, string>;
   withPeer: boolean;
   withJvm: boolean;
+  withBunPeer: boolean;
 }
 
 export interface Systems {
@@ -41,7 +44,7 @@ const root = join(import.meta.dir, '..', '..');
 
 /** Starts every system bench:edge compares and waits until each answers; on a failure, stops what it started. */
 export async function startSystems(o: SystemsOptions): Promise<Systems> {
-  const ports: Record<System, number> = { raw: freePort(), edge: freePort(), edgeOff: freePort(), edgeTraced: freePort(), peer: freePort(), jvm: freePort() };
+  const ports: Record<System, number> = { raw: freePort(), edge: freePort(), edgeOff: freePort(), edgeTraced: freePort(), peer: freePort(), jvm: freePort(), bunPeer: freePort() };
   const spawned: Partial<Record<System, ReturnType<typeof Bun.spawn>>> = {};
   spawned.raw = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts'), '--port', String(ports.raw), '--processes', String(o.processes)], { stdout: 'ignore', stderr: 'inherit' });
   // The edges listen on loopback with admin ports the OS picks, so a running `npm start` edge (9480+) is no obstacle.
@@ -65,6 +68,7 @@ export async function startSystems(o: SystemsOptions): Promise<Systems> {
     });
   }
   if (o.withJvm) spawned.jvm = startJvmPeer({ port: ports.jvm, topic: o.topics.jvm, brokers: o.brokers, loops: o.processes, lingerMs: Number(o.lingerMs), compression: o.compression });
+  if (o.withBunPeer) spawned.bunPeer = startBunPeer({ port: ports.bunPeer, topic: o.topics.bunPeer, brokers: o.brokers, processes: o.processes, lingerMs: Number(o.lingerMs), compression: o.compression });
 
   const processes = Object.values(spawned);
   const stop = async () => {
@@ -79,6 +83,7 @@ export async function startSystems(o: SystemsOptions): Promise<Systems> {
     // The peers start a JVM or a Node cluster and fetch topic metadata before they answer.
     if (spawned.peer) await waitFor('Node peer', url('peer'), 'GET', 60_000);
     if (spawned.jvm) await waitFor('JVM peer', url('jvm'), 'GET', 60_000);
+    if (spawned.bunPeer) await waitFor('Bun peer', url('bunPeer'));
   } catch (e) {
     await stop();
     throw e;

@@ -8,11 +8,14 @@ export interface OnOffOut {
   cpuUsPerEvent?: { on?: number | null; off?: number | null };
 }
 
+/** µs of each server's own CPU per event in bench:edge's JSON line; null (a NaN in JSON) as not measured. */
+type ServerCpuOut = { edge?: number | null; jvm?: number | null; bunPeer?: number | null };
+
 /** The fields of bench:edge's JSON line (bench/edge/print.ts EdgeResult) the report reads. */
 export interface EdgeOut {
-  single: { edge?: number; peer?: number; raw?: number; jvm?: number };
-  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
-  cpuUsPerEvent?: { single: { edge?: number | null; jvm?: number | null }; batch: { edge?: number | null; jvm?: number | null } };
+  single: { edge?: number; peer?: number; raw?: number; jvm?: number; bunPeer?: number };
+  batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number; bunPeer?: number };
+  cpuUsPerEvent?: { single: ServerCpuOut; batch: ServerCpuOut };
   segment?: OnOffOut;
   auth?: {
     single: OnOffOut;
@@ -22,7 +25,7 @@ export interface EdgeOut {
     refusalError?: string;
   };
   tracing?: { single: OnOffOut; batch: OnOffOut };
-  rss: { edge: { peakProcessBytes: number; peakTotalBytes?: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes?: number } };
+  rss: { edge: { peakProcessBytes: number; peakTotalBytes?: number }; peer?: { peakProcessBytes: number }; jvm?: { peakProcessBytes: number; peakTotalBytes?: number }; bunPeer?: { peakProcessBytes: number; peakTotalBytes?: number } };
   counts: CountCheck[];
   noLoss: boolean;
 }
@@ -41,8 +44,8 @@ const onOffCpu = (single: OnOffOut, batch: OnOffOut) => ({
   batchCpuOff: cpuOf(batch, 'off'),
 });
 
-/** The edge's and the JVM peer's CPU per event; null (a NaN in JSON) as not measured. */
-const serverCpu = (c: { edge?: number | null; jvm?: number | null }) => ({ edge: c.edge ?? undefined, jvm: c.jvm ?? undefined });
+/** The edge's and the peers' CPU per event, with null as not measured. */
+const serverCpu = (c: ServerCpuOut) => ({ edge: c.edge ?? undefined, jvm: c.jvm ?? undefined, bunPeer: c.bunPeer ?? undefined });
 
 /** bench:edge's JSON line as the report's edge measurements. */
 export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge']> {
@@ -53,7 +56,7 @@ export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge'
     batch: edge.batch,
     ...(edge.cpuUsPerEvent && { cpu: { single: serverCpu(edge.cpuUsPerEvent.single), batch: serverCpu(edge.cpuUsPerEvent.batch) } }),
     // Whole process trees: the edge runs one process per core, the JVM peer one process with a thread per core.
-    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes) } }),
+    ...(edge.rss.jvm && { rss: { edgeMb: mb(edge.rss.edge.peakTotalBytes), jvmMb: mb(edge.rss.jvm.peakTotalBytes), bunPeerMb: mb(edge.rss.bunPeer?.peakTotalBytes) } }),
     ...(a && { auth: { ...onOffCpu(a.single, a.batch), rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
     ...(t && { tracing: onOffCpu(t.single, t.batch) }),
     ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off, segmentCpuUs: cpuOf(edge.segment, 'on'), edgeCpuUs: cpuOf(edge.segment, 'off') } }),

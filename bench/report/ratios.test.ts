@@ -179,6 +179,29 @@ describe('ratio math', () => {
     expect(figures.some((f) => f.label.includes('JVM peer'))).toBe(false);
   });
 
+  test('Bun peer rows: the Bun peer against the JVM peer and the edge against the Bun peer are reported without a target or a verdict', () => {
+    const figures = buildFigures({
+      edge: {
+        single: { edge: 50_000, jvm: 40_000, bunPeer: 60_000 },
+        batch: { edge: 200_000, jvm: 250_000, bunPeer: 300_000 },
+        cpu: { single: { edge: 40, jvm: 50, bunPeer: 30 }, batch: { edge: 8, jvm: 8, bunPeer: 6 } },
+        rss: { edgeMb: 300, jvmMb: 300, bunPeerMb: 150 },
+      },
+    });
+    const row = Object.fromEntries(figures.map((f) => [f.label, f]));
+    expect(row['Single events: Bun peer / JVM peer']).toMatchObject({ value: 1.5, status: 'info', target: undefined, subject: { name: 'Bun peer', value: 60_000 } });
+    expect(row['Batches of 100: Bun peer / JVM peer']).toMatchObject({ value: 1.2, status: 'info' });
+    expect(row['Single events: edge / Bun peer']!.value).toBeCloseTo(0.833, 3);
+    expect(row['Batches of 100: edge / Bun peer']!.value).toBeCloseTo(0.667, 3);
+    expect(row['Single events: Bun peer / JVM peer, server CPU per event']).toMatchObject({ value: 0.6, status: 'info', supporting: true });
+    expect(row['Bun peer RSS / JVM peer RSS']).toMatchObject({ value: 0.5, status: 'info', subject: { value: 150, unit: 'MB' } });
+    const withoutBunPeer = buildFigures({
+      edge: { single: { edge: 50_000, jvm: 40_000 }, batch: { edge: 200_000, jvm: 250_000 }, cpu: { single: { edge: 40, jvm: 50 }, batch: { edge: 8, jvm: 8 } }, rss: { edgeMb: 300, jvmMb: 300 } },
+    });
+    expect(summary(figures)).toEqual(summary(withoutBunPeer));
+    expect(withoutBunPeer.some((f) => f.label.includes('Bun peer'))).toBe(false);
+  });
+
   test('Segment row: Segment /v1/batch over the edge\'s own batches, met from 0.8× and missed below', () => {
     const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: {}, segment: { segment, edge: 200_000 } } }).find((f) => f.id === 'edge.batch.segment')!;
     expect(row(160_000)).toMatchObject({ label: 'Batches of 100: Segment /v1/batch / edge /v1/events', value: 0.8, status: 'met', target: { op: '>=', value: 0.8 } });

@@ -142,22 +142,25 @@ export interface OnOffCpu {
   batchCpuOff?: number;
 }
 
+/** µs of each server's own CPU (process tree, /proc) per acknowledged event over its main rounds. */
+export type ServerCpu = { edge?: number; jvm?: number; bunPeer?: number };
+
 /** What the parts measured, as the report orchestrator gathers them (all optional: a part may fail or be skipped). */
 export interface Measurements {
   edge?: {
-    /** jvm: the JVM peer (bench/peers/jvm-bridge: Vert.x + Kafka's Java producer). */
-    single: { edge?: number; peer?: number; raw?: number; jvm?: number };
+    /** jvm: the JVM peer (bench/peers/jvm-bridge: Vert.x + Kafka's Java producer); bunPeer: its work on Bun (bench/peers/bun-bridge). */
+    single: { edge?: number; peer?: number; raw?: number; jvm?: number; bunPeer?: number };
     /** client: the bare Kafka client producing the edge's own records with the edge's settings (bench/edge/client.ts). */
-    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number };
+    batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number; bunPeer?: number };
     /** µs of each server's own CPU (process tree, /proc) per acknowledged event over its main rounds. */
-    cpu?: { single: { edge?: number; jvm?: number }; batch: { edge?: number; jvm?: number } };
+    cpu?: { single: ServerCpu; batch: ServerCpu };
     /**
      * Segment `/v1/batch` (100 track messages a request) and the edge's own 100-event batches on the same edge,
      * events/s; segmentCpuUs, edgeCpuUs: µs of edge CPU per acknowledged event over each side's legs.
      */
     segment?: { segment?: number; edge?: number; segmentCpuUs?: number; edgeCpuUs?: number };
-    /** Peak RSS in MB of the edge's process tree and of the JVM peer's process under the same loads in the same run. */
-    rss?: { edgeMb?: number; jvmMb?: number };
+    /** Peak RSS in MB of the edge's and the Bun peer's process trees and of the JVM peer's process, same loads, same run. */
+    rss?: { edgeMb?: number; jvmMb?: number; bunPeerMb?: number };
     /**
      * The edge with keys on (an ingest key without a rate limit) and with AUTH=off, events/s; the edge's CPU per
      * request, in µs, refused 429 rate_limited (a key at its limit) and 400 malformed_json. The *Cpu* fields of a
@@ -217,6 +220,20 @@ export function buildFigures(m: Measurements): Figure[] {
         peerFigure({ id: 'edge.batch.vsJvm', part: 'batch', label: 'Batches of 100: edge / JVM peer', subject: rps('edge', b.edge), reference: rps('JVM peer', b.jvm), target: TARGETS.batchVsJvm }),
         peerFigure({ id: 'edge.batch.vsJvm.cpu', part: 'batch', label: 'Batches of 100: edge / JVM peer, server CPU per event', subject: perEvent('edge', m.edge.cpu?.batch.edge), reference: perEvent('JVM peer', m.edge.cpu?.batch.jvm), target: TARGETS.cpuVsJvm, supporting: true, note: 'measured as in the single-event row' }),
         peerFigure({ id: 'memory.edge.vsJvm', part: 'memory', label: 'Edge RSS / JVM peer RSS', subject: mb('edge', m.edge.rss?.edgeMb), reference: mb('JVM peer', m.edge.rss?.jvmMb), target: TARGETS.edgeRssVsJvm, note: "peak RSS of the edge's processes together against the JVM peer's one process, under the same loads; the JVM peer runs with -Xmx512m" }),
+      );
+    }
+    if (s.bunPeer !== undefined || b.bunPeer !== undefined) {
+      // No targets: the Bun peer is a measured ceiling, what a Bun.serve + shared/kafka bridge reaches on this host
+      // doing only what the JVM peer does, against which the JVM targets and the edge's own work are read.
+      const bunNote = "Bun.serve + shared/kafka, as many processes as the edge, doing only the JVM peer's work (its type/data check, id and receivedAt, key, three headers, receipt after the delivery report; no keys, contract, limits or metrics): the most a Bun bridge reaches here";
+      out.push(
+        peerFigure({ id: 'edge.single.bunPeerVsJvm', part: 'edge', label: 'Single events: Bun peer / JVM peer', subject: rps('Bun peer', s.bunPeer), reference: rps('JVM peer', s.jvm), note: `no target: ${bunNote}` }),
+        peerFigure({ id: 'edge.single.bunPeerVsJvm.cpu', part: 'edge', label: 'Single events: Bun peer / JVM peer, server CPU per event', subject: perEvent('Bun peer', m.edge.cpu?.single.bunPeer), reference: perEvent('JVM peer', m.edge.cpu?.single.jvm), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
+        peerFigure({ id: 'edge.single.vsBunPeer', part: 'edge', label: 'Single events: edge / Bun peer', subject: rps('edge', s.edge), reference: rps('Bun peer', s.bunPeer), note: "no target: what the edge's own work costs against the Bun peer's minimum" }),
+        peerFigure({ id: 'edge.batch.bunPeerVsJvm', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer', subject: rps('Bun peer', b.bunPeer), reference: rps('JVM peer', b.jvm), note: 'no target: the ceiling, as for single events' }),
+        peerFigure({ id: 'edge.batch.bunPeerVsJvm.cpu', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer, server CPU per event', subject: perEvent('Bun peer', m.edge.cpu?.batch.bunPeer), reference: perEvent('JVM peer', m.edge.cpu?.batch.jvm), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
+        peerFigure({ id: 'edge.batch.vsBunPeer', part: 'batch', label: 'Batches of 100: edge / Bun peer', subject: rps('edge', b.edge), reference: rps('Bun peer', b.bunPeer), note: 'no target' }),
+        peerFigure({ id: 'memory.bunPeer.vsJvm', part: 'memory', label: 'Bun peer RSS / JVM peer RSS', subject: { name: 'Bun peer', value: m.edge.rss?.bunPeerMb, unit: 'MB' }, reference: { name: 'JVM peer', value: m.edge.rss?.jvmMb, unit: 'MB' }, note: "no target: peak RSS of the Bun peer's processes together, measured as the edge's" }),
       );
     }
     const a = m.edge.auth;
