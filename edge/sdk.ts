@@ -86,12 +86,13 @@ export function createSdkHandler({ publisher, limits, metrics, guard, routes, tr
     try {
       const body = preRead.get(req) ?? (await dialect.read(req, limits));
       if (body.items.length > limits.maxEventsPerRequest) throw tooManyEvents(limits.maxEventsPerRequest);
-      const options = { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes, traceparent: span.traceparent };
-      const { receipt, rate } = await publishItems(body.items, dialect.parser(access, body), options, access);
-      accepted = receipt.accepted;
-      const rateHeaders = rate === undefined ? undefined : rateLimitHeaders(rate);
-      if (wantsReceipt(req.url)) res = respond(route, { status: receiptStatus(receipt) as Answer['status'], body: receipt }, rateHeaders);
-      else res = respond(route, dialect.answer(outcomeOf(receipt)), rateHeaders);
+      const withReceipt = wantsReceipt(req.url);
+      const options = { publisher, limits, metrics, ack: ackMode(req.url), maxRecordBytes: body.maxRecordBytes, traceparent: span.traceparent, positions: withReceipt };
+      const published = await publishItems(body.items, dialect.parser(access, body), options, access);
+      accepted = published.receipt.accepted;
+      const rateHeaders = published.rate === undefined ? undefined : rateLimitHeaders(published.rate);
+      if (withReceipt) res = respond(route, { status: receiptStatus(published.receipt) as Answer['status'], body: published.receipt }, rateHeaders);
+      else res = respond(route, dialect.answer(outcomeOf(published.receipt)), rateHeaders);
       if (span !== NOOP_SPAN) endIngestSpan(span, route, res.status, accepted);
     } catch (err) {
       res = failed(route, dialect, req, err);
