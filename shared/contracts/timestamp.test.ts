@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { parseEvent } from './parse.ts';
+import { parseSegment } from './segment.ts';
 
 const timestampOf = (timestamp: unknown) => {
   const result = parseEvent('event', { type: 't', timestamp });
@@ -56,5 +57,42 @@ describe('event timestamps are stored as canonical UTC ISO strings', () => {
   test('an event without a timestamp leaves it for the edge to fill in', () => {
     const result = parseEvent('event', { type: 't' });
     expect(result.ok && result.event).not.toHaveProperty('timestamp');
+  });
+});
+
+describe('an SDK message stores its timestamp as the edge stores its own events', () => {
+  const segmentTimestampOf = (timestamp: unknown) => {
+    const result = parseSegment({ type: 'track', event: 'Order Completed', userId: 'u-1', timestamp }, { source: 'segment', storable: true });
+    return result.ok ? result.event.timestamp : result.code;
+  };
+
+  test.each([
+    '2024-03-05T06:07:08.123Z',
+    '0001-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-29T12:00:00.000Z',
+    '2000-02-29T12:00:00.000Z',
+    '1900-02-29T12:00:00.000Z',
+    '2023-02-29T12:00:00.000Z',
+    '2024-04-31T12:00:00.000Z',
+    '2024-03-05T24:00:00.000Z',
+    '2024-03-05T06:60:08.123Z',
+    '2024-03-05T06:07:60.123Z',
+    '2024-00-05T06:07:08.123Z',
+    '2024-13-05T06:07:08.123Z',
+    '2024-03-00T06:07:08.123Z',
+    '0000-12-31T23:59:59.999Z',
+    '2024-03-05t06:07:08.123z',
+    '2024-03-05T06:07:08.12xZ',
+    '2024-03-05T06:07:08.1234Z',
+    '2024-03-05T06:07:08.123+00:00',
+    '+02024-03-05T06:07:08.123Z',
+  ])('%s', (input) => {
+    expect(segmentTimestampOf(input)).toBe(timestampOf(input));
+  });
+
+  test('each of a batch of distinct timestamps is kept as sent', () => {
+    const times = Array.from({ length: 5 }, (_, i) => new Date(Date.UTC(2024, 2, 5, 6, 7, 8, i * 37)).toISOString());
+    expect(times.map(segmentTimestampOf)).toEqual(times);
   });
 });
