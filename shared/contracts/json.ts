@@ -155,6 +155,31 @@ export const isJsonObject = (value: unknown): value is JsonObject => isPlainObje
  */
 export const isJsonObjectAt = (value: unknown, depth: number, storable = false): value is JsonObject => isPlainObject(value) && findProblem(value, depth, storable) === undefined;
 
+/**
+ * isJsonObjectAt(value, depth, true) for a value JSON.parse made of text storableText accepted: such a value holds
+ * only plain objects, arrays, finite numbers and storable strings, so only nesting and key names are left to check.
+ * Leaving out the checks that cannot fail there took validating a Segment message's properties, context and
+ * integrations from ~0.38 to ~0.21 µs (microbenchmark over the bench's messages).
+ */
+export const isParsedJsonObjectAt = (value: unknown, depth: number): value is JsonObject => isPlainObject(value) && parsedObjectFits(value, depth);
+
+function parsedObjectFits(value: Record<string, unknown>, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  for (const key in value) {
+    if (storableKeyProblem(key) !== undefined) return false;
+    if (!parsedValueFits(value[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+function parsedValueFits(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Array.isArray(value)) return parsedObjectFits(value as Record<string, unknown>, depth);
+  if (depth > MAX_DEPTH) return false;
+  for (let i = 0; i < value.length; i++) if (!parsedValueFits(value[i], depth + 1)) return false;
+  return true;
+}
+
 /** Rejects anything in an object that would not survive a JSON round trip, pointing at the offending field. */
 export const jsonContents = <T extends Record<string, unknown>>() =>
   v.rawCheck<T>(({ dataset, addIssue }) => {

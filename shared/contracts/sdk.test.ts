@@ -47,6 +47,20 @@ describe('Segment messages the fast path leaves to the schema', () => {
     expect(parseSegment(deeper, { source: 's' })).toMatchObject({ ok: false, code: 'too_deep', path: `properties${'.a'.repeat(MAX_DEPTH - 1)}` });
   });
 
+  test('parsed from storable text, the same messages take the fast path to the same envelope, within the same limits', () => {
+    const parsed = { source: 's', storable: true };
+    for (const m of segmentMessages) expect(segmentFast(JSON.parse(JSON.stringify(m)), parsed)).toEqual(segmentFast(m, { source: 's' }));
+    const arrays = (levels: number): unknown => (levels === 0 ? [] : [1, 'x', null, arrays(levels - 1)]);
+    expect(segmentFast({ type: 'track', event: 'e', userId: 'u', properties: nested(MAX_DEPTH - 2) }, parsed)).toBeDefined();
+    expect(segmentFast({ type: 'track', event: 'e', userId: 'u', properties: nested(MAX_DEPTH - 1) }, parsed)).toBeUndefined();
+    expect(segmentFast({ type: 'track', event: 'e', userId: 'u', properties: { list: arrays(MAX_DEPTH - 3) } }, parsed)).toBeDefined();
+    expect(segmentFast({ type: 'track', event: 'e', userId: 'u', properties: { list: arrays(MAX_DEPTH - 2) } }, parsed)).toBeUndefined();
+    expect(segmentFast({ type: 'track', event: 'e', userId: 'u', context: { 'a.b': 1 } }, parsed)).toBeDefined();
+    const emptyPart = { type: 'track', event: 'e', userId: 'u', context: { page: { 'a..b': 1 } } };
+    expect(segmentFast(emptyPart, parsed)).toBeUndefined();
+    expect(parseSegment(emptyPart, parsed)).toMatchObject({ ok: false, code: 'invalid_field_name', path: 'context.page.a..b' });
+  });
+
   test('a groupId with a lone surrogate is refused at groupId', () => {
     const message = { type: 'group', userId: 'u', groupId: 'g\ud800' };
     expect(segmentFast(message, { source: 's' })).toBeUndefined();

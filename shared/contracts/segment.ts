@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { failure, fromIssues, type ParseResult } from './codes.ts';
 import { envelope, type EventEnvelope } from './envelope.ts';
 import { MAX_LENGTH, looseRecord, partitionKey } from './fields.ts';
-import { isJsonObjectAt, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
+import { isJsonObjectAt, isParsedJsonObjectAt, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
 import { eventTypeOf, isEventId, stableEventId } from './sdk-names.ts';
 import { isCanonicalIso, timestamp } from './timestamp.ts';
 
@@ -93,7 +93,7 @@ const isCanonicalTime = (value: unknown): value is string => typeof value === 's
 const absent = (value: unknown) => value === undefined || value === null;
 const isId = (value: unknown, max: number) => typeof value === 'string' && value.length > 0 && value.length <= max && stringProblem(value) === undefined;
 // The objects under `data` sit one level inside it, so their nesting counts from there, as in a walk over all of data.
-const isDataObject = (value: unknown, storable: boolean) => absent(value) || isJsonObjectAt(value, 2, storable);
+const isDataObject = (value: unknown, storable: boolean) => absent(value) || (storable ? isParsedJsonObjectAt(value, 2) : isJsonObjectAt(value, 2));
 const isDataText = (value: unknown) => absent(value) || isId(value, 1024);
 
 /**
