@@ -16,16 +16,6 @@ import { createProducer, KafkaError, type DeliveryResult, type OutgoingMessage }
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 const processes = Number(env('PEER_PROCESSES', String(availableParallelism())));
 
-if (processes > 1) {
-  const kids = Array.from({ length: processes }, () =>
-    Bun.spawn([process.execPath, import.meta.path], { env: { ...process.env, PEER_PROCESSES: '1' }, stdio: ['ignore', 'inherit', 'inherit'] }),
-  );
-  process.on('SIGTERM', () => kids.forEach((k) => k.kill('SIGTERM')));
-  await Promise.all(kids.map((k) => k.exited));
-} else {
-  serve();
-}
-
 type Event = Record<string, unknown>;
 type Accepted = { index: number; status: 'accepted'; id: string; partition: number; offset: string };
 type Rejected = { index: number; status: 'rejected'; code: string; path: string; message: string; retriable?: boolean };
@@ -120,4 +110,14 @@ function serve(): void {
   process.on('SIGTERM', () => {
     void server.stop().then(() => producer.close()).then(() => process.exit(0));
   });
+}
+
+if (processes > 1) {
+  const kids = Array.from({ length: processes }, () =>
+    Bun.spawn([process.execPath, import.meta.path], { env: { ...process.env, PEER_PROCESSES: '1' }, stdio: ['ignore', 'inherit', 'inherit'] }),
+  );
+  process.on('SIGTERM', () => kids.forEach((k) => k.kill('SIGTERM')));
+  await Promise.all(kids.map((k) => k.exited));
+} else {
+  serve();
 }
