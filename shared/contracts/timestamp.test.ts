@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { parseEvent } from './parse.ts';
+import { parsePosthog } from './posthog.ts';
 import { parseSegment } from './segment.ts';
 
 const timestampOf = (timestamp: unknown) => {
@@ -65,6 +66,10 @@ describe('an SDK message stores its timestamp as the edge stores its own events'
     const result = parseSegment({ type: 'track', event: 'Order Completed', userId: 'u-1', timestamp }, { source: 'segment', storable: true });
     return result.ok ? result.event.timestamp : result.code;
   };
+  const posthogTimestampOf = (timestamp: unknown) => {
+    const result = parsePosthog({ event: '$pageview', distinct_id: 'd-1', timestamp }, 'posthog', true);
+    return result.ok ? result.event.timestamp : result.code;
+  };
 
   test.each([
     '2024-03-05T06:07:08.123Z',
@@ -89,10 +94,12 @@ describe('an SDK message stores its timestamp as the edge stores its own events'
     '+02024-03-05T06:07:08.123Z',
   ])('%s', (input) => {
     expect(segmentTimestampOf(input)).toBe(timestampOf(input));
+    expect(posthogTimestampOf(input)).toBe(timestampOf(input));
   });
 
   test('each of a batch of distinct timestamps is kept as sent', () => {
     const times = Array.from({ length: 5 }, (_, i) => new Date(Date.UTC(2024, 2, 5, 6, 7, 8, i * 37)).toISOString());
     expect(times.map(segmentTimestampOf)).toEqual(times);
+    expect(times.map(posthogTimestampOf)).toEqual(times);
   });
 });
