@@ -4,7 +4,8 @@ export { freePort } from '../../shared/testing/ports.ts';
 export async function ensureTool(command: string, aptPackage: string): Promise<void> {
   if (Bun.which(command)) return;
   if (process.getuid?.() !== 0 || !Bun.which('apt-get')) throw new Error(`${command} is missing: sudo apt-get install -y ${aptPackage}`);
-  console.log(`installing ${aptPackage} from Debian packages ...`);
+  // stderr: a caller's stdout may be one JSON line (bench --json).
+  console.error(`installing ${aptPackage} from Debian packages ...`);
   for (const cmd of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', aptPackage]]) {
     const p = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if ((await p.exited) !== 0) throw new Error(`${cmd.join(' ')} failed`);
