@@ -24,7 +24,8 @@ export function segmentTrack(i: number, at: Date): Record<string, unknown> {
   };
 }
 
-/** A `/v1/batch` body of `n` track messages, as the SDK flushes them. */
+/** A `/v1/batch` body of `n` track messages, as the SDK flushes them: each stamped when it was made, 1 ms apart. */
 export function segmentBatchBody(n = 100, at = new Date()): string {
-  return JSON.stringify({ batch: Array.from({ length: n }, (_, i) => segmentTrack(i, at)), sentAt: at.toISOString() });
+  const made = (i: number) => new Date(at.getTime() - (n - i));
+  return JSON.stringify({ batch: Array.from({ length: n }, (_, i) => segmentTrack(i, made(i))), sentAt: at.toISOString() });
 }
