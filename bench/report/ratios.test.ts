@@ -182,8 +182,8 @@ describe('ratio math', () => {
   test('Bun peer rows: the Bun peer against the JVM peer and the edge against the Bun peer are reported without a target or a verdict', () => {
     const figures = buildFigures({
       edge: {
-        single: { edge: 50_000, jvm: 40_000, bunPeer: 60_000 },
-        batch: { edge: 200_000, jvm: 250_000, bunPeer: 300_000 },
+        single: { edge: 50_000, jvm: 40_000, bunPeer: 60_000, raw: 80_000 },
+        batch: { edge: 200_000, jvm: 250_000, bunPeer: 300_000, client: 400_000 },
         cpu: { single: { edge: 40, jvm: 50, bunPeer: 30 }, batch: { edge: 8, jvm: 8, bunPeer: 6 } },
         rss: { edgeMb: 300, jvmMb: 300, bunPeerMb: 150 },
       },
@@ -195,8 +195,11 @@ describe('ratio math', () => {
     expect(row['Batches of 100: edge / Bun peer']!.value).toBeCloseTo(0.667, 3);
     expect(row['Single events: Bun peer / JVM peer, server CPU per event']).toMatchObject({ value: 0.6, status: 'info', supporting: true });
     expect(row['Bun peer RSS / JVM peer RSS']).toMatchObject({ value: 0.5, status: 'info', subject: { value: 150, unit: 'MB' } });
+    // The ceilings against the edge's other two targets: raw Bun.serve for single events, the bare client for batches.
+    expect(row['Single events: Bun peer / raw Bun.serve']).toMatchObject({ value: 0.75, status: 'info', target: undefined });
+    expect(row["Batches of 100: Bun peer / Kafka client alone, edge's records"]).toMatchObject({ value: 0.75, status: 'info', target: undefined });
     const withoutBunPeer = buildFigures({
-      edge: { single: { edge: 50_000, jvm: 40_000 }, batch: { edge: 200_000, jvm: 250_000 }, cpu: { single: { edge: 40, jvm: 50 }, batch: { edge: 8, jvm: 8 } }, rss: { edgeMb: 300, jvmMb: 300 } },
+      edge: { single: { edge: 50_000, jvm: 40_000, raw: 80_000 }, batch: { edge: 200_000, jvm: 250_000, client: 400_000 }, cpu: { single: { edge: 40, jvm: 50 }, batch: { edge: 8, jvm: 8 } }, rss: { edgeMb: 300, jvmMb: 300 } },
     });
     expect(summary(figures)).toEqual(summary(withoutBunPeer));
     expect(withoutBunPeer.some((f) => f.label.includes('Bun peer'))).toBe(false);
