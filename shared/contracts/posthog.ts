@@ -4,7 +4,7 @@ import { envelope, type EventEnvelope } from './envelope.ts';
 import { MAX_LENGTH, looseRecord, partitionKey } from './fields.ts';
 import { isJsonObjectAt, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
 import { eventTypeOf, isEventId, stableEventId } from './sdk-names.ts';
-import { isCanonicalIso, timestamp } from './timestamp.ts';
+import { isCanonicalTime, timestamp } from './timestamp.ts';
 
 /**
  * PostHog capture events (posthog-node, posthog-js) mapped onto the envelope: uuid -> id, event -> type (PostHog's
@@ -93,7 +93,7 @@ export function posthogFast(input: unknown, source: string, storable = false): E
   if (!absent(e.$distinct_id) && typeof e.$distinct_id !== 'string') return undefined;
   const key = distinctOf(e);
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_LENGTH.key || stringProblem(key) !== undefined) return undefined;
-  if (!absent(e.timestamp) && !(typeof e.timestamp === 'string' && isCanonicalIso(e.timestamp))) return undefined;
+  if (!absent(e.timestamp) && !isCanonicalTime(e.timestamp)) return undefined;
   for (const field of ['properties', '$set', '$set_once'] as const) if (!absent(e[field]) && !isPlainObject(e[field])) return undefined;
   const data = dataOf(e.event, e.properties, e.$set, e.$set_once);
   if (!isJsonObjectAt(data, 1, storable)) return undefined;

@@ -4,7 +4,7 @@ import { envelope, type EventEnvelope } from './envelope.ts';
 import { MAX_LENGTH, looseRecord, partitionKey } from './fields.ts';
 import { isJsonObjectAt, isParsedJsonObjectAt, isPlainObject, jsonObject, stringProblem, type JsonObject } from './json.ts';
 import { eventTypeOf, isEventId, stableEventId } from './sdk-names.ts';
-import { isCanonicalIso, timestamp } from './timestamp.ts';
+import { isCanonicalTime, timestamp } from './timestamp.ts';
 
 /**
  * Segment's HTTP Tracking API messages (also what RudderStack's SDKs send), mapped onto the envelope:
@@ -89,7 +89,6 @@ export function parseSegmentSlow(input: unknown, options: SegmentOptions): Parse
   return result.success ? segmentToEnvelope(result.output, options) : fromIssues(result.issues);
 }
 
-const isCanonicalTime = (value: unknown): value is string => typeof value === 'string' && isCanonicalIso(value);
 const absent = (value: unknown) => value === undefined || value === null;
 const isId = (value: unknown, max: number) => typeof value === 'string' && value.length > 0 && value.length <= max && stringProblem(value) === undefined;
 // The objects under `data` sit one level inside it, so their nesting counts from there, as in a walk over all of data.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { parseEvent } from './parse.ts';
+import { isCanonicalIso, toIsoTimestamp } from './timestamp.ts';
 import { parsePosthog } from './posthog.ts';
 import { parseSegment } from './segment.ts';
 
@@ -95,6 +96,16 @@ describe('an SDK message stores its timestamp as the edge stores its own events'
   ])('%s', (input) => {
     expect(segmentTimestampOf(input)).toBe(timestampOf(input));
     expect(posthogTimestampOf(input)).toBe(timestampOf(input));
+  });
+
+  test('a text counts as canonical exactly when formatting it again gives it back', () => {
+    const base = ['2024-03-05T06:07:08.123Z', '2024-02-29T23:59:59.999Z', '1900-02-28T00:00:00.000Z', '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'];
+    const digitsAndMarks = '0123456789-:.TZtz+ ';
+    // Every one-character change of a few canonical texts, so each position and each separator is tried.
+    const variants = base.flatMap((t) => [...t].flatMap((_, i) => [...digitsAndMarks].map((c) => t.slice(0, i) + c + t.slice(i + 1))));
+    for (const text of [...base, ...variants, '2024-03-05T06:07:08Z', '2024-03-05T06:07:08.123+00:00', '']) {
+      expect({ text, canonical: isCanonicalIso(text) }).toEqual({ text, canonical: toIsoTimestamp(text) === text });
+    }
   });
 
   test('each of a batch of distinct timestamps is kept as sent', () => {
