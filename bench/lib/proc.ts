@@ -22,11 +22,13 @@ export function treeRss(pid: number): { total: number; max: number; pids: number
   return { total: own + files, max, pids };
 }
 
+const STATUS_FIELDS = { rss: /^VmRSS:\s*(\d+)/m, anon: /^RssAnon:\s*(\d+)/m, file: /^RssFile:\s*(\d+)/m, shmem: /^RssShmem:\s*(\d+)/m };
+
 function memoryOf(pid: number): { rss: number; anon: number; file: number; shmem: number } {
   try {
-    const kb = (field: string, status: string) => Number(status.match(new RegExp(`^${field}:\\s*(\\d+)`, 'm'))?.[1] ?? 0) * 1024;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { rss: kb('VmRSS', status), anon: kb('RssAnon', status), file: kb('RssFile', status), shmem: kb('RssShmem', status) };
+    const bytes = (field: RegExp) => Number(status.match(field)?.[1] ?? 0) * 1024;
+    return { rss: bytes(STATUS_FIELDS.rss), anon: bytes(STATUS_FIELDS.anon), file: bytes(STATUS_FIELDS.file), shmem: bytes(STATUS_FIELDS.shmem) };
   } catch {
     return { rss: 0, anon: 0, file: 0, shmem: 0 };
   }

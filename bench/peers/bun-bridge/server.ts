@@ -11,6 +11,7 @@
  *   PEER_LINGER_MS (2) PEER_COMPRESSION (lz4)
  */
 import { availableParallelism } from 'node:os';
+import { edgeProducerConfig } from '../../../shared/contracts/record.ts';
 import { createProducer, KafkaError, type DeliveryResult, type OutgoingMessage } from '../../../shared/kafka/index.ts';
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
@@ -38,11 +39,10 @@ function problem(e: unknown): string | undefined {
 
 function serve(): void {
   const topic = env('PEER_TOPIC', 'events');
-  // The edge's producer settings: shared/kafka's acks=all and idempotence, and the edge's linger, compression, delivery
-  // timeout and queue (shared/contracts/record.ts edgeProducerConfig).
+  // The edge's producer settings: shared/kafka's acks=all and idempotence, and the edge's delivery timeout and queue.
   const producer = createProducer({
     brokers: env('KAFKA_BROKERS', '127.0.0.1:9092'),
-    config: { 'linger.ms': Number(env('PEER_LINGER_MS', '2')), 'compression.type': env('PEER_COMPRESSION', 'lz4'), 'message.timeout.ms': 15_000, 'queue.buffering.max.messages': 100_000 },
+    config: edgeProducerConfig({ lingerMs: Number(env('PEER_LINGER_MS', '2')), compression: env('PEER_COMPRESSION', 'lz4') }),
   });
   producer.on('error', () => {});
 
