@@ -15,7 +15,7 @@ interface Sample {
  * Kafka `behindMs` ago is processed. Undefined when that does not happen within `timeoutMs`.
  */
 export async function secondsUntilCaughtUp({
-  admin,
+  withAdmin,
   topic,
   groupId,
   partitions,
@@ -25,7 +25,8 @@ export async function secondsUntilCaughtUp({
   everyMs = 250,
   timeoutMs = 120_000,
 }: {
-  admin: Admin;
+  /** Runs one sample with an admin client of its own. */
+  withAdmin: <T>(work: (admin: Admin) => Promise<T>) => Promise<T>;
   topic: string;
   groupId: string;
   partitions: number;
@@ -39,28 +40,29 @@ export async function secondsUntilCaughtUp({
   let failedOver = false;
   while (performance.now() - since < timeoutMs) {
     const at = performance.now();
-    if (!failedOver) {
+    // Each sample has an admin client of its own (see LocalCluster.openAdmin): none is connected when a node dies.
+    const sample = await withAdmin(async (admin) => {
       // Watermarks are blocking calls to each leader: asked of a dead one they hold this thread (and the load) for
       // their whole timeout, and librdkafka 2.0.2 (Debian 12) can go on past that timeout (confluentinc/librdkafka#4460,
-      // fixed in 2.3.0); once the bench's runner died with SIGSEGV seconds after a kill, such calls the likely place
-      // (not reproduced). So they wait until every partition, not only the busiest, is led by a live node again.
-      failedOver = await everyPartitionLed(admin, topic, partitions, lostNode);
-      if (!failedOver) {
-        await Bun.sleep(everyMs);
-        continue;
+      // fixed in 2.3.0). So they wait until every partition, not only the busiest, is led by a live node again.
+      if (!failedOver && !(await everyPartitionLed(admin, topic, partitions, lostNode))) return undefined;
+      const committed = await admin
+        .committed(groupId)
+        .then((list) => new Map(list.filter((c) => c.topic === topic).map((c) => [c.partition, c.offset])))
+        .catch(() => undefined);
+      const highs = await Promise.all(Array.from({ length: partitions }, (_, p) => admin.watermarks(topic, p, { timeoutMs: 1000 }).then((w) => w.high)))
+        .catch(() => undefined);
+      return { at, highs, committed };
+    }).catch(() => undefined);
+    if (sample) {
+      failedOver = true;
+      samples.push(sample);
+      const earlier = samples.findLast((s) => s.at <= at - behindMs);
+      if (sample.committed && earlier?.highs && earlier.at >= since) {
+        const { committed } = sample;
+        const caughtUp = earlier.highs.every((high, p) => high === 0n || (committed.get(p) ?? -1n) >= high);
+        if (caughtUp) return (at - since) / 1000;
       }
-    }
-    const committed = await admin
-      .committed(groupId)
-      .then((list) => new Map(list.filter((c) => c.topic === topic).map((c) => [c.partition, c.offset])))
-      .catch(() => undefined);
-    const highs = await Promise.all(Array.from({ length: partitions }, (_, p) => admin.watermarks(topic, p, { timeoutMs: 1000 }).then((w) => w.high)))
-      .catch(() => undefined);
-    samples.push({ at, highs, committed });
-    const earlier = samples.findLast((s) => s.at <= at - behindMs);
-    if (failedOver && committed && earlier?.highs && earlier.at >= since) {
-      const caughtUp = earlier.highs.every((high, p) => high === 0n || (committed.get(p) ?? -1n) >= high);
-      if (caughtUp) return (at - since) / 1000;
     }
     await Bun.sleep(Math.max(50, everyMs - (performance.now() - at)));
   }

@@ -14,15 +14,21 @@ export interface LocalCluster {
   readonly stack: Stack;
   /** Every node's address, for KAFKA_BROKERS. */
   readonly brokers: string;
-  /** The admin client on the cluster (closed by stop()). */
-  readonly admin: Admin;
+  /**
+   * A new admin client on the cluster, which the caller closes. None outlives its step: librdkafka's main thread can
+   * dereference NULL when a broker it is connected to dies (confluentinc/librdkafka#5315, open in 2.8.0; Debian ships
+   * 2.0.2), and a client held through kill() took the test runner down with SIGSEGV within a second of the kill.
+   */
+  openAdmin(): Admin;
+  /** `work` with an admin client of its own, closed when it settles. */
+  withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T>;
   /** kill -9 of node `id`'s JVM: no controlled shutdown, no leadership handed over. */
   kill(id: number): void;
   /** Starts node `id` again and waits until it serves. */
   restart(id: number): Promise<void>;
   /** Output of Kafka's topic command `--describe` for `topic` (partitions, replicas, ISR and topic configs). */
   describe(topic: string): Promise<string>;
-  /** Closes the admin client and stops every node. */
+  /** Stops every node. */
   stop(): Promise<void>;
 }
 
@@ -68,12 +74,20 @@ export async function startLocalCluster({ home = '.stack/cluster', port = 29092,
     if (fresh) rmSync(nodesDir, { recursive: true, force: true });
     throw error;
   }
-  const admin = createAdmin({ brokers: stack.kafkaBrokers, timeoutMs: 15_000 });
   const name = (id: number) => `kafka-${id}`;
+  const openAdmin = () => createAdmin({ brokers: stack.kafkaBrokers, timeoutMs: 15_000 });
   return {
     stack,
     brokers: stack.kafkaBrokers,
-    admin,
+    openAdmin,
+    async withAdmin(work) {
+      const admin = openAdmin();
+      try {
+        return await work(admin);
+      } finally {
+        await admin.close();
+      }
+    },
     kill(id) {
       const pid = readPid(stack.ctx.home, name(id));
       if (pid === undefined) throw new Error(`${name(id)} is not running`);
@@ -85,7 +99,6 @@ export async function startLocalCluster({ home = '.stack/cluster', port = 29092,
     describe: (topic) =>
       run(['java', '-cp', kafkaClassPath(stack.ctx.home), 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', stack.kafkaBrokers, '--describe', '--topic', topic]),
     async stop() {
-      await admin.close();
       try {
         await down(stack, ['kafka']);
       } finally {
@@ -106,10 +119,4 @@ export async function busiestPartition(admin: Admin, topic: string): Promise<{ p
     if (high - low > best.records) best = { partition: p.id, leader: p.leader, records: high - low };
   }
   return best;
-}
-
-/** The node leading `partition` of `topic` now, or -1 while it has none. */
-export async function leaderOf(admin: Admin, topic: string, partition: number): Promise<number> {
-  const md = await admin.metadata({ timeoutMs: 2000 }).catch(() => undefined);
-  return md?.topics.find((x) => x.name === topic)?.partitions.find((p) => p.id === partition)?.leader ?? -1;
 }

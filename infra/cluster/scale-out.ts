@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Admin } from '../../shared/kafka/index.ts';
 import { readGroupLag, type PartitionLagState } from '../../shared/kafka/lag.ts';
 import { freePort } from '../../shared/testing/ports.ts';
 import { createIsolatedKeys, isolatedEnv, isolationId, removeIsolated } from '../isolation.ts';
@@ -76,10 +77,12 @@ export async function runScaleOut({
   const started: RunningApp[][] = [];
   const stop = new AbortController();
   let cluster: LocalCluster | undefined;
+  let admin: Admin | undefined;
   try {
     log('starting a three-node Kafka cluster');
     cluster = await startLocalCluster({ home, port: CLUSTER_PORT, fresh: true, log });
-    const { admin } = cluster;
+    // No broker dies in this scenario, so one admin client serves all of it.
+    admin = cluster.openAdmin();
     await admin.createTopics([{ name: id, partitions, replicationFactor: -1 }, { name: `${id}.dlq`, partitions: 1, replicationFactor: -1 }]);
     const keys = await createIsolatedKeys(id);
     const env = {
@@ -168,6 +171,7 @@ export async function runScaleOut({
   } finally {
     stop.abort();
     for (const apps of started.reverse()) await stopApps(apps);
+    await admin?.close();
     await cluster?.stop();
     await removeIsolated(id).catch(() => undefined);
   }

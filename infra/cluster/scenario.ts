@@ -63,10 +63,10 @@ export async function runFailover({
   try {
     log('starting a three-node Kafka cluster');
     cluster = await startLocalCluster({ home, log });
-    const { admin } = cluster;
+    const { withAdmin } = cluster;
     const brokers = (await status(cluster.stack)).filter((s) => s.name.startsWith('kafka'));
     // Replication factor and min.insync.replicas left to the brokers (-1), as for the topics they auto-create.
-    await admin.createTopics([{ name: id, partitions, replicationFactor: -1 }, { name: `${id}.dlq`, partitions: 1, replicationFactor: -1 }]);
+    await withAdmin((admin) => admin.createTopics([{ name: id, partitions, replicationFactor: -1 }, { name: `${id}.dlq`, partitions: 1, replicationFactor: -1 }]));
     const topicDescription = await cluster.describe(id);
     const keys = await createIsolatedKeys(id);
     const ports = { edge: freePort(), workers: freePort(), query: freePort() };
@@ -85,12 +85,13 @@ export async function runFailover({
     const onTick = (elapsedMs: number) => {
       if (!killing && elapsedMs >= killAtSeconds * 1000) {
         killing = true;
-        void busiestPartition(admin, id).then(({ partition, leader }) => {
+        // The admin client that found the leader is closed before the kill (LocalCluster.openAdmin says why).
+        void withAdmin((admin) => busiestPartition(admin, id)).then(({ partition, leader }) => {
           killed = { node: leader, partition };
           cluster!.kill(leader);
           killedAt = performance.now();
           log(`killed node ${leader}, leader of partition ${partition} (the busiest)`);
-          catchUp = secondsUntilCaughtUp({ admin, topic: id, groupId: id, partitions, lostNode: leader, since: killedAt });
+          catchUp = secondsUntilCaughtUp({ withAdmin, topic: id, groupId: id, partitions, lostNode: leader, since: killedAt });
         });
       }
       if (killedAt !== undefined && !restart && elapsedMs >= restartAtSeconds * 1000) {
@@ -103,7 +104,7 @@ export async function runFailover({
     if (killedAt === undefined) throw new Error('the load ended before the leader was killed');
     await restart;
     const secondsUntilLagZero = await catchUp;
-    const drained = await waitForZeroLag(admin, { groupId: id, topic: id });
+    const drained = await withAdmin((admin) => waitForZeroLag(admin, { groupId: id, topic: id }));
     const windowEnd = restartedAt ?? Number.POSITIVE_INFINITY;
     const before = load.requests.filter((r) => r.at < killedAt!);
     const during = load.requests.filter((r) => r.at >= killedAt! && r.at < windowEnd);
