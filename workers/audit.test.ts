@@ -24,11 +24,15 @@ function startWorker() {
   return Bun.spawn([process.execPath, 'workers/main.ts', '--count', '1'], { cwd: ROOT, env: env(), stdout: 'ignore', stderr: 'ignore' });
 }
 
+// An audit of 3,000 events takes about a second; one that has not ended in 50 s is stopped, and the failure shows how
+// far its progress bar got, so a stalled store or broker is named rather than the test running out of time.
 async function audit(...args: string[]): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([process.execPath, 'workers/audit.ts', '--from', String(from), '--to', String(to), ...args], { cwd: ROOT, env: env(), stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawn([process.execPath, 'workers/audit.ts', '--from', String(from), '--to', String(to), '--progress', ...args], {
+    cwd: ROOT, env: env(), stdout: 'pipe', stderr: 'pipe', timeout: 50_000, killSignal: 'SIGKILL',
+  });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   const code = await proc.exited;
-  if ((code !== 0 && code !== 1) || out === '') throw new Error(`audit exited ${code}: ${err}`);
+  if ((code !== 0 && code !== 1) || out === '') throw new Error(`audit exited ${code}${proc.signalCode ? ` (${proc.signalCode})` : ''}: ${err.slice(-2000)}`);
   return { code, out };
 }
 

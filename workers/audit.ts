@@ -94,7 +94,8 @@ if (import.meta.main) {
   };
   const lookups = Object.fromEntries(workers.sinks.map((s) => [s, all[s]]));
   // Documents become searchable at the next refresh (refreshInterval); a refresh first makes the latest ones count.
-  const refreshed = fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST' }).catch(() => {});
+  // Bounded like every other step: a search node that never answers the refresh fails the lookups after it, with a code.
+  const refreshed = fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST', signal: AbortSignal.timeout(30_000) }).catch(() => {});
   // The connections open beside the refresh, so the first chunk's lookups do not wait for them.
   await Promise.all([refreshed, sql`select 1`.catch(() => {}), redis.ping().catch(() => {})]);
   const admin = createAdmin({ brokers: connections.kafkaBrokers });
@@ -117,9 +118,9 @@ if (import.meta.main) {
     console.error(JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'audit_failed', message: (error as Error).message } }));
     code = 1;
   } finally {
-    await admin.close();
-    await sql.end({ timeout: 5 });
     redis.disconnect();
+    // The verdict is already printed: closing connections may take a few seconds, never the exit code.
+    await Promise.race([Promise.all([admin.close(), sql.end({ timeout: 5 })]).catch(() => {}), Bun.sleep(10_000)]);
   }
   process.exit(code);
 }
