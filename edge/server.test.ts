@@ -106,6 +106,14 @@ describe('bun edge/server.ts', () => {
     }
   });
 
+  test('each serving process sizes its JS heap for 8 GiB of RAM (EDGE_HEAP_RAM_MB) rather than the host\'s', async () => {
+    expect(edge!.servingPids).toHaveLength(PROCESSES);
+    for (const pid of edge!.servingPids) {
+      const environ = (await Bun.file(`/proc/${pid}/environ`).text()).split('\0');
+      expect(environ).toContain(`BUN_JSC_forceRAMSize=${8192 * 1024 * 1024}`);
+    }
+  });
+
   test('the ingestion routes, served by Bun.serve\'s own router, answer errors as JSON with a stable code', async () => {
     const send = async (path: string, body: string, contentType = 'application/json', method = 'POST') => {
       const res = await fetch(`http://127.0.0.1:${PORT}${path}`, { method, headers: { 'content-type': contentType }, body: method === 'GET' ? undefined : body });

@@ -45,7 +45,7 @@ function supervise(processes: number, cfg: EdgeConfig): void {
   const registry = new Registry();
   const supervisor = createSupervisor({
     name: 'edge',
-    children: Array.from({ length: processes }, (_, i) => ({ name: `edge-${i}`, cmd: [process.execPath, import.meta.path, '--child', String(i)] })),
+    children: Array.from({ length: processes }, (_, i) => ({ name: `edge-${i}`, cmd: [process.execPath, import.meta.path, '--child', String(i)], env: heapEnv(cfg) })),
     // A process drains for up to shutdownGraceMs, then closes its producer and key stores; the margin covers that.
     graceMs: cfg.shutdownGraceMs + 5000,
     registry,
@@ -60,4 +60,10 @@ function supervise(processes: number, cfg: EdgeConfig): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The engine reads its options when a process starts, so the supervisor sets them in its children's environment. */
+function heapEnv(cfg: EdgeConfig): Record<string, string> {
+  if (cfg.heapRamMb === 0 || process.env.BUN_JSC_forceRAMSize) return {};
+  return { BUN_JSC_forceRAMSize: String(cfg.heapRamMb * 1024 * 1024) };
 }
