@@ -1,5 +1,6 @@
 import type { Admin } from '../../shared/kafka/index.ts';
 import { readGroupLag } from '../../shared/kafka/lag.ts';
+import type { LocalCluster } from './cluster.ts';
 
 interface Sample {
   at: number;
@@ -26,7 +27,7 @@ export async function secondsUntilCaughtUp({
   timeoutMs = 120_000,
 }: {
   /** Runs one sample with an admin client of its own. */
-  withAdmin: <T>(work: (admin: Admin) => Promise<T>) => Promise<T>;
+  withAdmin: LocalCluster['withAdmin'];
   topic: string;
   groupId: string;
   partitions: number;
