@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import type { Admin } from '../../shared/kafka/index.ts';
 import { readGroupLag } from '../../shared/kafka/lag.ts';
-import type { LocalCluster } from './cluster.ts';
+import type { SampleAnswer, SampleRequest } from './catch-up-sample.ts';
+
+const SAMPLE_SCRIPT = join(import.meta.dir, 'catch-up-sample.ts');
 
 interface Sample {
   at: number;
@@ -16,7 +19,7 @@ interface Sample {
  * Kafka `behindMs` ago is processed. Undefined when that does not happen within `timeoutMs`.
  */
 export async function secondsUntilCaughtUp({
-  withAdmin,
+  brokers,
   topic,
   groupId,
   partitions,
@@ -26,8 +29,7 @@ export async function secondsUntilCaughtUp({
   everyMs = 250,
   timeoutMs = 120_000,
 }: {
-  /** Runs one sample with an admin client of its own. */
-  withAdmin: LocalCluster['withAdmin'];
+  brokers: string;
   topic: string;
   groupId: string;
   partitions: number;
@@ -41,26 +43,14 @@ export async function secondsUntilCaughtUp({
   let failedOver = false;
   while (performance.now() - since < timeoutMs) {
     const at = performance.now();
-    // Each sample has an admin client of its own (see LocalCluster.openAdmin): none is connected when a node dies.
-    const sample = await withAdmin(async (admin) => {
-      // Watermarks are blocking calls to each leader: asked of a dead one they hold this thread (and the load) for
-      // their whole timeout, and librdkafka 2.0.2 (Debian 12) can go on past that timeout (confluentinc/librdkafka#4460,
-      // fixed in 2.3.0). So they wait until every partition, not only the busiest, is led by a live node again.
-      if (!failedOver && !(await everyPartitionLed(admin, topic, partitions, lostNode))) return undefined;
-      const committed = await admin
-        .committed(groupId)
-        .then((list) => new Map(list.filter((c) => c.topic === topic).map((c) => [c.partition, c.offset])))
-        .catch(() => undefined);
-      const highs = await Promise.all(Array.from({ length: partitions }, (_, p) => admin.watermarks(topic, p, { timeoutMs: 1000 }).then((w) => w.high)))
-        .catch(() => undefined);
-      return { at, highs, committed };
-    }).catch(() => undefined);
-    if (sample) {
+    const answer = await sampleInChild({ brokers, topic, groupId, partitions, lostNode, failedOver });
+    if (answer?.led) {
       failedOver = true;
+      const committed = answer.committed && new Map(answer.committed.map(([p, o]) => [p, BigInt(o)]));
+      const sample = { at, highs: answer.highs?.map(BigInt), committed: committed ?? undefined };
       samples.push(sample);
       const earlier = samples.findLast((s) => s.at <= at - behindMs);
-      if (sample.committed && earlier?.highs && earlier.at >= since) {
-        const { committed } = sample;
+      if (committed && earlier?.highs && earlier.at >= since) {
         const caughtUp = earlier.highs.every((high, p) => high === 0n || (committed.get(p) ?? -1n) >= high);
         if (caughtUp) return (at - since) / 1000;
       }
@@ -70,11 +60,19 @@ export async function secondsUntilCaughtUp({
   return undefined;
 }
 
-/** Whether each of the topic's partitions has a leader, none of them `lostNode` (false when metadata is not to be had). */
-async function everyPartitionLed(admin: Admin, topic: string, partitions: number, lostNode: number): Promise<boolean> {
-  const md = await admin.metadata({ timeoutMs: 2000 }).catch(() => undefined);
-  const led = md?.topics.find((t) => t.name === topic)?.partitions.filter((p) => p.leader >= 0 && p.leader !== lostNode) ?? [];
-  return led.length === partitions;
+/**
+ * One sample in a process of its own (catch-up-sample.ts): short-lived admin clients in the scenario's own process
+ * still took it down with SIGSEGV seconds after a kill. A sample whose process crashes or hangs is just missing.
+ */
+async function sampleInChild(request: SampleRequest): Promise<SampleAnswer | undefined> {
+  const proc = Bun.spawn([process.execPath, SAMPLE_SCRIPT, JSON.stringify(request)], { stdout: 'pipe', stderr: 'ignore', timeout: 15_000, killSignal: 'SIGKILL' });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) return undefined;
+  try {
+    return JSON.parse(out) as SampleAnswer;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -18,6 +18,8 @@ export interface LocalCluster {
    * A new admin client on the cluster, which the caller closes. None outlives its step: librdkafka's main thread can
    * dereference NULL when a broker it is connected to dies (confluentinc/librdkafka#5315, open in 2.8.0; Debian ships
    * 2.0.2), and a client held through kill() took the test runner down with SIGSEGV within a second of the kill.
+   * Short-lived clients opened while the node was down did too, seconds later: what runs then (the catch-up samples)
+   * runs in processes of its own.
    */
   openAdmin(): Admin;
   /** `work` with an admin client of its own, closed when it settles. */

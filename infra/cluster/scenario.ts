@@ -91,7 +91,7 @@ export async function runFailover({
           cluster!.kill(leader);
           killedAt = performance.now();
           log(`killed node ${leader}, leader of partition ${partition} (the busiest)`);
-          catchUp = secondsUntilCaughtUp({ withAdmin, topic: id, groupId: id, partitions, lostNode: leader, since: killedAt });
+          catchUp = secondsUntilCaughtUp({ brokers: cluster!.brokers, topic: id, groupId: id, partitions, lostNode: leader, since: killedAt });
         });
       }
       if (killedAt !== undefined && !restart && elapsedMs >= restartAtSeconds * 1000) {
