@@ -11,7 +11,7 @@ export const kafkaClientConfig = defineConfig('kafka client', 'RDKAFKA', {
   mallopt: setting(
     v.picklist(['on', 'off']),
     'on',
-    'On glibc Linux, turn malloc fastbins off before librdkafka allocates (mallopt(M_MXFAST, 0)); off leaves malloc as it is. See shared/kafka/README.md, "glibc malloc".',
+    'On glibc Linux, tune malloc for librdkafka before it allocates: fastbins off (mallopt(M_MXFAST, 0)) and a 32 MiB trim threshold (M_TRIM_THRESHOLD; one set in GLIBC_TUNABLES wins); off leaves malloc as it is. See shared/kafka/README.md, "glibc malloc".',
   ),
 });
 
