@@ -20,7 +20,7 @@ export const edgeConfig = defineConfig('edge', 'EDGE', {
   heapRamMb: setting(
     v.pipe(v.number(), v.integer(), v.minValue(0)),
     8192,
-    "With EDGE_PROCESSES above 1: the RAM size in MiB each serving process's JavaScript engine sizes its heap by (BUN_JSC_forceRAMSize; one already set in the environment wins); 0: the host's. JavaScriptCore lets the heap grow further before collecting on hosts with 16 GB or more: on a 24 GB host one edge process peaked at ~117 MB under 100-event batches with the host's size and ~97 MB with 8192, at no CPU cost beyond the noise between runs.",
+    "With EDGE_PROCESSES above 1: the RAM size in MiB each serving process's JavaScript engine sizes its heap by (BUN_JSC_forceRAMSize; one already set in the environment wins); 0: the host's. JavaScriptCore lets the heap grow further before collecting on hosts with 16 GB or more; what that costs in RSS: docs/ingestion.md.",
   ),
   topic: setting(v.pipe(v.string(), v.minLength(1)), 'events', 'Kafka topic events are produced to.'),
   maxEventBytes: setting(positiveInt, 1_048_576, 'Largest single event, as JSON, in bytes; larger ones are rejected with 413/event_too_large.'),
