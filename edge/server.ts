@@ -43,9 +43,10 @@ if (isChild || processes === 1) {
 
 function supervise(processes: number, cfg: EdgeConfig): void {
   const registry = new Registry();
+  const env = heapEnv(cfg);
   const supervisor = createSupervisor({
     name: 'edge',
-    children: Array.from({ length: processes }, (_, i) => ({ name: `edge-${i}`, cmd: [process.execPath, import.meta.path, '--child', String(i)], env: heapEnv(cfg) })),
+    children: Array.from({ length: processes }, (_, i) => ({ name: `edge-${i}`, cmd: [process.execPath, import.meta.path, '--child', String(i)], env })),
     // A process drains for up to shutdownGraceMs, then closes its producer and key stores; the margin covers that.
     graceMs: cfg.shutdownGraceMs + 5000,
     registry,

@@ -22,7 +22,7 @@ export interface SampleAnswer {
   committed: Array<[number, string]> | null;
 }
 
-export async function sample(admin: Admin, { topic, groupId, partitions, lostNode, failedOver }: SampleRequest): Promise<SampleAnswer> {
+async function sample(admin: Admin, { topic, groupId, partitions, lostNode, failedOver }: SampleRequest): Promise<SampleAnswer> {
   // Watermarks are blocking calls to each leader: asked of a dead one they hold the thread for their whole timeout,
   // and librdkafka 2.0.2 (Debian 12) can go on past that timeout (confluentinc/librdkafka#4460, fixed in 2.3.0). So
   // they wait until every partition, not only the busiest, is led by a live node again.
