@@ -31,7 +31,7 @@ const USAGE = `usage: bun bench/edge/client.ts --topic T [options]
   --seconds N        how long to produce (default 15)
   --processes N      producer processes, summed (default 1)
   --window N         groups of 100 in flight per process (default 64)
-  --linger-ms N      the producer's linger.ms (default 2)
+  --linger-ms N      the producer's linger.ms (default 5, the edge's)
   --compression C    the producer's compression.type (default lz4)`;
 const { values } = parseCli({
   usage: USAGE,
@@ -46,7 +46,7 @@ const topic = values.topic ?? '';
 const seconds = positiveInt('seconds', values.seconds, 15);
 const processes = positiveInt('processes', values.processes, 1);
 const window = positiveInt('window', values.window, 64);
-const lingerMs = Number(values['linger-ms'] ?? 2);
+const lingerMs = Number(values['linger-ms'] ?? 5);
 const compression = values.compression ?? 'lz4';
 const GROUP = 100;
 

@@ -52,8 +52,8 @@ const edgeSettings = componentOf(serviceConfig('edge'), 'edge');
 const seconds = quick ? 5 : 15;
 const warmup = quick ? 1 : 3;
 const jvmWarmup = quick ? 5 : 30;
-// Single events on 512 connections. Every request waits for Kafka's acknowledgement (linger 2 ms plus the broker's
-// round trip), so a closed-loop client tops out at connections / latency (Little's law), whatever the server could
+// Single events on 512 connections. Every request waits for Kafka's acknowledgement (the linger, 5 ms, plus the
+// broker's round trip), so a closed-loop client tops out at connections / latency (Little's law), whatever the server could
 // do: 64 connections left a third of the CPU idle; 256 held the edge at ~4.3 ms x 59,000 req/s with 10-15% of the
 // CPU idle on a host where the raw server does 120,000+. On 512 the edge is CPU-bound (idle under 1%) and the raw
 // server's rate is the same as on 256 (121,800 against 122,900 req/s), so the ratio compares capacity with capacity.

@@ -8,7 +8,7 @@
  * edge's processes do, each with its own producer.
  *
  *   PEER_PORT (18092) PEER_TOPIC (events) KAFKA_BROKERS (127.0.0.1:9092) PEER_PROCESSES (cores)
- *   PEER_LINGER_MS (2) PEER_COMPRESSION (lz4)
+ *   PEER_LINGER_MS (5) PEER_COMPRESSION (lz4)
  */
 import { availableParallelism } from 'node:os';
 import { edgeProducerConfig } from '../../../shared/contracts/record.ts';
@@ -42,7 +42,7 @@ function serve(): void {
   // The edge's producer settings: shared/kafka's acks=all and idempotence, and the edge's delivery timeout and queue.
   const producer = createProducer({
     brokers: env('KAFKA_BROKERS', '127.0.0.1:9092'),
-    config: edgeProducerConfig({ lingerMs: Number(env('PEER_LINGER_MS', '2')), compression: env('PEER_COMPRESSION', 'lz4') }),
+    config: edgeProducerConfig({ lingerMs: Number(env('PEER_LINGER_MS', '5')), compression: env('PEER_COMPRESSION', 'lz4') }),
   });
   producer.on('error', () => {});
 

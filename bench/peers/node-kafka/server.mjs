@@ -4,7 +4,7 @@
 // id stamping (UUIDv7), produce with acks=all + idempotence, reply 202 once every delivery report is in.
 //
 //   PEER_PORT (18090) PEER_PROCESSES (cores) PEER_TOPIC (events) KAFKA_BROKERS (127.0.0.1:9092)
-//   PEER_LINGER_MS (1) PEER_COMPRESSION (lz4) — the edge's defaults.
+//   PEER_LINGER_MS (5) PEER_COMPRESSION (lz4) — the edge's defaults.
 import cluster from 'node:cluster';
 import { randomFillSync } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -13,7 +13,7 @@ const port = Number(process.env.PEER_PORT || 18090);
 const processes = Number(process.env.PEER_PROCESSES || availableParallelism());
 const topic = process.env.PEER_TOPIC || 'events';
 const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
-const lingerMs = Number(process.env.PEER_LINGER_MS ?? 1);
+const lingerMs = Number(process.env.PEER_LINGER_MS ?? 5);
 const compression = process.env.PEER_COMPRESSION || 'lz4';
 const maxEvents = 10_000;
 

@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * is acknowledged, with a receipt per event like the edge's.
  *
  *   PEER_PORT (18091) PEER_TOPIC (events) KAFKA_BROKERS (127.0.0.1:9092) PEER_LOOPS (cores)
- *   PEER_LINGER_MS (2) PEER_COMPRESSION (lz4)
+ *   PEER_LINGER_MS (5) PEER_COMPRESSION (lz4)
  */
 public final class Bridge {
   static final int MAX_EVENTS = 10_000;
@@ -47,7 +47,7 @@ public final class Bridge {
     props.put("acks", "all");
     props.put("enable.idempotence", "true");
     props.put("compression.type", env("PEER_COMPRESSION", "lz4"));
-    props.put("linger.ms", env("PEER_LINGER_MS", "2"));
+    props.put("linger.ms", env("PEER_LINGER_MS", "5"));
     // The edge's delivery timeout (15 s); Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
     props.put("delivery.timeout.ms", "15000");
     props.put("request.timeout.ms", "10000");
