@@ -46,7 +46,7 @@ const topic = values.topic ?? '';
 const seconds = positiveInt('seconds', values.seconds, 15);
 const processes = positiveInt('processes', values.processes, 1);
 const window = positiveInt('window', values.window, 64);
-const lingerMs = Number(values['linger-ms'] ?? 5);
+const lingerMs = values['linger-ms'] === undefined ? undefined : Number(values['linger-ms']);
 const compression = values.compression ?? 'lz4';
 const GROUP = 100;
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadConfig } from '../../shared/config/index.ts';
+import { EVENT_PRODUCER_DEFAULTS } from '../../shared/contracts/record.ts';
 import { stackConfig } from '../../infra/config.ts';
 
 /**
@@ -65,7 +66,7 @@ export interface JvmPeerOptions {
 }
 
 /** Starts the built peer (ensureJvmPeer first); it answers GET /readyz once it listens with topic metadata in hand. */
-export function startJvmPeer({ port, topic, brokers, loops = availableParallelism(), lingerMs = 5, compression = 'lz4', heapMb = 512, stackHome }: JvmPeerOptions) {
+export function startJvmPeer({ port, topic, brokers, loops = availableParallelism(), lingerMs = EVENT_PRODUCER_DEFAULTS.lingerMs, compression = 'lz4', heapMb = 512, stackHome }: JvmPeerOptions) {
   return Bun.spawn(['java', `-Xmx${heapMb}m`, '-cp', jvmPeerClassPath(stackHome), 'Bridge'], {
     env: { ...process.env, PEER_PORT: String(port), PEER_TOPIC: topic, KAFKA_BROKERS: brokers, PEER_LOOPS: String(loops), PEER_LINGER_MS: String(lingerMs), PEER_COMPRESSION: compression },
     stdout: 'ignore',

@@ -42,7 +42,7 @@ function serve(): void {
   // The edge's producer settings: shared/kafka's acks=all and idempotence, and the edge's delivery timeout and queue.
   const producer = createProducer({
     brokers: env('KAFKA_BROKERS', '127.0.0.1:9092'),
-    config: edgeProducerConfig({ lingerMs: Number(env('PEER_LINGER_MS', '5')), compression: env('PEER_COMPRESSION', 'lz4') }),
+    config: edgeProducerConfig({ lingerMs: process.env.PEER_LINGER_MS ? Number(process.env.PEER_LINGER_MS) : undefined, compression: env('PEER_COMPRESSION', 'lz4') }),
   });
   producer.on('error', () => {});
 
