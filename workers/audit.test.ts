@@ -24,10 +24,10 @@ function startWorker() {
   return Bun.spawn([process.execPath, 'workers/main.ts', '--count', '1'], { cwd: ROOT, env: env(), stdout: 'ignore', stderr: 'ignore' });
 }
 
-// An audit of 3,000 events takes about a second; one that has not ended in 50 s is stopped, and the failure shows how
-// far its progress bar got, so a stalled store or broker is named rather than the test running out of time.
+// An audit of 3,000 events takes about a second. Each of its steps may wait 20 s (--timeout), so a stalled broker or
+// store fails it with that step's code well before the test stops it at 50 s; the failure shows its stderr.
 async function audit(...args: string[]): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([process.execPath, 'workers/audit.ts', '--from', String(from), '--to', String(to), '--progress', ...args], {
+  const proc = Bun.spawn([process.execPath, 'workers/audit.ts', '--from', String(from), '--to', String(to), '--progress', '--timeout', '20', ...args], {
     cwd: ROOT, env: env(), stdout: 'pipe', stderr: 'pipe', timeout: 50_000, killSignal: 'SIGKILL',
   });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
@@ -116,12 +116,16 @@ describe('npm run audit', () => {
     expect(report.rows.reduce((n: number, r: { missing: number }) => n + r.missing, 0)).toBe(3);
   }, 120_000);
 
-  test('a bad time is refused with a code, and --help explains the flags', async () => {
+  test('a bad time or timeout is refused with a code, and --help explains the flags', async () => {
     const bad = Bun.spawnSync([process.execPath, 'workers/audit.ts', '--from', 'yesterday-ish'], { cwd: ROOT });
     expect(bad.exitCode).toBe(2);
     expect(JSON.parse(bad.stderr.toString()).error.code).toBe('invalid_time');
     const help = Bun.spawnSync([process.execPath, 'workers/audit.ts', '--help'], { cwd: ROOT });
     expect(help.exitCode).toBe(0);
     expect(help.stdout.toString()).toContain('--ids');
+    expect(help.stdout.toString()).toContain('--timeout');
+    const noTime = Bun.spawnSync([process.execPath, 'workers/audit.ts', '--from', '1h', '--timeout', '0'], { cwd: ROOT });
+    expect(noTime.exitCode).toBe(2);
+    expect(JSON.parse(noTime.stderr.toString()).error.code).toBe('invalid_argument');
   });
 });

@@ -27,6 +27,8 @@ T is an ISO time (2025-05-01T12:00Z), epoch ms, or a duration back from now (90m
   --json             the same report as JSON on stdout
   --progress         a progress bar on stderr even when it is not a terminal
   --chunk N          records checked against the stores at a time (default 5000)
+  --timeout S        seconds any one step may wait on the broker or a store before the audit fails with a code
+                     (kafka_read_stalled, store_timeout; default 60)
 
 Exit 0 when nothing is missing or duplicated beyond what the dead-letter topic explains, 1 when something is,
 2 for bad arguments. Settings (topic, alias, schema, key prefix) are the workers' (WORKERS_*, SINK_*).`;
@@ -56,7 +58,7 @@ if (import.meta.main) {
       options: {
         from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, type: { type: 'string' },
         ids: { type: 'boolean' }, json: { type: 'boolean' }, progress: { type: 'boolean' }, help: { type: 'boolean' },
-        chunk: { type: 'string' }, 'max-ids': { type: 'string' },
+        chunk: { type: 'string' }, 'max-ids': { type: 'string' }, timeout: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -72,6 +74,7 @@ if (import.meta.main) {
   const to = args.to === undefined ? Date.now() : (parseTime(args.to) ?? fail('invalid_time', `--to: expected an ISO time, epoch ms or a duration, got ${JSON.stringify(args.to)}`));
   if (to <= from) fail('invalid_range', '--to must be after --from');
 
+  const timeoutMs = positive('timeout', args.timeout, 60) * 1000;
   const connections = loadConfig(connectionsConfig);
   const workers = loadConfig(workersConfig);
   const es = loadConfig(elasticsearchConfig);
@@ -95,7 +98,7 @@ if (import.meta.main) {
   const lookups = Object.fromEntries(workers.sinks.map((s) => [s, all[s]]));
   // Documents become searchable at the next refresh (refreshInterval); a refresh first makes the latest ones count.
   // Bounded like every other step: a search node that never answers the refresh fails the lookups after it, with a code.
-  const refreshed = fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST', signal: AbortSignal.timeout(30_000) }).catch(() => {});
+  const refreshed = fetch(`${connections.elasticsearchUrl.replace(/\/$/, '')}/${es.alias}/_refresh?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST', signal: AbortSignal.timeout(Math.min(timeoutMs, 30_000)) }).catch(() => {});
   // The connections open beside the refresh, so the first chunk's lookups do not wait for them.
   await Promise.all([refreshed, sql`select 1`.catch(() => {}), redis.ping().catch(() => {})]);
   const admin = createAdmin({ brokers: connections.kafkaBrokers });
@@ -109,6 +112,7 @@ if (import.meta.main) {
       // A seen marker lives seenTtlSeconds; older events are not looked for in Redis (shown as "-"), with a minute's margin.
       redisSince: Date.now() - rs.seenTtlSeconds * 1000 + 60_000,
       chunkSize: positive('chunk', args.chunk, 5000), maxFindings: positive('max-ids', args['max-ids'], 1000),
+      lookupTimeoutMs: timeoutMs, stallMs: timeoutMs,
       ...(showProgress && { onProgress: (done: number, total: number) => process.stderr.write(progressBar(done, total, started)) }),
     });
     if (showProgress) process.stderr.write('\n');

@@ -30,6 +30,8 @@ export interface AuditOptions {
   readonly lookahead?: number;
   /** A store that has not answered a chunk after this long fails the audit with store_timeout (default 60 s). */
   readonly lookupTimeoutMs?: number;
+  /** A read of the events or dead-letter topic that gets no record for this long fails with kafka_read_stalled (default 60 s). */
+  readonly stallMs?: number;
   readonly maxFindings?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -68,9 +70,9 @@ interface Checked {
  * ids are looked up (every store at once, one request per store), the next chunks are read: memory is `lookahead`
  * chunks of ids plus the per-minute counters and the first maxFindings ids, whatever the range's size.
  */
-export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 8, lookupTimeoutMs = 60_000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
+export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, source, type, lookups, redisSince = 0, chunkSize = 5000, lookahead = 8, lookupTimeoutMs = 60_000, stallMs = 60_000, maxFindings = 1000, onProgress }: AuditOptions): Promise<AuditResult> {
   // Dead letters matter only when counting, so they are read while the range's first chunks are looked up.
-  const letters = readExplanations({ admin, brokers, dlqTopic, topic, from });
+  const letters = readExplanations({ admin, brokers, dlqTopic, topic, from, stallMs });
   letters.catch(() => {}); // awaited before the first count; a failure surfaces there
   const ranges = await topicRange(admin, topic, from, to);
   const total = rangeSize(ranges);
@@ -123,7 +125,7 @@ export async function runAudit({ admin, brokers, topic, dlqTopic, from, to, sour
   }
 
   let done = 0;
-  for await (const chunk of readAhead(readRange({ brokers, topic, ranges, chunkSize }), check, { depth: lookahead })) {
+  for await (const chunk of readAhead(readRange({ brokers, topic, ranges, chunkSize, stallMs }), check, { depth: lookahead })) {
     done += chunk.read;
     count(chunk, (await letters).explanations);
     onProgress?.(done, total);

@@ -15,13 +15,14 @@ export const recordKey = (partition: number, offset: bigint): string => `${parti
  * rather than to the audited range's end. Letters are matched to records by their topic/partition/offset headers,
  * which every letter carries, also those of events too broken to have an id.
  */
-export async function readExplanations({ admin, brokers, dlqTopic, topic, from, maxLetters = 1_000_000 }: {
+export async function readExplanations({ admin, brokers, dlqTopic, topic, from, maxLetters = 1_000_000, stallMs }: {
   admin: Admin;
   brokers: string;
   dlqTopic: string;
   topic: string;
   from: number;
   maxLetters?: number;
+  stallMs?: number;
 }): Promise<{ explanations: Explanations; letters: number; truncated: boolean }> {
   const explanations: Explanations = new Map();
   let letters = 0;
@@ -32,7 +33,7 @@ export async function readExplanations({ admin, brokers, dlqTopic, topic, from, 
     if ((error as { code?: string }).code === 'topic_not_found') return { explanations, letters, truncated: false };
     throw error;
   }
-  for await (const chunk of readRange({ brokers, topic: dlqTopic, ranges })) {
+  for await (const chunk of readRange({ brokers, topic: dlqTopic, ranges, stallMs })) {
     for (const m of chunk) {
       const h = readDeadLetterHeaders(m);
       if (h.topic !== topic || h.partition === undefined || h.offset === undefined) continue;

@@ -57,7 +57,10 @@ export async function* readRange({ brokers, topic, ranges, chunkSize = 5000, sta
         lastProgress = Date.now();
         yield chunk;
       } else if (Date.now() - lastProgress > stallMs) {
-        throw Object.assign(new Error(`no records of ${topic} for ${stallMs} ms with ${pending.size} partitions unfinished`), { code: 'kafka_read_stalled' });
+        // Whether the group ever handed the partitions over tells a coordinator that never answered from a broker that stopped serving.
+        const assigned = consumer.assignment().length;
+        const state = assigned === 0 ? 'no partition was assigned to the reader' : `${assigned} partitions assigned`;
+        throw Object.assign(new Error(`no records of ${topic} for ${stallMs} ms with ${pending.size} partitions unfinished (${state})`), { code: 'kafka_read_stalled' });
       }
     }
   } finally {
