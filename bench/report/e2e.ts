@@ -75,22 +75,19 @@ export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probe
         .then((r) => r.json() as Promise<{ data?: { event?: { id: string } | null } }>)
         .then((j) => j.data?.event?.id === eventId)
         .catch(() => false);
-    // Warm the path (workers join the group, stores create their indices/tables) before measuring.
-    const warm = (await (await post(JSON.stringify({ type: 'bench.warmup', source: 'bench', data: {} }))).json()) as { results: Array<{ id: string }> };
-    const warmId = warm.results[0]!.id;
-    const warmDeadline = Date.now() + 60_000;
-    while (!(await gql(warmId)) && Date.now() < warmDeadline) await Bun.sleep(200);
-    /** Milliseconds until an event sent now is visible, or undefined past `limitMs`. */
-    const visibleWithin = async (limitMs: number): Promise<number | undefined> => {
+    /** Milliseconds until an event of `type` sent now is visible, or undefined past `limitMs`. */
+    const visibleWithin = async (type: string, limitMs: number): Promise<number | undefined> => {
       const t = performance.now();
-      const res = (await (await post(JSON.stringify({ type: 'bench.drain', source: 'bench', data: {} }))).json()) as { results: Array<{ id?: string }> };
-      const drainId = res.results[0]?.id;
-      while (drainId !== undefined && performance.now() - t < limitMs) {
-        if (await gql(drainId)) return performance.now() - t;
+      const res = (await (await post(JSON.stringify({ type, source: 'bench', data: {} }))).json()) as { results: Array<{ id?: string }> };
+      const id = res.results[0]?.id;
+      while (id !== undefined && performance.now() - t < limitMs) {
+        if (await gql(id)) return performance.now() - t;
         await Bun.sleep(200);
       }
       return undefined;
     };
+    // The path's first event: workers join the group, stores create their indices and tables.
+    await visibleWithin('bench.warmup', 60_000);
 
     let warmRounds = 0;
     const batchSize = 100;
@@ -101,7 +98,7 @@ export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probe
       const sends: Promise<unknown>[] = [];
       await paced(Math.floor((warmSeconds * 1000) / interval), interval, () => sends.push(post(body).then((r) => r.arrayBuffer()).catch(() => undefined)));
       await Promise.all(sends);
-      const drained = await visibleWithin(WARM_DRAIN_LIMIT_MS);
+      const drained = await visibleWithin('bench.drain', WARM_DRAIN_LIMIT_MS);
       log(`  warm-up ${round}/${WARM_ROUNDS}: ${drained === undefined ? `not drained within ${WARM_DRAIN_LIMIT_MS / 1000} s` : `drained ${(drained / 1000).toFixed(1)} s after its last batch`}`);
       warmRounds = round;
       if (drained !== undefined && drained <= WARM_DRAINED_MS) break;
