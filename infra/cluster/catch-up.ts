@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { Admin } from '../../shared/kafka/index.ts';
-import { readGroupLag } from '../../shared/kafka/lag.ts';
 import type { SampleAnswer, SampleRequest } from './catch-up-sample.ts';
+import { answerInChild } from './child.ts';
 
 const SAMPLE_SCRIPT = join(import.meta.dir, 'catch-up-sample.ts');
 
@@ -43,7 +42,7 @@ export async function secondsUntilCaughtUp({
   let failedOver = false;
   while (performance.now() - since < timeoutMs) {
     const at = performance.now();
-    const answer = await sampleInChild({ brokers, topic, groupId, partitions, lostNode, failedOver });
+    const answer = await answerInChild<SampleAnswer>(SAMPLE_SCRIPT, { brokers, topic, groupId, partitions, lostNode, failedOver } satisfies SampleRequest);
     if (answer?.led) {
       failedOver = true;
       const committed = answer.committed && new Map(answer.committed.map(([p, o]) => [p, BigInt(o)]));
@@ -58,33 +57,4 @@ export async function secondsUntilCaughtUp({
     await Bun.sleep(Math.max(50, everyMs - (performance.now() - at)));
   }
   return undefined;
-}
-
-/**
- * One sample in a process of its own (catch-up-sample.ts): short-lived admin clients in the scenario's own process
- * still took it down with SIGSEGV seconds after a kill. A sample whose process crashes or hangs is just missing.
- */
-async function sampleInChild(request: SampleRequest): Promise<SampleAnswer | undefined> {
-  const proc = Bun.spawn([process.execPath, SAMPLE_SCRIPT, JSON.stringify(request)], { stdout: 'pipe', stderr: 'ignore', timeout: 15_000, killSignal: 'SIGKILL' });
-  const out = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) return undefined;
-  try {
-    return JSON.parse(out) as SampleAnswer;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True once the group has committed up to the high watermark of every partition of `topic` (one it never committed
- * counts from the low watermark, as `npm run status` counts it); false when that does not happen within `timeoutMs`.
- */
-export async function waitForZeroLag(admin: Admin, { groupId, topic, timeoutMs = 90_000 }: { groupId: string; topic: string; timeoutMs?: number }): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const report = await readGroupLag(admin, { groupId, topic, timeoutMs: 2000 }).catch(() => undefined);
-    if (report?.topicExists && report.partitions.length > 0 && report.partitions.every((p) => p.lag === 0n)) return true;
-    await Bun.sleep(250);
-  }
-  return false;
 }

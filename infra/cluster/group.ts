@@ -1,4 +1,4 @@
-import type { Admin, GroupDescription } from '../../shared/kafka/index.ts';
+import type { GroupDescription } from '../../shared/kafka/index.ts';
 
 /** One member of the group and the partitions of the topic the coordinator gave it, sorted. */
 export interface MemberShare {
@@ -31,26 +31,4 @@ export const describeView = (view: GroupView): string =>
 export function splitsTopic(view: GroupView, partitions: number): boolean {
   const owned = view.members.flatMap((m) => m.partitions).sort((a, b) => a - b);
   return owned.length === partitions && owned.every((p, i) => p === i) && view.members.every((m) => m.partitions.length > 0);
-}
-
-/**
- * Polls the coordinator until the group is Stable with `members` members that split the topic's `partitions` between
- * them (splitsTopic), and returns that view; throws with the last view seen after `timeoutMs`. A bound, not a timing
- * claim: how long a rebalance takes depends on heartbeats and the session timeout.
- */
-export async function waitForSplit(
-  admin: Admin,
-  { groupId, topic, partitions, members, timeoutMs = 60_000 }: { groupId: string; topic: string; partitions: number; members: number; timeoutMs?: number },
-): Promise<GroupView> {
-  const deadline = Date.now() + timeoutMs;
-  let last: GroupView | undefined;
-  while (Date.now() < deadline) {
-    const description = await admin.describeGroup(groupId).catch(() => undefined);
-    if (description) {
-      last = groupView(description, topic);
-      if (last.state === 'Stable' && last.members.length === members && splitsTopic(last, partitions)) return last;
-    }
-    await Bun.sleep(250);
-  }
-  throw new Error(`group ${groupId}: no stable split of ${partitions} partitions over ${members} members within ${timeoutMs} ms; last seen ${last ? describeView(last) : 'nothing'}`);
 }

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-import type { Admin } from '../../shared/kafka/index.ts';
-import { readGroupLag, type PartitionLagState } from '../../shared/kafka/lag.ts';
+import type { PartitionLagState } from '../../shared/kafka/lag.ts';
 import { freePort } from '../../shared/testing/ports.ts';
 import { createIsolatedKeys, isolatedEnv, isolationId, removeIsolated } from '../isolation.ts';
 import { startApps, stopApps, type AppProcess, type RunningApp } from '../platform.ts';
 import { ROOT } from '../stack.ts';
-import { waitForZeroLag } from './catch-up.ts';
 import { startLocalCluster, type LocalCluster } from './cluster.ts';
-import { describeView, waitForSplit, type GroupView } from './group.ts';
+import { describeView, type GroupView } from './group.ts';
+import { waitForSplit, waitForZeroLag } from './group-probe.ts';
 import { createLoadClient, type LoadResult } from './load.ts';
 import { tallyStores, type StoreTally } from './stores.ts';
 
@@ -15,7 +14,8 @@ import { tallyStores, type StoreTally } from './stores.ts';
  * Scaling out on one box as on several: a three-node cluster of its own, two edge services on two ports (as two
  * machines behind a load balancer) and worker processes in one consumer group, each a service of its own as on its own
  * machine. Under steady load a third worker joins and then one of the first two is killed with SIGKILL; Kafka's own
- * view of the group (Admin.describeGroup) is read after each change, and every store is tallied by event id at the end.
+ * view of the group (Admin.describeGroup, in a process of its own) is read after each change, and every store is
+ * tallied by event id at the end.
  */
 export interface ScaleOutOptions {
   partitions?: number;
@@ -77,13 +77,11 @@ export async function runScaleOut({
   const started: RunningApp[][] = [];
   const stop = new AbortController();
   let cluster: LocalCluster | undefined;
-  let admin: Admin | undefined;
   try {
     log('starting a three-node Kafka cluster');
     cluster = await startLocalCluster({ home, port: CLUSTER_PORT, fresh: true, log });
-    // No broker dies in this scenario, so one admin client serves all of it.
-    admin = cluster.openAdmin();
-    await admin.createTopics([{ name: id, partitions, replicationFactor: -1 }, { name: `${id}.dlq`, partitions: 1, replicationFactor: -1 }]);
+    // Kafka's view of the group is read by processes of their own (group-probe.ts), so no admin client outlives this step.
+    await cluster.withAdmin((admin) => admin.createTopics([{ name: id, partitions, replicationFactor: -1 }, { name: `${id}.dlq`, partitions: 1, replicationFactor: -1 }]));
     const keys = await createIsolatedKeys(id);
     const env = {
       ...isolatedEnv(id, { edge: 0, workers: 0, query: 0 }),
@@ -115,7 +113,7 @@ export async function runScaleOut({
     await start([edge(0), edge(1)]);
     const [first, second] = (await start([worker(0), worker(1)])) as [RunningApp, RunningApp];
     const group = { groupId: id, topic: id, partitions };
-    const two = await waitForSplit(admin, { ...group, members: 2 });
+    const two = await waitForSplit(cluster.brokers, { ...group, members: 2 });
     log(`two workers: ${describeView(two)}`);
 
     let elapsed = 0;
@@ -135,7 +133,7 @@ export async function runScaleOut({
     await loadFor(leadSeconds);
     const joinAt = elapsed / 1000;
     const [joiner] = (await start([worker(2)])) as [RunningApp];
-    const joined = await waitForSplit(admin, { ...group, members: 3 });
+    const joined = await waitForSplit(cluster.brokers, { ...group, members: 3 });
     const joinedAt = elapsed / 1000;
     log(`a third worker started at ${joinAt.toFixed(1)} s; at ${joinedAt.toFixed(1)} s ${describeView(joined)}`);
     await loadFor(leadSeconds);
@@ -144,7 +142,7 @@ export async function runScaleOut({
     const killed = await workerRecord(first, metricsPorts[0]!);
     const killAt = elapsed / 1000;
     process.kill(first.pid()!, 'SIGKILL');
-    const survivors = await waitForSplit(admin, { ...group, members: 2, timeoutMs: sessionTimeoutMs + 60_000 });
+    const survivors = await waitForSplit(cluster.brokers, { ...group, members: 2, timeoutMs: sessionTimeoutMs + 60_000 });
     const takenOverAt = elapsed / 1000;
     log(`worker-1 killed at ${killAt.toFixed(1)} s; at ${takenOverAt.toFixed(1)} s ${describeView(survivors)}`);
     await loadFor(leadSeconds);
@@ -154,8 +152,7 @@ export async function runScaleOut({
     const loadEnd = elapsed / 1000;
     const sent = await load;
     log(`load stopped at ${loadEnd.toFixed(1)} s: ${sent.accepted.size} events accepted, ${sent.resends} resends; waiting for lag 0`);
-    const drained = await waitForZeroLag(admin, { groupId: id, topic: id });
-    const lag = (await readGroupLag(admin, { groupId: id, topic: id, timeoutMs: 5000 })).partitions;
+    const { drained, partitions: lag } = await waitForZeroLag(cluster.brokers, { groupId: id, topic: id });
     return {
       topic: id,
       partitions,
@@ -171,7 +168,6 @@ export async function runScaleOut({
   } finally {
     stop.abort();
     for (const apps of started.reverse()) await stopApps(apps);
-    await admin?.close();
     await cluster?.stop();
     await removeIsolated(id).catch(() => undefined);
   }

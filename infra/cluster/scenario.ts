@@ -4,7 +4,8 @@ import { createIsolatedKeys, isolatedEnv, isolationId, removeIsolated } from '..
 import { startApps, stopApps, type RunningApp } from '../platform.ts';
 import { freePort } from '../../shared/testing/ports.ts';
 import { ROOT, status, type ServiceState } from '../stack.ts';
-import { secondsUntilCaughtUp, waitForZeroLag } from './catch-up.ts';
+import { secondsUntilCaughtUp } from './catch-up.ts';
+import { waitForZeroLag } from './group-probe.ts';
 import { busiestPartition, startLocalCluster, type LocalCluster } from './cluster.ts';
 import { createLoadClient, percentile, type LoadResult } from './load.ts';
 import { tallyStores, type StoreTally } from './stores.ts';
@@ -104,7 +105,7 @@ export async function runFailover({
     if (killedAt === undefined) throw new Error('the load ended before the leader was killed');
     await restart;
     const secondsUntilLagZero = await catchUp;
-    const drained = await withAdmin((admin) => waitForZeroLag(admin, { groupId: id, topic: id }));
+    const { drained } = await waitForZeroLag(cluster.brokers, { groupId: id, topic: id });
     const windowEnd = restartedAt ?? Number.POSITIVE_INFINITY;
     const before = load.requests.filter((r) => r.at < killedAt!);
     const during = load.requests.filter((r) => r.at >= killedAt! && r.at < windowEnd);

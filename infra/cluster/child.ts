@@ -1,0 +1,19 @@
+/**
+ * Runs `bun <script> <request as JSON>` and parses the one JSON line it prints. Undefined when the process crashed, ran
+ * past `timeoutMs` (it is killed) or printed no JSON: the caller treats that as a sample that is missing and asks again.
+ *
+ * The cluster scenarios ask Kafka about their consumer group through such processes. librdkafka's coordinator-bound
+ * Admin requests (DescribeConsumerGroups, ListConsumerGroupOffsets) can abort their process when a request to the
+ * coordinator fails (confluentinc/librdkafka#4605, fix pending in #5397), and its main thread can dereference NULL
+ * when a broker dies (#5315). A test runner that held the client went down with both.
+ */
+export async function answerInChild<T>(script: string, request: unknown, timeoutMs = 15_000): Promise<T | undefined> {
+  const proc = Bun.spawn([process.execPath, script, JSON.stringify(request)], { stdout: 'pipe', stderr: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) return undefined;
+  try {
+    return JSON.parse(out) as T;
+  } catch {
+    return undefined;
+  }
+}
