@@ -66,6 +66,18 @@ describe('JSON bodies', () => {
   test('a whitespace-only body is 400 empty_body', () => {
     expect(thrown(() => parseJsonBody('  \n ')).code).toBe('empty_body');
   });
+
+  test('a 40 KB batch of more events than the limit allows parses to every item when it is valid, and is 413 too_many_events when it is malformed', () => {
+    const limits = { maxEventBytes: 1_048_576, maxEventsPerRequest: 100 };
+    const events = Array.from({ length: 500 }, (_, i) => ({ type: 'page.viewed', data: { path: `/docs/${i}`, title: 'x'.repeat(40) } }));
+    const text = JSON.stringify(events);
+    expect(text.length).toBeGreaterThan(30_000);
+    expect(text.length).toBeLessThan(65_536);
+    // ingest refuses the count once it has the items; the body itself is read whole.
+    expect(parseJsonBody(text, limits).items).toHaveLength(500);
+    const err = thrown(() => parseJsonBody(`${text.slice(0, -1)}, oops`, limits));
+    expect({ status: err.status, code: err.code }).toEqual({ status: 413, code: 'too_many_events' });
+  });
 });
 
 describe('reading the body under the byte limit', () => {
