@@ -5,7 +5,8 @@ import { alternate, type LegMeasure, type PairResult } from './pairs.ts';
 import { SEGMENT_BATCH_PATH } from './segment.ts';
 import { SYSTEM_NAMES, type Producing, type System } from './systems.ts';
 
-export type Mode = 'single' | 'batch' | 'segment';
+/** segmentEvents: the events Segment's route makes of its bodies, sent to the edge's own /v1/events (segment.ts). */
+export type Mode = 'single' | 'batch' | 'segment' | 'segmentEvents';
 
 export interface Run {
   system: System;
@@ -60,7 +61,7 @@ export function createLegRunner(o: LegRunnerOptions) {
 
   async function go(system: System, mode: Mode, { round = 0, phase = 'main', secs = o.seconds, warm = o.warmup } = {}): Promise<LegMeasure> {
     const eventsPerRequest = mode === 'single' ? 1 : 100;
-    const what = mode === 'single' ? 'single event' : mode === 'batch' ? '100-event batch' : `Segment ${SEGMENT_BATCH_PATH}, 100 events`;
+    const what = { single: 'single event', batch: '100-event batch', segment: `Segment ${SEGMENT_BATCH_PATH}, 100 events`, segmentEvents: "100 of Segment's events on /v1/events" }[mode];
     const when = phase !== 'main' ? ` (${phase}, leg ${round + 1})` : o.rounds > 1 && (mode !== 'batch' || system !== 'peer') ? ` (round ${round + 1})` : '';
     const name = `${SYSTEM_NAMES[system]}, ${what}${when}`;
     o.log(`  ${name}: warm-up ${warm} s, then ${secs} s ...`);

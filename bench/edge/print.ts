@@ -27,6 +27,10 @@ export interface EdgeResult {
   pairLegs: { blocks: number; seconds: number };
   /** The same edge taking Segment `/v1/batch` bodies of 100 track messages (on) and its own 100-event batches (off). */
   segment: OnOff;
+  /** The same edge taking, on /v1/events, the events Segment's route makes of those bodies (on) and its own batches (off). */
+  segmentEvents: OnOff;
+  /** The Bun peer taking those events (on) and the edge's batch body (off): the same records through the minimal bridge. */
+  bunPeerSegmentEvents?: OnOff;
   /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in ABBA legs. */
   auth: {
     single: OnOff;
@@ -53,7 +57,7 @@ export function printEdgeResult(result: EdgeResult): void {
     ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
     result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
   );
-  const { single, batch, auth, tracing, segment, pairLegs } = result;
+  const { single, batch, auth, tracing, segment, segmentEvents, bunPeerSegmentEvents, pairLegs } = result;
   const legs = `${2 * pairLegs.blocks} legs of ${pairLegs.seconds} s, ABBA`;
   const cpu = (run?: RefusalRun) => us(run?.cpuUsPerRequest);
   const c = result.cpuUsPerEvent;
@@ -79,6 +83,8 @@ ratio  RSS: Bun peer / JVM peer              ${ratio(result.rss.bunPeer?.peakTot
 ratio  batch: edge / ProducerPerformance     ${ratio(batch.edge, batch.producerPerf)}  (target ≥ ${TARGETS.batchVsProducerPerf.value.toFixed(1)}×)
 ratio  batch: edge / Kafka client alone      ${ratio(batch.edge, batch.client)}  (the same records with the same settings; the report's ≥ ${TARGETS.batchVsKafkaClient.value}× row is against bench:kafka's bare records)
 ratio  batch: Segment / edge /v1/events      ${ratio(segment.on, segment.off)}  (target ≥ ${TARGETS.segmentVsBatch.value}×; Segment /v1/batch, 100 analytics-node tracks, against the edge's 100-event batches; ${legs})
+ratio  batch: edge, Segment's records / own ${ratio(segmentEvents.on, segmentEvents.off)}  (no target: the events Segment's route makes of its bodies, sent to /v1/events; ${legs})
+ratio  batch: Bun peer, Segment's records / own ${ratio(bunPeerSegmentEvents?.on, bunPeerSegmentEvents?.off)}  (no target: the same two bodies through the Bun peer, the ceiling for these records)
 ratio  batch: auth on / auth off             ${ratio(auth.batch.on, auth.batch.off)}  (target ≥ ${TARGETS.authOnVsOff.value}×; ${legs})
 ratio  single: tracing 1% / off              ${ratio(tracing.single.on, tracing.single.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×; spans of 1% of requests to an OTLP/HTTP receiver)
 ratio  batch: tracing 1% / off               ${ratio(tracing.batch.on, tracing.batch.off)}  (target ≥ ${TARGETS.tracingVsOff.value}×)
@@ -87,6 +93,8 @@ CPU    batch: auth on / auth off per event   ${cpuPair(auth.batch)}; target ≤ 
 CPU    single: tracing 1% / off per event    ${cpuPair(tracing.single)}; target ≤ ${TARGETS.tracingCpuVsOff.value.toFixed(2)}×)
 CPU    batch: tracing 1% / off per event     ${cpuPair(tracing.batch)}; target ≤ ${TARGETS.tracingCpuVsOff.value.toFixed(2)}×)
 CPU    batch: Segment / edge per event       ${cpuPair(segment)}; target ≤ ${TARGETS.segmentCpuVsBatch.value.toFixed(2)}×)
+CPU    batch: edge, Segment's records / own ${cpuPair(segmentEvents)})
+CPU    batch: Bun peer, Segment's records / own ${bunPeerSegmentEvents ? cpuPair(bunPeerSegmentEvents) : 'n/a ('})
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
 CPU    400 malformed_json per request        ${cpu(auth.malformed)}
 ratio  429 / 400 CPU per request             ${ratio(auth.rateLimited?.cpuUsPerRequest, auth.malformed?.cpuUsPerRequest)}  (target ≤ ${TARGETS.rateLimitedVsMalformedCpu.value.toFixed(1)}×)${auth.refusalError ? `\n       not measured: ${auth.refusalError}` : ''}

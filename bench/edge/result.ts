@@ -18,10 +18,12 @@ export interface ResultInput {
     eventBytes: number;
     segmentEventBytes: number;
     recordBytes: number;
+    /** Mean bytes of the records Segment's messages become (segmentEventsBody). */
+    segmentRecordBytes: number;
     pairLegs: { blocks: number; seconds: number };
   };
   runs: readonly Run[];
-  pairs: Record<'authSingle' | 'authBatch' | 'tracingSingle' | 'tracingBatch' | 'segment', PairResult>;
+  pairs: Record<'authSingle' | 'authBatch' | 'tracingSingle' | 'tracingBatch' | 'segment' | 'segmentEvents', PairResult> & { bunPeerSegmentEvents?: PairResult | undefined };
   refused: Record<'rate_limited' | 'malformed_json', RefusalRun[]>;
   refusalError?: string | undefined;
   client?: ClientRun | undefined;
@@ -64,6 +66,8 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
       batch: { edge: cpu('edge', 'batch'), peer: cpu('peer', 'batch'), jvm: cpu('jvm', 'batch'), bunPeer: cpu('bunPeer', 'batch') },
     },
     segment: onOff(pairs.segment),
+    segmentEvents: onOff(pairs.segmentEvents),
+    ...(pairs.bunPeerSegmentEvents && { bunPeerSegmentEvents: onOff(pairs.bunPeerSegmentEvents) }),
     auth: {
       single: onOff(pairs.authSingle),
       batch: onOff(pairs.authBatch),

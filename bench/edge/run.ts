@@ -16,7 +16,7 @@ import { wrk } from '../lib/wrk.ts';
 import { benchEvent } from './events.ts';
 import { createLegRunner, type Mode } from './legs.ts';
 import { topicWatch } from './topics.ts';
-import { SEGMENT_BATCH_PATH, segmentBatchBody } from './segment.ts';
+import { SEGMENT_BATCH_PATH, segmentBatchBody, segmentEventsBody } from './segment.ts';
 import { printEdgeResult } from './print.ts';
 import { measureRefusal, type RefusalRun } from './refusals.ts';
 import { edgeResult } from './result.ts';
@@ -83,12 +83,16 @@ await admin.createTopics(Object.values(topics).map((name) => ({ name, partitions
 const single = JSON.stringify(benchEvent(1));
 const batch = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => benchEvent(i)) });
 const segment = segmentBatchBody();
+const segmentEvents = segmentEventsBody();
 // ProducerPerformance sends the records the edge would write: the same events, stamped.
 const payloadDir = mkdtempSync(join(tmpdir(), 'event-lens-edge-'));
 const payloadFile = join(payloadDir, 'records.txt');
 const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(benchEvent(i), { now: Date.now(), newId: uuidv7 }))));
 writeFileSync(payloadFile, stamped.join('\n'));
+const meanRecordBytes = (events: ReturnType<typeof benchEvent>[]) =>
+  Math.round(events.reduce((n, e) => n + encodeEvent(stampEvent(e, { now: Date.now(), newId: uuidv7 })).length, 0) / events.length);
 const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
+const segmentRecordBytes = meanRecordBytes((JSON.parse(segmentEvents) as { events: ReturnType<typeof benchEvent>[] }).events);
 log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, ${rounds} round${rounds > 1 ? 's' : ''}, API keys on`);
 
 // Keys of this run only: an ingest key without a rate limit for every load, and one held at 1 event/s for the
@@ -104,7 +108,7 @@ try {
   const { ports, pids } = systems;
   const { settled } = topicWatch({ admin, partitions: PARTITIONS });
   const legs = createLegRunner({
-    ports, pids, topics, settled, bodies: { single, batch, segment }, headers: auth, connections, threads, seconds, warmup, rounds, pairBlocks, pairSeconds, id, log,
+    ports, pids, topics, settled, bodies: { single, batch, segment, segmentEvents }, headers: auth, connections, threads, seconds, warmup, rounds, pairBlocks, pairSeconds, id, log,
   });
   const { go, pair, runs, counts } = legs;
   const singles: System[] = ['raw', 'edge', ...(['peer', 'jvm', 'bunPeer'] as const).filter((s) => pids[s])];
@@ -125,13 +129,16 @@ try {
   }
   if (pids.peer) await go('peer', 'batch');
 
-  await expectSegmentTaken(`http://127.0.0.1:${ports.edge}${SEGMENT_BATCH_PATH}`);
+  await expectTaken(`http://127.0.0.1:${ports.edge}${SEGMENT_BATCH_PATH}`, segment, (status, text) => status === 200 && text.includes('"success":true'));
+  await expectTaken(`http://127.0.0.1:${ports.edge}/v1/events`, segmentEvents, (status) => status === 202);
   const pairs = {
     authSingle: await pair('auth on/off, single', ['edge', 'single'], ['edgeOff', 'single']),
     authBatch: await pair('auth on/off, batch', ['edge', 'batch'], ['edgeOff', 'batch']),
     tracingSingle: await pair('tracing 1%/off, single', ['edgeTraced', 'single'], ['edge', 'single']),
     tracingBatch: await pair('tracing 1%/off, batch', ['edgeTraced', 'batch'], ['edge', 'batch']),
     segment: await pair('Segment/edge batch', ['edge', 'segment'], ['edge', 'batch']),
+    segmentEvents: await pair("Segment's events/edge batch", ['edge', 'segmentEvents'], ['edge', 'batch']),
+    bunPeerSegmentEvents: pids.bunPeer ? await pair("Bun peer: Segment's events/batch", ['bunPeer', 'segmentEvents'], ['bunPeer', 'batch']) : undefined,
   };
 
   // Refused requests on the edge with keys on, the two cases in alternating rounds. The malformed body is the single
@@ -161,7 +168,7 @@ try {
   if (yardsticks.count) counts.push(yardsticks.count);
 
   const result = edgeResult({
-    settings: { processes, rounds, seconds, connections, threads, lingerMs: Number(lingerMs), compression, eventBytes: single.length, segmentEventBytes: Math.round(segment.length / 100), recordBytes, pairLegs: { blocks: pairBlocks, seconds: pairSeconds } },
+    settings: { processes, rounds, seconds, connections, threads, lingerMs: Number(lingerMs), compression, eventBytes: single.length, segmentEventBytes: Math.round(segment.length / 100), recordBytes, segmentRecordBytes, pairLegs: { blocks: pairBlocks, seconds: pairSeconds } },
     runs, pairs, refused, refusalError, ...yardsticks, rss: legs.rss, withPeer, withJvm, withBunPeer, counts,
   });
   if (json) console.log(JSON.stringify(result));
@@ -174,9 +181,9 @@ try {
   await keys.close().catch((e: unknown) => log(`  key store cleanup: ${String(e)}`));
 }
 
-/** One Segment batch must be taken whole (200, success) before wrk counts 2xx answers as 100 events each. */
-async function expectSegmentTaken(url: string): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: segment });
+/** One body must be taken whole (every event) before wrk counts 2xx answers as 100 events each. */
+async function expectTaken(url: string, body: string, whole: (status: number, text: string) => boolean): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
   const text = await res.text();
-  if (res.status !== 200 || !text.includes('"success":true')) throw new Error(`${SEGMENT_BATCH_PATH} answered ${res.status} ${text.slice(0, 300)}`);
+  if (!whole(res.status, text)) throw new Error(`${new URL(url).pathname} answered ${res.status} ${text.slice(0, 300)}`);
 }

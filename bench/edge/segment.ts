@@ -1,3 +1,4 @@
+import { parseSegment } from '../../shared/contracts/index.ts';
 /**
  * The Segment row of bench:edge: `POST /v1/batch` bodies as @segment/analytics-node sends them (its own `track`
  * messages: event, userId, ~8 properties, context with library, ip and userAgent, messageId, timestamp,
@@ -28,4 +29,19 @@ export function segmentTrack(i: number, at: Date): Record<string, unknown> {
 export function segmentBatchBody(n = 100, at = new Date()): string {
   const made = (i: number) => new Date(at.getTime() - (n - i));
   return JSON.stringify({ batch: Array.from({ length: n }, (_, i) => segmentTrack(i, made(i))), sentAt: at.toISOString() });
+}
+
+/**
+ * The events the edge makes of segmentBatchBody's messages (Segment's mapping, source `segment`), as a body of its own
+ * `/v1/events` route: the same records in Kafka as Segment's route writes, without that route's parse and mapping.
+ * The pair of this body and the edge's own batches prices the larger records alone.
+ */
+export function segmentEventsBody(n = 100, at = new Date()): string {
+  const { batch } = JSON.parse(segmentBatchBody(n, at)) as { batch: unknown[] };
+  const events = batch.map((message) => {
+    const parsed = parseSegment(message, { source: 'segment' });
+    if (!parsed.ok) throw new Error(`a bench Segment message did not map: ${parsed.code} at ${parsed.path}`);
+    return parsed.event;
+  });
+  return JSON.stringify({ events });
 }

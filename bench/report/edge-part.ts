@@ -17,6 +17,8 @@ export interface EdgeOut {
   batch: { edge?: number; peer?: number; producerPerf?: number; client?: number; jvm?: number; bunPeer?: number };
   cpuUsPerEvent?: { single: ServerCpuOut; batch: ServerCpuOut };
   segment?: OnOffOut;
+  segmentEvents?: OnOffOut;
+  bunPeerSegmentEvents?: OnOffOut;
   auth?: {
     single: OnOffOut;
     batch: OnOffOut;
@@ -47,6 +49,9 @@ const onOffCpu = (single: OnOffOut, batch: OnOffOut) => ({
 /** The edge's and the peers' CPU per event, with null as not measured. */
 const serverCpu = (c: ServerCpuOut) => ({ edge: c.edge ?? undefined, jvm: c.jvm ?? undefined, bunPeer: c.bunPeer ?? undefined });
 
+/** A pair of Segment's events on /v1/events (on) and the edge's own batch body (off) as the report reads it. */
+const sameRecords = (p: OnOffOut) => ({ segment: p.on, own: p.off, segmentCpuUs: cpuOf(p, 'on'), ownCpuUs: cpuOf(p, 'off') });
+
 /** bench:edge's JSON line as the report's edge measurements. */
 export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge']> {
   const a = edge.auth;
@@ -60,5 +65,7 @@ export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge'
     ...(a && { auth: { ...onOffCpu(a.single, a.batch), rateLimitedCpuUs: a.rateLimited?.cpuUsPerRequest, malformedCpuUs: a.malformed?.cpuUsPerRequest } }),
     ...(t && { tracing: onOffCpu(t.single, t.batch) }),
     ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off, segmentCpuUs: cpuOf(edge.segment, 'on'), edgeCpuUs: cpuOf(edge.segment, 'off') } }),
+    ...(edge.segmentEvents && { segmentEvents: sameRecords(edge.segmentEvents) }),
+    ...(edge.bunPeerSegmentEvents && { bunPeerSegmentEvents: sameRecords(edge.bunPeerSegmentEvents) }),
   };
 }

@@ -205,6 +205,27 @@ describe('ratio math', () => {
     expect(withoutBunPeer.some((f) => f.label.includes('Bun peer'))).toBe(false);
   });
 
+  test("Segment's records on the edge's own route and through the Bun peer are reported beside the Segment row without a target, and left out when not measured", () => {
+    const figures = buildFigures({
+      edge: {
+        single: { bunPeer: 60_000 },
+        batch: { bunPeer: 300_000 },
+        segment: { segment: 160_000, edge: 200_000 },
+        segmentEvents: { segment: 120_000, own: 200_000, segmentCpuUs: 10, ownCpuUs: 6 },
+        bunPeerSegmentEvents: { segment: 195_000, own: 300_000, segmentCpuUs: 7.5, ownCpuUs: 5 },
+      },
+    });
+    const by = Object.fromEntries(figures.map((f) => [f.id, f]));
+    expect(by['edge.batch.segmentRecords']).toMatchObject({ value: 0.6, status: 'info', target: undefined, subject: { name: "Segment's records", value: 120_000 } });
+    expect(by['edge.batch.segmentRecords.cpu']!.value).toBeCloseTo(1.667, 3);
+    expect(by['edge.batch.bunPeer.segmentRecords']).toMatchObject({ value: 0.65, status: 'info', target: undefined });
+    expect(by['edge.batch.bunPeer.segmentRecords.cpu']).toMatchObject({ value: 1.5, supporting: true });
+    expect(by['edge.batch.segment']).toMatchObject({ value: 0.8, status: 'met' });
+    const without = buildFigures({ edge: { single: {}, batch: {}, segment: { segment: 160_000, edge: 200_000 } } });
+    expect(without.some((f) => f.id.includes('segmentRecords'))).toBe(false);
+    expect(summary(figures)).toEqual(summary(without));
+  });
+
   test('Segment row: Segment /v1/batch over the edge\'s own batches, met from 0.8× and missed below', () => {
     const row = (segment: number | undefined) => buildFigures({ edge: { single: {}, batch: {}, segment: { segment, edge: 200_000 } } }).find((f) => f.id === 'edge.batch.segment')!;
     expect(row(160_000)).toMatchObject({ label: 'Batches of 100: Segment /v1/batch / edge /v1/events', value: 0.8, status: 'met', target: { op: '>=', value: 0.8 } });

@@ -142,6 +142,12 @@ export interface OnOffCpu {
   batchCpuOff?: number;
 }
 
+/**
+ * One server taking, on /v1/events, the events Segment's route makes of the Segment bodies (segment) and the edge's own
+ * batch body (own), in ABBA legs: events/s and µs of the server's CPU per event of each.
+ */
+export type SameRecords = { segment?: number; own?: number; segmentCpuUs?: number; ownCpuUs?: number };
+
 /** µs of each server's own CPU (process tree, /proc) per acknowledged event over its main rounds. */
 export type ServerCpu = { edge?: number; jvm?: number; bunPeer?: number };
 
@@ -159,6 +165,13 @@ export interface Measurements {
      * events/s; segmentCpuUs, edgeCpuUs: µs of edge CPU per acknowledged event over each side's legs.
      */
     segment?: { segment?: number; edge?: number; segmentCpuUs?: number; edgeCpuUs?: number };
+    /**
+     * The events Segment's route makes of those bodies, sent to the edge's own /v1/events, and the edge's own
+     * batches, on the same edge: the same records as Segment's, without its route. Events/s and µs CPU per event.
+     */
+    segmentEvents?: SameRecords;
+    /** The same two bodies through the Bun peer (bench/peers/bun-bridge): those records through the minimal bridge. */
+    bunPeerSegmentEvents?: SameRecords;
     /** Peak RSS in MB of the edge's and the Bun peer's process trees and of the JVM peer's process, same loads, same run. */
     rss?: { edgeMb?: number; jvmMb?: number; bunPeerMb?: number };
     /**
@@ -186,6 +199,9 @@ export interface Measurements {
  */
 const CPU_NOTE = "edge CPU (user + system of every serving process, librdkafka's threads included, from /proc) over the pair's legs, pooled, / events acknowledged; supports the throughput row above it, which is the judged one";
 
+const SEGMENT_RECORDS_NOTE =
+  "no target: the events Segment's route makes of the Segment row's bodies (the same Kafka records, about twice the size of the edge's own), sent to the same edge's /v1/events against its own batches, in ABBA legs: what the larger records cost without Segment's route";
+
 /** Every figure of the report, from the parts' measurements. Missing measurements give n/a figures, not errors. */
 export function buildFigures(m: Measurements): Figure[] {
   const out: Figure[] = [];
@@ -211,6 +227,14 @@ export function buildFigures(m: Measurements): Figure[] {
       cpuRow({ id: 'edge.batch.segment.cpu', part: 'batch', label: 'Batches of 100: Segment /v1/batch / edge /v1/events', on: perEvent('Segment /v1/batch', m.edge.segment?.segmentCpuUs), off: perEvent('edge /v1/events', m.edge.segment?.edgeCpuUs), target: TARGETS.segmentCpuVsBatch }),
       peerFigure({ id: 'edge.batch.vsClient', part: 'batch', label: "Batches of 100: edge / Kafka client alone, edge's records", subject: rps('edge', b.edge), reference: rps('shared/kafka, edge records', b.client), target: TARGETS.batchVsKafkaClient, note: 'same records and producer settings, no HTTP, parsing or validation' }),
     );
+    // No targets: the Segment row's records without Segment's route, on the edge and through the Bun peer.
+    const same = m.edge.segmentEvents;
+    if (same) {
+      out.push(
+        peerFigure({ id: 'edge.batch.segmentRecords', part: 'batch', label: "Batches of 100: edge /v1/events, Segment's records / its own", subject: rps("Segment's records", same.segment), reference: rps('own records', same.own), note: SEGMENT_RECORDS_NOTE }),
+        peerFigure({ id: 'edge.batch.segmentRecords.cpu', part: 'batch', label: "Batches of 100: edge /v1/events, Segment's records / its own, edge CPU per event", subject: perEvent("Segment's records", same.segmentCpuUs), reference: perEvent('own records', same.ownCpuUs), supporting: true, note: 'edge CPU per acknowledged event, measured as in the Segment CPU row' }),
+      );
+    }
     if (s.jvm !== undefined || b.jvm !== undefined) {
       const mb = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'MB' });
       const jvmNote = 'Vert.x 5 + Apache Kafka\'s Java producer, one HTTP server per event loop, the edge\'s producer settings';
@@ -234,6 +258,8 @@ export function buildFigures(m: Measurements): Figure[] {
         peerFigure({ id: 'edge.batch.bunPeerVsJvm', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer', subject: rps('Bun peer', b.bunPeer), reference: rps('JVM peer', b.jvm), note: 'no target: the ceiling, as for single events' }),
         peerFigure({ id: 'edge.batch.bunPeerVsJvm.cpu', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer, server CPU per event', subject: perEvent('Bun peer', m.edge.cpu?.batch.bunPeer), reference: perEvent('JVM peer', m.edge.cpu?.batch.jvm), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
         peerFigure({ id: 'edge.batch.bunPeerVsClient', part: 'batch', label: "Batches of 100: Bun peer / Kafka client alone, edge's records", subject: rps('Bun peer', b.bunPeer), reference: rps('shared/kafka, edge records', b.client), note: 'no target: the ceiling against which the edge / Kafka client target is read' }),
+        peerFigure({ id: 'edge.batch.bunPeer.segmentRecords', part: 'batch', label: "Batches of 100: Bun peer, Segment's records / its own", subject: rps("Segment's records", m.edge.bunPeerSegmentEvents?.segment), reference: rps('own records', m.edge.bunPeerSegmentEvents?.own), note: "no target: the same two bodies through the Bun peer, which only checks type and data, stamps and produces: what records of this size cost any Bun bridge against the edge's own, the ceiling against which the Segment row is read" }),
+        peerFigure({ id: 'edge.batch.bunPeer.segmentRecords.cpu', part: 'batch', label: "Batches of 100: Bun peer, Segment's records / its own, server CPU per event", subject: perEvent("Segment's records", m.edge.bunPeerSegmentEvents?.segmentCpuUs), reference: perEvent('own records', m.edge.bunPeerSegmentEvents?.ownCpuUs), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
         peerFigure({ id: 'edge.batch.vsBunPeer', part: 'batch', label: 'Batches of 100: edge / Bun peer', subject: rps('edge', b.edge), reference: rps('Bun peer', b.bunPeer), note: 'no target' }),
         peerFigure({ id: 'memory.bunPeer.vsJvm', part: 'memory', label: 'Bun peer RSS / JVM peer RSS', subject: { name: 'Bun peer', value: m.edge.rss?.bunPeerMb, unit: 'MB' }, reference: { name: 'JVM peer', value: m.edge.rss?.jvmMb, unit: 'MB' }, note: "no target: peak RSS of the Bun peer's processes together, measured as the edge's" }),
       );

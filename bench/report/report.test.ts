@@ -82,6 +82,7 @@ describe('report writer', () => {
       single: { edge: 30_000 },
       batch: { edge: 150_000 },
       segment: pair(110_000, 130_000, 10, 8),
+      segmentEvents: pair(90_000, 130_000, 11, 8),
       auth: { single: pair(30_000, 31_000, 42, 40), batch: pair(150_000, 150_000, 8, 8), rateLimited: { cpuUsPerRequest: 80 }, malformed: { cpuUsPerRequest: 79 } },
       tracing: { single: pair(29_000, 30_000, 41, 40), batch: pair(145_000, 150_000, Number.NaN, 8) },
       rss: { edge: { peakProcessBytes: 1 } },
@@ -91,6 +92,8 @@ describe('report writer', () => {
     const edge = edgeMeasurements(JSON.parse(JSON.stringify(line)) as EdgeOut);
     expect(edge.auth).toMatchObject({ singleCpuOn: 42, singleCpuOff: 40, batchCpuOn: 8, batchCpuOff: 8, rateLimitedCpuUs: 80 });
     expect(edge.segment).toEqual({ segment: 110_000, edge: 130_000, segmentCpuUs: 10, edgeCpuUs: 8 });
+    expect(edge.segmentEvents).toEqual({ segment: 90_000, own: 130_000, segmentCpuUs: 11, ownCpuUs: 8 });
+    expect(edge.bunPeerSegmentEvents).toBeUndefined();
     const by = Object.fromEntries(buildFigures({ edge }).map((f) => [f.id, f]));
     expect(by['edge.batch.segment.cpu']).toMatchObject({ value: 1.25, status: 'met' });
     expect(by['edge.auth.single.cpu']).toMatchObject({ value: 1.05, status: 'met' });
