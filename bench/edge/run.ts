@@ -93,7 +93,7 @@ const meanRecordBytes = (events: ReturnType<typeof benchEvent>[]) =>
   Math.round(events.reduce((n, e) => n + encodeEvent(stampEvent(e, { now: Date.now(), newId: uuidv7 })).length, 0) / events.length);
 const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
 const segmentRecordBytes = meanRecordBytes((JSON.parse(segmentEvents) as { events: ReturnType<typeof benchEvent>[] }).events);
-log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B), linger ${lingerMs} ms, ${compression}, ${rounds} round${rounds > 1 ? 's' : ''}, API keys on`);
+log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B, Segment's ${segmentRecordBytes} B), linger ${lingerMs} ms, ${compression}, ${rounds} round${rounds > 1 ? 's' : ''}, API keys on`);
 
 // Keys of this run only: an ingest key without a rate limit for every load, and one held at 1 event/s for the
 // 429 measurement.
