@@ -103,7 +103,7 @@ export function createLegRunner(o: LegRunnerOptions) {
       counts.push({ name: `${phase}: all legs on ${topic.replace(`-${o.id}`, '')}`, acked, inTopic: topicDelta(before[i]!, await o.settled(topic)) });
     }
     const cpu = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
-    o.log(`    ${phase}: edge CPU per event ${cpu(result.cpuUsPerEvent.a)} against ${cpu(result.cpuUsPerEvent.b)}`);
+    o.log(`    ${phase}: CPU per event ${cpu(result.cpuUsPerEvent.a)} against ${cpu(result.cpuUsPerEvent.b)}`);
     return result;
   }
 
