@@ -94,7 +94,7 @@ CPU    single: tracing 1% / off per event    ${cpuPair(tracing.single)}; target 
 CPU    batch: tracing 1% / off per event     ${cpuPair(tracing.batch)}; target ≤ ${TARGETS.tracingCpuVsOff.value.toFixed(2)}×)
 CPU    batch: Segment / edge per event       ${cpuPair(segment)}; target ≤ ${TARGETS.segmentCpuVsBatch.value.toFixed(2)}×)
 CPU    batch: edge, Segment's records / own ${cpuPair(segmentEvents)})
-CPU    batch: Bun peer, Segment's records / own ${bunPeerSegmentEvents ? cpuPair(bunPeerSegmentEvents) : 'n/a ('})
+CPU    batch: Bun peer, Segment's records / own ${bunPeerSegmentEvents ? cpuPair(bunPeerSegmentEvents) : 'n/a (no Bun peer'})
 CPU    429 rate_limited per request          ${cpu(auth.rateLimited)}  (edge CPU over the run / requests; a key held at its limit)
 CPU    400 malformed_json per request        ${cpu(auth.malformed)}
 ratio  429 / 400 CPU per request             ${ratio(auth.rateLimited?.cpuUsPerRequest, auth.malformed?.cpuUsPerRequest)}  (target ≤ ${TARGETS.rateLimitedVsMalformedCpu.value.toFixed(1)}×)${auth.refusalError ? `\n       not measured: ${auth.refusalError}` : ''}
