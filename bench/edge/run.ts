@@ -6,7 +6,7 @@ import { connectionsConfig } from '../../shared/config/connections.ts';
 import { loadConfig } from '../../shared/config/index.ts';
 import { componentOf, numberOf, serviceConfig, stringOf } from '../../infra/service-config.ts';
 import { loadBenchConfig, orAuto } from '../config.ts';
-import { encodeEvent, stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
+import { eventText, stampEvent, uuidv7 } from '../../shared/contracts/index.ts';
 import { createAdmin } from '../../shared/kafka/index.ts';
 import { bearer, benchKeys } from '../lib/keys.ts';
 import { ensurePeer } from '../lib/peer.ts';
@@ -87,12 +87,12 @@ const segmentEvents = segmentEventsBody();
 // ProducerPerformance sends the records the edge would write: the same events, stamped.
 const payloadDir = mkdtempSync(join(tmpdir(), 'event-lens-edge-'));
 const payloadFile = join(payloadDir, 'records.txt');
-const stamped = Array.from({ length: 1000 }, (_, i) => new TextDecoder().decode(encodeEvent(stampEvent(benchEvent(i), { now: Date.now(), newId: uuidv7 }))));
+const recordOf = (event: ReturnType<typeof benchEvent>) => eventText(stampEvent(event, { now: Date.now(), newId: uuidv7 }));
+const meanLength = (texts: string[]) => Math.round(texts.reduce((n, s) => n + s.length, 0) / texts.length);
+const stamped = Array.from({ length: 1000 }, (_, i) => recordOf(benchEvent(i)));
 writeFileSync(payloadFile, stamped.join('\n'));
-const meanRecordBytes = (events: ReturnType<typeof benchEvent>[]) =>
-  Math.round(events.reduce((n, e) => n + encodeEvent(stampEvent(e, { now: Date.now(), newId: uuidv7 })).length, 0) / events.length);
-const recordBytes = Math.round(stamped.reduce((n, s) => n + s.length, 0) / stamped.length);
-const segmentRecordBytes = meanRecordBytes((JSON.parse(segmentEvents) as { events: ReturnType<typeof benchEvent>[] }).events);
+const recordBytes = meanLength(stamped);
+const segmentRecordBytes = meanLength((JSON.parse(segmentEvents) as { events: ReturnType<typeof benchEvent>[] }).events.map(recordOf));
 log(`bench:edge — ${processes} processes per system, wrk -t${threads} -c${connections.single} (batches -c${connections.batch}) -d${seconds}s, event ${single.length} B (record ${recordBytes} B, Segment's ${segmentRecordBytes} B), linger ${lingerMs} ms, ${compression}, ${rounds} round${rounds > 1 ? 's' : ''}, API keys on`);
 
 // Keys of this run only: an ingest key without a rate limit for every load, and one held at 1 event/s for the
