@@ -1,4 +1,5 @@
-import { createAdmin, type Admin } from '../../shared/kafka/index.ts';
+import type { Admin } from '../../shared/kafka/index.ts';
+import { answerAsChild } from './child.ts';
 
 /**
  * One catch-up sample, run as a process of its own by catch-up.ts: `bun infra/cluster/catch-up-sample.ts <json>` with
@@ -43,13 +44,4 @@ async function everyPartitionLed(admin: Admin, topic: string, partitions: number
   return led.length === partitions;
 }
 
-if (import.meta.main) {
-  const request = JSON.parse(process.argv[2] ?? '{}') as SampleRequest;
-  const admin = createAdmin({ brokers: request.brokers, timeoutMs: 5000, config: { log_level: '2' } });
-  try {
-    console.log(JSON.stringify(await sample(admin, request)));
-  } finally {
-    await admin.close();
-  }
-  process.exit(0);
-}
+if (import.meta.main) await answerAsChild(sample);

@@ -1,3 +1,5 @@
+import { createAdmin, type Admin } from '../../shared/kafka/index.ts';
+
 /**
  * Runs `bun <script> <request as JSON>` and parses the one JSON line it prints. Undefined when the process crashed, ran
  * past `timeoutMs` (it is killed) or printed no JSON: the caller treats that as a sample that is missing and asks again.
@@ -16,4 +18,19 @@ export async function answerInChild<T>(script: string, request: unknown, timeout
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The child's side of answerInChild: reads the request from the command line, answers it with an admin client of its
+ * own, prints the answer as one JSON line (bigints as decimal strings) and exits.
+ */
+export async function answerAsChild<R extends { brokers: string }>(answer: (admin: Admin, request: R) => Promise<unknown>): Promise<never> {
+  const request = JSON.parse(process.argv[2] ?? '{}') as R;
+  const admin = createAdmin({ brokers: request.brokers, timeoutMs: 5000, config: { log_level: '2' } });
+  try {
+    console.log(JSON.stringify(await answer(admin, request), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+  } finally {
+    await admin.close();
+  }
+  process.exit(0);
 }

@@ -1,6 +1,5 @@
-import { createAdmin } from '../../shared/kafka/index.ts';
 import { readGroupLag, type PartitionLagState } from '../../shared/kafka/lag.ts';
-import { answerInChild } from './child.ts';
+import { answerAsChild, answerInChild } from './child.ts';
 import { describeView, groupView, splitsTopic, type GroupView } from './group.ts';
 
 /**
@@ -76,15 +75,9 @@ export async function waitForZeroLag(
 }
 
 if (import.meta.main) {
-  const { brokers, groupId, topic, read } = JSON.parse(process.argv[2] ?? '{}') as GroupProbe;
-  const admin = createAdmin({ brokers, timeoutMs: 5000, config: { log_level: '2' } });
-  try {
-    const answer = read === 'members'
-      ? groupView(await admin.describeGroup(groupId), topic)
-      : await readGroupLag(admin, { groupId, topic, timeoutMs: 2000 }).then(({ topicExists, partitions }) => ({ topicExists, partitions }));
-    console.log(JSON.stringify(answer, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
-  } finally {
-    await admin.close();
-  }
-  process.exit(0);
+  await answerAsChild<GroupProbe>(async (admin, { groupId, topic, read }) => {
+    if (read === 'members') return groupView(await admin.describeGroup(groupId), topic);
+    const { topicExists, partitions } = await readGroupLag(admin, { groupId, topic, timeoutMs: 2000 });
+    return { topicExists, partitions };
+  });
 }
