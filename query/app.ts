@@ -17,9 +17,9 @@ export interface QueryApp {
 
 export function createQueryApp(options: GatewayOptions = {}): QueryApp {
   const gateway = createGateway(options);
-  const { stores, config, metrics, dlq, cache, keys, cors, access } = gateway;
+  const { stores, config, metrics, dlq, cache, keys, kafka, cors, access } = gateway;
   const rest = createRest({
-    context: () => createContext({ stores, config, metrics, dlq, keys, cache }),
+    context: () => createContext({ stores, config, metrics, dlq, keys, kafka, cache }),
     cors,
     access,
     onUnsupported: () => metrics.refused.inc({ code: 'unsupported_media_type' }),

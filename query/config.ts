@@ -81,7 +81,7 @@ export const queryConfig = defineConfig('query', 'QUERY', {
   healthTimeoutMs: setting(
     positiveInt,
     1000,
-    'Bound of each probe behind the health field (Kafka metadata, watermarks and committed offsets; each store); a probe slower than this reads as down. Kafka metadata and watermark calls hold the gateway while they wait, so keep it short.',
+    'Bound of each probe behind the health field (Kafka metadata, watermarks and committed offsets; each store); a probe slower than this reads as down. The Kafka reads run in the gateway\'s Kafka reader process, and the lag reads as down when it is not answered within 4 times this.',
   ),
   deliveryMaxMinutes: setting(
     positiveInt,

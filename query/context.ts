@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { StampedEvent } from '../shared/contracts/index.ts';
 import { readLatest, readLiveStats, type LatestValue, type LiveStats } from '../shared/stores/redis-readers.ts';
 import type { GatewayKeys } from './auth/keys.ts';
+import type { KafkaReader } from './kafka/reader.ts';
 import type { QueryConfig } from './config.ts';
 import type { DeadLetterReader } from './dlq/reader.ts';
 import { fromStore, isMissingTable, SearchItemError, storeError, StoreUnavailable, type StoreName } from './errors.ts';
@@ -47,6 +48,8 @@ export interface ContextParts {
   readonly metrics: QueryMetrics;
   readonly dlq: DeadLetterReader | undefined;
   readonly keys: GatewayKeys;
+  /** The process the Kafka reads of health and delivery run in (kafka/reader.ts). */
+  readonly kafka: KafkaReader;
 }
 
 interface EventRow {
@@ -69,7 +72,7 @@ const fromRow = (row: EventRow): StampedEvent => ({
   data: row.data,
 });
 
-export function createContext({ stores, config, metrics, dlq, keys, cache = createTtlCache({ ttlMs: 0 }) }: ContextParts): GatewayContext {
+export function createContext({ stores, config, metrics, dlq, keys, kafka, cache = createTtlCache({ ttlMs: 0 }) }: ContextParts): GatewayContext {
   const read = <T>(store: StoreName, run: () => Promise<T>) => fromStore(store, run, (s) => metrics.storeErrors.inc({ store: s }));
 
   const searchNow = new DataLoader<estypes.SearchRequest, estypes.SearchResponse<StampedEvent>, string>(
@@ -149,11 +152,11 @@ export function createContext({ stores, config, metrics, dlq, keys, cache = crea
   const liveStats = () =>
     cache.get('redis:liveStats', () => redisRead(() => readLiveStats(stores.redis, config.redisPrefix, { latencyMinutes: config.latencyMinutes })));
 
-  const health = () => cache.get('health', () => readHealth({ stores, config }));
+  const health = () => cache.get('health', () => readHealth({ stores, config, kafka }));
 
   const delivery = (range: MinuteRange, source: string | null) =>
     cache.get(`delivery:${range.start}:${range.minutes}:${source ?? ''}`, () =>
-      readDelivery({ stores, config, range, source, onStoreError: (store) => metrics.storeErrors.inc({ store }) }),
+      readDelivery({ stores, config, range, source, kafka, onStoreError: (store) => metrics.storeErrors.inc({ store }) }),
     );
 
   return { stores, config, metrics, dlq, keys, search, events, latest, liveStats, read, redisRead, health, delivery };

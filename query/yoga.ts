@@ -20,6 +20,7 @@ import { useLimits } from './plugins/use-limits.ts';
 import { useMetrics } from './plugins/use-metrics.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { createSubscriptionCap, type ClientInfo, type SubscriptionCap } from './plugins/use-subscription-cap.ts';
+import { createKafkaReader, type KafkaReader } from './kafka/reader.ts';
 import { resolvers } from './resolvers/index.ts';
 import { typeDefs } from './schema/index.ts';
 import { closeStores, createStores, type StoreUrls, type Stores } from './stores.ts';
@@ -61,6 +62,8 @@ export interface Gateway {
   readonly dlq: DeadLetterReader | undefined;
   /** Aggregations and liveStats shared across requests for QUERY_CACHE_TTL_MS. */
   readonly cache: TtlCache;
+  /** The process the health and delivery fields' Kafka reads run in, started with the first (kafka/reader.ts). */
+  readonly kafka: KafkaReader;
   /** Subscriptions open now (QUERY_MAX_SUBSCRIPTIONS, QUERY_MAX_SUBSCRIPTIONS_PER_CLIENT). */
   readonly subscriptions: SubscriptionCap;
   close(): Promise<void>;
@@ -105,6 +108,8 @@ export function createGateway({
   );
   const dlq = givenDlq === false ? undefined : (givenDlq ?? startDlq(config, kafkaBrokers ?? connections.kafkaBrokers, log));
   const cache = createTtlCache({ ttlMs: config.cacheTtlMs });
+  // Started with the first health or delivery read, not here: most gateways in tests never make one.
+  const kafka = createKafkaReader({ brokers: kafkaBrokers ?? connections.kafkaBrokers, timeoutMs: config.healthTimeoutMs, log });
   const rejected = (code: string) => metrics.operations.inc({ operation: 'any', outcome: code });
   const subscriptions = createSubscriptionCap({ maxTotal: config.maxSubscriptions, maxPerClient: config.maxSubscriptionsPerClient, onReject: rejected });
   const refused = (code: string) => metrics.refused.inc({ code });
@@ -133,7 +138,7 @@ export function createGateway({
     maskedErrors: maskedErrors({ log }),
     // Masked errors are logged once, with their incident id, by maskedErrors; yoga would log them a second time.
     logging: { debug: () => {}, info: () => {}, warn: log, error: () => {} },
-    context: () => createContext({ stores, config, metrics, dlq, keys, cache }),
+    context: () => createContext({ stores, config, metrics, dlq, keys, kafka, cache }),
     plugins: [
       useHealth(),
       useReadiness({ stores, timeoutMs: config.readyTimeoutMs, draining }),
@@ -155,8 +160,9 @@ export function createGateway({
   async function close(): Promise<void> {
     // The reader only if this gateway started it, and only the clients it created: the rest are the caller's.
     if (givenDlq === undefined) await dlq?.close();
+    await kafka.close();
     await closeStores(created);
   }
 
-  return { yoga, config, auth, access, keys, cors, parseCaches, stores, metrics, dlq, cache, subscriptions, close };
+  return { yoga, config, auth, access, keys, cors, parseCaches, stores, metrics, dlq, cache, kafka, subscriptions, close };
 }

@@ -1,10 +1,7 @@
-import { connectionsConfig } from '../../shared/config/connections.ts';
-import { loadConfig } from '../../shared/config/index.ts';
-import { createAdmin } from '../../shared/kafka/index.ts';
 import type { QueryConfig } from '../config.ts';
 import type { StoreName } from '../errors.ts';
+import type { KafkaReader } from '../kafka/reader.ts';
 import { redisConnected, type Stores } from '../stores.ts';
-import { recordsPerMinute } from './delivery-kafka.ts';
 import { postgresPerMinute, redisPerMinute, searchPerMinute, type MinuteRange } from './delivery-stores.ts';
 
 type Column = readonly number[] | null;
@@ -32,7 +29,8 @@ export interface DeliveryOptions {
   readonly source: string | null;
   /** Called once per store that failed or did not answer in time; its column is null. */
   readonly onStoreError?: (store: StoreName, error: unknown) => void;
-  readonly brokers?: string;
+  /** Where the Kafka columns are read (query/kafka/reader.ts). */
+  readonly kafka: KafkaReader;
 }
 
 function withTimeout<T>(run: () => Promise<T>, ms: number): Promise<T> {
@@ -43,19 +41,12 @@ function withTimeout<T>(run: () => Promise<T>, ms: number): Promise<T> {
   return Promise.race([run(), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** received and deadLettered from the workers' topic and the dead-letter topic, on one admin client. */
-async function readKafka(config: QueryConfig, brokers: string, range: MinuteRange, withDeadLetters: boolean): Promise<[Column, Column]> {
-  const timeoutMs = config.storeTimeoutMs;
-  // log_level 2: a broker that is down shows as a null column, not as librdkafka's connection errors in the log.
-  const admin = createAdmin({ brokers, timeoutMs, config: { log_level: '2', 'socket.connection.setup.timeout.ms': String(timeoutMs) } });
-  const deadline = Date.now() + timeoutMs;
-  try {
-    const received = await recordsPerMinute(admin, { topic: config.workersTopic, ...range, timeoutMs, deadline });
-    const dead = withDeadLetters ? await recordsPerMinute(admin, { topic: config.dlqTopic, ...range, timeoutMs, deadline }) : null;
-    return [received, dead];
-  } finally {
-    await admin.close();
-  }
+/** received and deadLettered from the workers' topic and the dead-letter topic, read in the gateway's Kafka reader. */
+async function readKafka(config: QueryConfig, kafka: KafkaReader, range: MinuteRange, withDeadLetters: boolean): Promise<[Column, Column]> {
+  const topics = withDeadLetters ? [config.workersTopic, config.dlqTopic] : [config.workersTopic];
+  // The reader bounds its walk by timeoutMs; the caller's own bound (guard below) answers first if it is not heard from.
+  const [received, dead] = await kafka.recordsPerMinute({ topics, ...range, timeoutMs: config.storeTimeoutMs }, config.storeTimeoutMs * 2);
+  return [received ?? null, dead ?? null];
 }
 
 const sum = (column: Column): number | null => (column === null ? null : column.reduce((a, b) => a + b, 0));
@@ -71,7 +62,7 @@ function missingOf(received: number | null, stored: DeliveryCounts['stored']): n
  * tell sources apart (the record holds the event as bytes), so received is the search node's count for that source,
  * Redis (whose counters are not kept per source) and deadLettered are null, and missing compares Postgres with it.
  */
-export async function readDelivery({ stores, config, range, source, onStoreError = () => {}, brokers = loadConfig(connectionsConfig).kafkaBrokers }: DeliveryOptions): Promise<DeliveryView> {
+export async function readDelivery({ stores, config, range, source, onStoreError = () => {}, kafka }: DeliveryOptions): Promise<DeliveryView> {
   const timeoutMs = config.storeTimeoutMs;
   const guard = async <T>(store: StoreName, run: () => Promise<T>): Promise<T | null> => {
     try {
@@ -81,8 +72,8 @@ export async function readDelivery({ stores, config, range, source, onStoreError
       return null;
     }
   };
-  const [kafka, es, pg, redis] = await Promise.all([
-    source === null ? guard('kafka', () => readKafka(config, brokers, range, config.dlqEnabled)) : Promise.resolve(null),
+  const [fromKafka, es, pg, redis] = await Promise.all([
+    source === null ? guard('kafka', () => readKafka(config, kafka, range, config.dlqEnabled)) : Promise.resolve(null),
     guard('elasticsearch', () => searchPerMinute(stores, config.esAlias, range, source, timeoutMs)),
     guard('postgres', () => postgresPerMinute(stores, config.pgSchema, range, source)),
     source === null
@@ -92,8 +83,8 @@ export async function readDelivery({ stores, config, range, source, onStoreError
         })
       : Promise.resolve(null),
   ]);
-  const received: Column = source === null ? (kafka?.[0] ?? null) : es;
-  const dead: Column = kafka?.[1] ?? null;
+  const received: Column = source === null ? (fromKafka?.[0] ?? null) : es;
+  const dead: Column = fromKafka?.[1] ?? null;
   const minutes = Array.from({ length: range.minutes }, (_, i) => {
     const stored = { elasticsearch: es?.[i] ?? null, postgres: pg?.[i] ?? null, redis: redis?.[i] ?? null };
     const got = received?.[i] ?? null;

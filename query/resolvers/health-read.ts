@@ -1,10 +1,8 @@
 import { join, resolve } from 'node:path';
-import { connectionsConfig } from '../../shared/config/connections.ts';
-import { loadConfig } from '../../shared/config/index.ts';
-import { createAdmin } from '../../shared/kafka/index.ts';
-import { readGroupLag, type PartitionLagState } from '../../shared/kafka/lag.ts';
+import type { PartitionLagState } from '../../shared/kafka/lag.ts';
 import { readStatusFile } from '../../shared/supervisor-status.ts';
 import type { QueryConfig } from '../config.ts';
+import type { KafkaReader } from '../kafka/reader.ts';
 import { checkStores, type Stores } from '../stores.ts';
 
 export interface PartitionLagView extends Omit<PartitionLagState, 'isr'> {
@@ -28,12 +26,12 @@ export interface HealthView {
 
 const SUPERVISORS = ['platform', 'edge', 'workers'] as const;
 
-async function readLag(config: QueryConfig, brokers: string): Promise<HealthView['lag']> {
+async function readLag(config: QueryConfig, kafka: KafkaReader): Promise<HealthView['lag']> {
   const { workersGroupId: groupId, workersTopic: topic, healthTimeoutMs: timeoutMs } = config;
-  // log_level 2: a broker that is down shows in the answer, not as librdkafka's connection errors in the log.
-  const admin = createAdmin({ brokers, timeoutMs, config: { log_level: '2', 'socket.connection.setup.timeout.ms': String(timeoutMs) } });
   try {
-    const report = await readGroupLag(admin, { groupId, topic, timeoutMs });
+    // The committed offsets, the metadata and one partition's watermarks at a time, each bounded by timeoutMs: past
+    // LAG_CALLS of them the strip says Kafka is not answering rather than waiting for every partition.
+    const report = await kafka.lag({ groupId, topic, timeoutMs }, timeoutMs * LAG_CALLS);
     const partitions = report.partitions.map(({ isr, ...p }) => ({ ...p, inSync: isr }));
     const known = partitions.filter((p) => p.lag !== null);
     const total = known.reduce((sum, p) => sum + p.lag!, 0n);
@@ -41,12 +39,12 @@ async function readLag(config: QueryConfig, brokers: string): Promise<HealthView
     return { groupId, topic, up: true, error: null, total, worst, partitions };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    const why = /TIMED_OUT|TRANSPORT/.test(text) ? `no broker answered within ${timeoutMs} ms` : text;
+    const why = /TIMED_OUT|TRANSPORT|no answer within/.test(text) ? `no broker answered within ${timeoutMs} ms` : text;
     return { groupId, topic, up: false, error: why, total: null, worst: null, partitions: [] };
-  } finally {
-    await admin.close();
   }
 }
+
+const LAG_CALLS = 4;
 
 /** The processes of the status files the gateway can read; a missing or unreadable file adds none. */
 async function readProcesses(dir: string): Promise<HealthView['processes']> {
@@ -65,9 +63,9 @@ async function readProcesses(dir: string): Promise<HealthView['processes']> {
  * Kafka lag, the stores and the processes, probed in parallel, each bounded by QUERY_HEALTH_TIMEOUT_MS; a part that
  * is down is a value in the answer (up: false), never an error of the field.
  */
-export async function readHealth({ stores, config, brokers = loadConfig(connectionsConfig).kafkaBrokers }: { stores: Stores; config: QueryConfig; brokers?: string }): Promise<HealthView> {
+export async function readHealth({ stores, config, kafka }: { stores: Stores; config: QueryConfig; kafka: KafkaReader }): Promise<HealthView> {
   const [lag, checks, processes] = await Promise.all([
-    readLag(config, brokers),
+    readLag(config, kafka),
     checkStores(stores, config.healthTimeoutMs),
     readProcesses(config.processStatusDir),
   ]);
