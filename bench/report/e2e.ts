@@ -4,6 +4,7 @@ import { createIsolatedTopics, isolatedEnv, isolationId, removeIsolated } from '
 import { bearer, benchKeys } from '../lib/keys.ts';
 import { sampleRss } from '../lib/proc.ts';
 import { freePort, waitFor } from '../lib/run.ts';
+import { pathCapacity, paced, type Capacity } from './e2e-capacity.ts';
 import { quantile } from './ratios.ts';
 
 // The warm-up repeats until its backlog drains within WARM_DRAINED_MS (the path keeps up at the rate), at most
@@ -14,8 +15,10 @@ const WARM_DRAIN_LIMIT_MS = 120_000;
 
 /**
  * End to end: the edge, the workers and the gateway as real processes on this run's own topic, index prefix, schema
- * and key prefix (`shared/testing/isolation.ts`, as the tests that start these processes use). Events go in through
- * the edge at a fixed rate (open loop, batches of 100); a few times a second a probe event goes in on its own and,
+ * and key prefix (`shared/testing/isolation.ts`, as the tests that start these processes use). First the path's own
+ * capacity is measured (e2e-capacity.ts: sent `ceiling`, the slower part's maximum alone, and counted what it stores);
+ * the rate is half of that, and never above half the ceiling. Events go in through the edge at that rate (open loop,
+ * batches of 100); a few times a second a probe event goes in on its own and,
  * from its 202, GraphQL `event(id)` is polled until it returns it. The latency is 202 → visible, p50/p99; probes
  * never seen count as the timeout. Keys are on, from a key store of the run's own: the edge gets an ingest key, the
  * gateway a read key. Before the measured seconds the same load runs for `warmSeconds` and drains, in rounds until a
@@ -25,6 +28,8 @@ const WARM_DRAIN_LIMIT_MS = 120_000;
  */
 export interface E2EResult {
   targetRate: number;
+  /** What the path stored per second when sent the slower part's maximum; targetRate is half of the smaller of the two. */
+  capacity: Capacity;
   achievedRate: number;
   seconds: number;
   probes: number;
@@ -38,9 +43,10 @@ export interface E2EResult {
   rss: { edgeBytes: number; workerBytes: number; gatewayBytes: number };
 }
 
-export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probeEveryMs = 250, pollMs = 50, timeoutMs = 30_000 }: {
+export async function runE2E({ root, ceiling, seconds, warmSeconds = 10, log, probeEveryMs = 250, pollMs = 50, timeoutMs = 30_000 }: {
   root: string;
-  rate: number;
+  /** The slower part's maximum measured alone (events/s): what the capacity phase sends. */
+  ceiling: number;
   seconds: number;
   warmSeconds?: number;
   log: (s: string) => void;
@@ -89,9 +95,14 @@ export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probe
     // The path's first event: workers join the group, stores create their indices and tables.
     await visibleWithin('bench.warmup', 60_000);
 
-    let warmRounds = 0;
     const batchSize = 100;
     const body = JSON.stringify({ events: Array.from({ length: batchSize }, (_, i) => ({ type: ['page.view', 'order.created', 'signup'][i % 3], source: 'bench', key: `user-${i}`, data: { page: '/pricing', amount: i } })) });
+    const capacity = await pathCapacity({ post, body, batchSize, rate: ceiling, pgSchema: id, log });
+    const backlog = await visibleWithin('bench.drain', WARM_DRAIN_LIMIT_MS);
+    log(`  capacity: backlog ${backlog === undefined ? `not drained within ${WARM_DRAIN_LIMIT_MS / 1000} s` : `drained ${(backlog / 1000).toFixed(1)} s after the last batch`}`);
+    const rate = Math.min(ceiling, capacity.storedRate) / 2;
+
+    let warmRounds = 0;
     const interval = (batchSize * 1000) / rate;
     for (let round = 1; warmSeconds > 0 && round <= WARM_ROUNDS; round++) {
       log(`  warm-up ${round}/${WARM_ROUNDS}: ${rate.toFixed(0)} events/s for ${warmSeconds} s, then until an event sent after it is visible ...`);
@@ -155,6 +166,7 @@ export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probe
     latencies.sort((a, b) => a - b);
     return {
       targetRate: rate,
+      capacity,
       achievedRate: acked / (sent / 1000),
       seconds,
       probes,
@@ -171,16 +183,5 @@ export async function runE2E({ root, rate, seconds, warmSeconds = 10, log, probe
     await Promise.all(Object.values(apps).map((p) => Promise.race([p.exited, Bun.sleep(25_000)])));
     await removeIsolated(id).catch((e: unknown) => log(`  e2e cleanup: ${String(e)}`));
     await keys.close().catch((e: unknown) => log(`  e2e key store cleanup: ${String(e)}`));
-  }
-}
-
-/** Calls `send` `count` times, `interval` ms apart from now, each with the time it was due (open loop: never waits for an answer). */
-async function paced(count: number, interval: number, send: (due: number) => void): Promise<void> {
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await Bun.sleep(wait);
-    send(due);
   }
 }
