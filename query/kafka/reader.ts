@@ -5,7 +5,6 @@ import type { GroupLagReport } from '../../shared/kafka/lag.ts';
 /** What the reader process is started with (its command line, as JSON). */
 export interface ReaderStart {
   readonly brokers: string;
-  readonly timeoutMs: number;
 }
 
 /** One request to the reader process; `timeoutMs` bounds each Kafka call it makes for the request. */
@@ -19,8 +18,6 @@ type Body<R> = R extends unknown ? Omit<R, 'id'> : never;
 
 export interface KafkaReaderOptions {
   brokers: string;
-  /** Bound of the reader's admin requests and connection set-up, in ms. */
-  timeoutMs: number;
   /** Requests sent and not answered yet (their callers may have stopped waiting) past which a new one is refused at once. */
   maxOutstanding?: number;
   /** A reader with maxOutstanding requests that has answered nothing for this long is stopped, and the next request starts another. */
@@ -64,7 +61,7 @@ interface Session {
  * requests can also abort their process when a request to the coordinator fails (confluentinc/librdkafka#4605); here
  * that ends the reader, whose reads in flight fail with the reason, and the next read starts a new one.
  */
-export function createKafkaReader({ brokers, timeoutMs, maxOutstanding = 8, stuckAfterMs = 30_000, restartDelayMs = 1000, log = console.error }: KafkaReaderOptions): KafkaReader {
+export function createKafkaReader({ brokers, maxOutstanding = 8, stuckAfterMs = 30_000, restartDelayMs = 1000, log = console.error }: KafkaReaderOptions): KafkaReader {
   let session: Session | undefined;
   let lastExit: { at: number; why: string } | undefined;
   let nextId = 1;
@@ -81,7 +78,7 @@ export function createKafkaReader({ brokers, timeoutMs, maxOutstanding = 8, stuc
   }
 
   function spawn(): Session {
-    const start: ReaderStart = { brokers, timeoutMs };
+    const start: ReaderStart = { brokers };
     const s: Session = {
       proc: Bun.spawn([process.execPath, CHILD, JSON.stringify(start)], {
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -145,7 +142,15 @@ export function createKafkaReader({ brokers, timeoutMs, maxOutstanding = 8, stuc
       }, waitMs);
       s.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       s.outstanding.add(id);
-      s.proc.send({ ...body, id });
+      try {
+        s.proc.send({ ...body, id });
+      } catch (error) {
+        // The process ended and its exit has not been heard yet: this read fails now, the exit handler ends the rest.
+        clearTimeout(timer);
+        s.waiting.delete(id);
+        s.outstanding.delete(id);
+        reject(new Error(`the Kafka reader process did not take the read: ${error instanceof Error ? error.message : String(error)}`));
+      }
     });
   }
 
