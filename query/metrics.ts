@@ -11,6 +11,8 @@ export interface QueryMetrics {
   /** Requests refused before anything ran, by code (auth/access.ts, unsupported_media_type, origin_not_allowed). */
   readonly refused: Counter<'code'>;
   readonly dlqBuffered: Gauge;
+  /** The Kafka reader process ending on its own (`exited`) or stopped for answering nothing (`stuck`); kafka/reader.ts. */
+  readonly kafkaReaderEnds: Counter<'reason'>;
 }
 
 export function createQueryMetrics(registry = new Registry()): QueryMetrics {
@@ -26,6 +28,11 @@ export function createQueryMetrics(registry = new Registry()): QueryMetrics {
       ['code'],
     ),
     dlqBuffered: registry.gauge('query_dlq_buffered', 'Dead letters held in memory for the deadLetters query.'),
+    kafkaReaderEnds: registry.counter(
+      'query_kafka_reader_ends_total',
+      'Times the process that reads Kafka for the health and delivery fields ended while the gateway ran, by reason (exited: on its own, as when librdkafka aborts it; stuck: stopped after answering nothing); the next read starts another.',
+      ['reason'],
+    ),
   };
 }
 

@@ -109,7 +109,7 @@ export function createGateway({
   const dlq = givenDlq === false ? undefined : (givenDlq ?? startDlq(config, kafkaBrokers ?? connections.kafkaBrokers, log));
   const cache = createTtlCache({ ttlMs: config.cacheTtlMs });
   // Started with the first health or delivery read, not here: most gateways in tests never make one.
-  const kafka = createKafkaReader({ brokers: kafkaBrokers ?? connections.kafkaBrokers, log });
+  const kafka = createKafkaReader({ brokers: kafkaBrokers ?? connections.kafkaBrokers, log, onEnd: (reason) => metrics.kafkaReaderEnds.inc({ reason }) });
   const rejected = (code: string) => metrics.operations.inc({ operation: 'any', outcome: code });
   const subscriptions = createSubscriptionCap({ maxTotal: config.maxSubscriptions, maxPerClient: config.maxSubscriptionsPerClient, onReject: rejected });
   const refused = (code: string) => metrics.refused.inc({ code });

@@ -147,4 +147,17 @@ describe('the gateway while Kafka does not answer', () => {
     expect(gateway.kafka.pid).toBeNumber();
     expect(gateway.kafka.pid).not.toBe(process.pid);
   });
+
+  test('counts a reader process that died on its metrics, and a later read starts another', async () => {
+    const fetch = run.as('read', gateway.yoga.fetch);
+    const dead = gateway.kafka.pid!;
+    process.kill(dead, 'SIGKILL');
+    await eventually(() => gateway.kafka.pid === undefined, 'the gateway to notice that its reader process ended');
+    expect(gateway.metrics.registry.render()).toContain('query_kafka_reader_ends_total{reason="exited"} 1');
+    const restarted = await eventually(async () => {
+      await graphql(fetch, '{ health { lag { up } } }');
+      return gateway.kafka.pid !== undefined && gateway.kafka.pid !== dead;
+    }, 'a health read to start another reader process');
+    expect(restarted).toBe(true);
+  });
 });

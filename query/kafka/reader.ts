@@ -25,6 +25,8 @@ export interface KafkaReaderOptions {
   /** After the process exits, requests within this long are refused rather than each starting a process. */
   restartDelayMs?: number;
   log?: (line: string) => void;
+  /** Called when the process ends while the reader is open: on its own, or stopped because it answered nothing. */
+  onEnd?: (reason: 'exited' | 'stuck') => void;
 }
 
 export interface KafkaReader {
@@ -61,7 +63,7 @@ interface Session {
  * requests can also abort their process when a request to the coordinator fails (confluentinc/librdkafka#4605); here
  * that ends the reader, whose reads in flight fail with the reason, and the next read starts a new one.
  */
-export function createKafkaReader({ brokers, maxOutstanding = 8, stuckAfterMs = 30_000, restartDelayMs = 1000, log = console.error }: KafkaReaderOptions): KafkaReader {
+export function createKafkaReader({ brokers, maxOutstanding = 8, stuckAfterMs = 30_000, restartDelayMs = 1000, log = console.error, onEnd = () => {} }: KafkaReaderOptions): KafkaReader {
   let session: Session | undefined;
   let lastExit: { at: number; why: string } | undefined;
   let nextId = 1;
@@ -89,6 +91,7 @@ export function createKafkaReader({ brokers, maxOutstanding = 8, stuckAfterMs = 
           if (!closed && session === s) {
             lastExit = { at: performance.now(), why };
             log(`query: the Kafka reader process ${why}; the next Kafka read starts another`);
+            onEnd('exited');
           }
           end(s, why);
         },
@@ -121,6 +124,7 @@ export function createKafkaReader({ brokers, maxOutstanding = 8, stuckAfterMs = 
       log(`query: the Kafka reader process answered nothing for ${stuckAfterMs} ms with ${stuck.outstanding.size} reads waiting; starting another`);
       stuck.proc.kill('SIGKILL');
       end(stuck, `answered nothing for ${stuckAfterMs} ms and was stopped`);
+      onEnd('stuck');
     }
     if (session) return session;
     if (lastExit && performance.now() - lastExit.at < restartDelayMs) return new Error(`the Kafka reader process ${lastExit.why}; another starts shortly`);
