@@ -1,11 +1,12 @@
+import { join } from 'node:path';
 import { parseCli } from '../../shared/cli.ts';
-import { createGateway } from '../../query/yoga.ts';
-import { printTable } from '../lib/run.ts';
+import { bearer, benchKeys } from '../lib/keys.ts';
+import { freePort, printTable, waitFor } from '../lib/run.ts';
 
 /**
  * bench:query-stall — what a Kafka that does not answer costs the gateway's other queries. A TCP listener that takes
- * connections and never answers stands in for the brokers; the gateway (in this process, keys off, the real search
- * node, Postgres and Redis) is asked the `delivery` field over 24 hours, whose Kafka column waits out the store
+ * connections and never answers stands in for the brokers; the gateway (`bun query/server.ts`, keys on, the real
+ * search node, Postgres and Redis) is asked the `delivery` field over 24 hours, whose Kafka column waits out the store
  * timeout, while a plain `{ __typename }` query goes in every 20 ms. It prints how long the plain queries took while
  * the delivery read was under way. The Kafka calls block the thread that makes them; the gateway makes them in its
  * Kafka reader process (query/kafka/reader.ts), so they should cost the plain queries nothing.
@@ -14,21 +15,32 @@ const USAGE = `usage: bun bench/query/kafka-stall.ts [--json]
   --json    print the result as one JSON line`;
 const { values } = parseCli({ usage: USAGE, options: { json: { type: 'boolean' } } });
 const storeTimeoutMs = 3000;
+const root = join(import.meta.dir, '..', '..');
 
 const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-const gateway = createGateway({
-  config: { storeTimeoutMs, cacheTtlMs: 0 },
-  auth: { mode: 'off' },
-  dlq: false,
-  kafkaBrokers: `127.0.0.1:${silent.port}`,
-  log: () => {},
+const keys = await benchKeys('bench_query_stall');
+const read = bearer(await keys.create({ name: 'bench-query-stall-read', scopes: 'read' }));
+const port = freePort();
+const gateway = Bun.spawn([process.execPath, join(root, 'query/server.ts')], {
+  env: {
+    ...process.env,
+    ...keys.env,
+    QUERY_PORT: String(port),
+    KAFKA_BROKERS: `127.0.0.1:${silent.port}`,
+    QUERY_STORE_TIMEOUT_MS: String(storeTimeoutMs),
+    QUERY_CACHE_TTL_MS: '0',
+    QUERY_DLQ_ENABLED: 'false',
+  },
+  stdout: 'ignore',
+  stderr: 'ignore',
 });
 async function ask(query: string): Promise<{ data?: Record<string, unknown> }> {
-  const res = await gateway.yoga.fetch(new Request('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }));
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...read }, body: JSON.stringify({ query }) });
   return (await res.json()) as { data?: Record<string, unknown> };
 }
 
 try {
+  await waitFor('gateway', `http://127.0.0.1:${port}/healthz`);
   await ask('{ __typename }');
   const to = Math.floor(Date.now() / 60_000) * 60_000;
   const from = to - 24 * 60 * 60_000;
@@ -62,6 +74,8 @@ try {
     );
   }
 } finally {
-  await gateway.close();
+  gateway.kill('SIGTERM');
+  await Promise.race([gateway.exited, Bun.sleep(10_000)]);
   silent.stop(true);
+  await keys.close();
 }
