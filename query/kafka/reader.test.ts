@@ -114,8 +114,7 @@ describe('the Kafka reader process', () => {
       console.log(r.pid);
       await Bun.sleep(60_000);`;
     const parent = Bun.spawn([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'ignore' });
-    const reader = parent.stdout.getReader();
-    const { value } = await reader.read();
+    const { value } = await parent.stdout.getReader().read();
     const child = Number(new TextDecoder().decode(value).trim());
     expect(alive(child)).toBe(true);
     parent.kill('SIGKILL');
