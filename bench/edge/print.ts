@@ -31,6 +31,8 @@ export interface EdgeResult {
   segmentEvents: OnOff;
   /** The Bun peer taking those events (on) and the edge's batch body (off): the same records through the minimal bridge. */
   bunPeerSegmentEvents?: OnOff;
+  /** The edge (on) against the Bun peer (off), same loads, in ABBA legs. */
+  vsBunPeer?: { single: OnOff; batch: OnOff };
   /** The edge with keys on (an unlimited ingest key) against the same edge with AUTH=off, in ABBA legs. */
   auth: {
     single: OnOff;
@@ -57,7 +59,7 @@ export function printEdgeResult(result: EdgeResult): void {
     ['run', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'errors'],
     result.runs.map((x) => [x.name, x.rps.toFixed(0), x.eventsPerSecond.toFixed(0), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), String(x.non2xx + x.socketErrors)]),
   );
-  const { single, batch, auth, tracing, segment, segmentEvents, bunPeerSegmentEvents, pairLegs } = result;
+  const { single, batch, auth, tracing, segment, segmentEvents, bunPeerSegmentEvents, vsBunPeer, pairLegs } = result;
   const legs = `${2 * pairLegs.blocks} legs of ${pairLegs.seconds} s, ABBA`;
   const cpu = (run?: RefusalRun) => us(run?.cpuUsPerRequest);
   const c = result.cpuUsPerEvent;
@@ -77,6 +79,10 @@ ratio  single: Bun peer / JVM peer           ${ratio(single.bunPeer, single.jvm)
 ratio  batch: Bun peer / JVM peer            ${ratio(batch.bunPeer, batch.jvm)}
 ratio  single: edge / Bun peer               ${ratio(single.edge, single.bunPeer)}  (no target: what the edge's own work costs against that ceiling)
 ratio  batch: edge / Bun peer                ${ratio(batch.edge, batch.bunPeer)}
+ratio  single: edge / Bun peer, legs         ${ratio(vsBunPeer?.single.on, vsBunPeer?.single.off)}  (no target: the same two in ${legs})
+ratio  batch: edge / Bun peer, legs          ${ratio(vsBunPeer?.batch.on, vsBunPeer?.batch.off)}
+CPU    single: edge / Bun peer per event     ${vsBunPeer ? cpuPair(vsBunPeer.single) : 'n/a (no Bun peer'})
+CPU    batch: edge / Bun peer per event      ${vsBunPeer ? cpuPair(vsBunPeer.batch) : 'n/a (no Bun peer'})
 CPU    single: Bun peer / JVM peer per event ${ratio(c?.single.bunPeer, c?.single.jvm)}  (${us(c?.single.bunPeer)} / ${us(c?.single.jvm)} per event)
 CPU    batch: Bun peer / JVM peer per event  ${ratio(c?.batch.bunPeer, c?.batch.jvm)}  (${us(c?.batch.bunPeer)} / ${us(c?.batch.jvm)} per event)
 ratio  RSS: Bun peer / JVM peer              ${ratio(result.rss.bunPeer?.peakTotalBytes, result.rss.jvm?.peakTotalBytes)}  (no target; Bun peer ${result.rss.bunPeer ? mb(result.rss.bunPeer.peakTotalBytes) : 'n/a'} over its processes)

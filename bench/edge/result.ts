@@ -23,7 +23,7 @@ export interface ResultInput {
     pairLegs: { blocks: number; seconds: number };
   };
   runs: readonly Run[];
-  pairs: Record<'authSingle' | 'authBatch' | 'tracingSingle' | 'tracingBatch' | 'segment' | 'segmentEvents', PairResult> & { bunPeerSegmentEvents?: PairResult | undefined };
+  pairs: Record<'authSingle' | 'authBatch' | 'tracingSingle' | 'tracingBatch' | 'segment' | 'segmentEvents', PairResult> & Partial<Record<'bunPeerSegmentEvents' | 'bunPeerSingle' | 'bunPeerBatch', PairResult | undefined>>;
   refused: Record<'rate_limited' | 'malformed_json', RefusalRun[]>;
   refusalError?: string | undefined;
   client?: ClientRun | undefined;
@@ -68,6 +68,7 @@ export function edgeResult(i: ResultInput): EdgeResult & { noLoss: boolean } & R
     segment: onOff(pairs.segment),
     segmentEvents: onOff(pairs.segmentEvents),
     ...(pairs.bunPeerSegmentEvents && { bunPeerSegmentEvents: onOff(pairs.bunPeerSegmentEvents) }),
+    ...(pairs.bunPeerSingle && pairs.bunPeerBatch && { vsBunPeer: { single: onOff(pairs.bunPeerSingle), batch: onOff(pairs.bunPeerBatch) } }),
     auth: {
       single: onOff(pairs.authSingle),
       batch: onOff(pairs.authBatch),

@@ -139,6 +139,10 @@ try {
     segment: await pair('Segment/edge batch', ['edge', 'segment'], ['edge', 'batch']),
     segmentEvents: await pair("Segment's events/edge batch", ['edge', 'segmentEvents'], ['edge', 'batch']),
     bunPeerSegmentEvents: pids.bunPeer ? await pair("Bun peer: Segment's events/batch", ['bunPeer', 'segmentEvents'], ['bunPeer', 'batch']) : undefined,
+    // The edge against the Bun peer in adjacent legs as well as in the main rounds: two rounds minutes apart read
+    // edge / Bun peer batches at 0.71-0.91x across reports, more than the edge's extra work per event measured alone.
+    bunPeerSingle: pids.bunPeer ? await pair('edge/Bun peer, single', ['edge', 'single'], ['bunPeer', 'single']) : undefined,
+    bunPeerBatch: pids.bunPeer ? await pair('edge/Bun peer, batch', ['edge', 'batch'], ['bunPeer', 'batch']) : undefined,
   };
 
   // Refused requests on the edge with keys on, the two cases in alternating rounds. The malformed body is the single

@@ -19,6 +19,8 @@ export interface EdgeOut {
   segment?: OnOffOut;
   segmentEvents?: OnOffOut;
   bunPeerSegmentEvents?: OnOffOut;
+  /** The edge (on) against the Bun peer (off) in ABBA legs. */
+  vsBunPeer?: { single: OnOffOut; batch: OnOffOut };
   auth?: {
     single: OnOffOut;
     batch: OnOffOut;
@@ -67,5 +69,6 @@ export function edgeMeasurements(edge: EdgeOut): NonNullable<Measurements['edge'
     ...(edge.segment && { segment: { segment: edge.segment.on, edge: edge.segment.off, segmentCpuUs: cpuOf(edge.segment, 'on'), edgeCpuUs: cpuOf(edge.segment, 'off') } }),
     ...(edge.segmentEvents && { segmentEvents: sameRecords(edge.segmentEvents) }),
     ...(edge.bunPeerSegmentEvents && { bunPeerSegmentEvents: sameRecords(edge.bunPeerSegmentEvents) }),
+    ...(edge.vsBunPeer && { vsBunPeer: onOffCpu(edge.vsBunPeer.single, edge.vsBunPeer.batch) }),
   };
 }

@@ -2,6 +2,8 @@
  * Ratio and target math for the bench report, with no I/O: every figure is a measurement beside its reference from
  * the same run (a peer, or a limit), turned into a ratio and judged against a target.
  */
+import { bunPeerFigures } from './bun-peer.ts';
+
 export type Op = '>=' | '<=';
 export interface Target {
   op: Op;
@@ -182,6 +184,8 @@ export interface Measurements {
     auth?: OnOffCpu & { rateLimitedCpuUs?: number; malformedCpuUs?: number };
     /** The edge tracing 1% of requests (parentbased_traceidratio 0.01, OTLP/HTTP) and with tracing off, events/s. */
     tracing?: OnOffCpu;
+    /** The edge (on) against the Bun peer (off), the same loads in ABBA legs: events/s and each one's CPU per event. */
+    vsBunPeer?: OnOffCpu;
   };
   workers?: { eventsPerSec?: number; slowestRaw?: number; slowestName?: string };
   e2e?: { p50Ms?: number; p99Ms?: number; rate?: number };
@@ -246,24 +250,7 @@ export function buildFigures(m: Measurements): Figure[] {
         peerFigure({ id: 'memory.edge.vsJvm', part: 'memory', label: 'Edge RSS / JVM peer RSS', subject: mb('edge', m.edge.rss?.edgeMb), reference: mb('JVM peer', m.edge.rss?.jvmMb), target: TARGETS.edgeRssVsJvm, note: "peak RSS of the edge's process tree (the file pages its processes share, such as the Bun binary, counted once) against the JVM peer's one process, under the same loads; the JVM peer runs with -Xmx512m" }),
       );
     }
-    if (s.bunPeer !== undefined || b.bunPeer !== undefined) {
-      // No targets: the Bun peer is a measured ceiling, what a Bun.serve + shared/kafka bridge reaches on this host
-      // doing only what the JVM peer does, against which the JVM targets and the edge's own work are read.
-      const bunNote = "Bun.serve + shared/kafka, as many processes as the edge, doing only the JVM peer's work (its type/data check, id and receivedAt, key, three headers, receipt after the delivery report; no keys, contract, limits or metrics): the most a Bun bridge reaches here";
-      out.push(
-        peerFigure({ id: 'edge.single.bunPeerVsJvm', part: 'edge', label: 'Single events: Bun peer / JVM peer', subject: rps('Bun peer', s.bunPeer), reference: rps('JVM peer', s.jvm), note: `no target: ${bunNote}` }),
-        peerFigure({ id: 'edge.single.bunPeerVsJvm.cpu', part: 'edge', label: 'Single events: Bun peer / JVM peer, server CPU per event', subject: perEvent('Bun peer', m.edge.cpu?.single.bunPeer), reference: perEvent('JVM peer', m.edge.cpu?.single.jvm), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
-        peerFigure({ id: 'edge.single.bunPeerVsRaw', part: 'edge', label: 'Single events: Bun peer / raw Bun.serve', subject: rps('Bun peer', s.bunPeer), reference: rps('raw Bun.serve', s.raw, 'req/s'), note: 'no target: the ceiling against which the edge / raw Bun.serve target is read' }),
-        peerFigure({ id: 'edge.single.vsBunPeer', part: 'edge', label: 'Single events: edge / Bun peer', subject: rps('edge', s.edge), reference: rps('Bun peer', s.bunPeer), note: "no target: what the edge's own work costs against the Bun peer's minimum" }),
-        peerFigure({ id: 'edge.batch.bunPeerVsJvm', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer', subject: rps('Bun peer', b.bunPeer), reference: rps('JVM peer', b.jvm), note: 'no target: the ceiling, as for single events' }),
-        peerFigure({ id: 'edge.batch.bunPeerVsJvm.cpu', part: 'batch', label: 'Batches of 100: Bun peer / JVM peer, server CPU per event', subject: perEvent('Bun peer', m.edge.cpu?.batch.bunPeer), reference: perEvent('JVM peer', m.edge.cpu?.batch.jvm), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
-        peerFigure({ id: 'edge.batch.bunPeerVsClient', part: 'batch', label: "Batches of 100: Bun peer / Kafka client alone, edge's records", subject: rps('Bun peer', b.bunPeer), reference: rps('shared/kafka, edge records', b.client), note: 'no target: the ceiling against which the edge / Kafka client target is read' }),
-        peerFigure({ id: 'edge.batch.bunPeer.segmentRecords', part: 'batch', label: "Batches of 100: Bun peer, Segment's records / its own", subject: rps("Segment's records", m.edge.bunPeerSegmentEvents?.segment), reference: rps('own records', m.edge.bunPeerSegmentEvents?.own), note: "no target: the same two bodies through the Bun peer, which only checks type and data, stamps and produces: what records of this size cost any Bun bridge against the edge's own, the ceiling against which the Segment row is read" }),
-        peerFigure({ id: 'edge.batch.bunPeer.segmentRecords.cpu', part: 'batch', label: "Batches of 100: Bun peer, Segment's records / its own, server CPU per event", subject: perEvent("Segment's records", m.edge.bunPeerSegmentEvents?.segmentCpuUs), reference: perEvent('own records', m.edge.bunPeerSegmentEvents?.ownCpuUs), supporting: true, note: 'measured as the edge / JVM peer CPU rows' }),
-        peerFigure({ id: 'edge.batch.vsBunPeer', part: 'batch', label: 'Batches of 100: edge / Bun peer', subject: rps('edge', b.edge), reference: rps('Bun peer', b.bunPeer), note: 'no target' }),
-        peerFigure({ id: 'memory.bunPeer.vsJvm', part: 'memory', label: 'Bun peer RSS / JVM peer RSS', subject: { name: 'Bun peer', value: m.edge.rss?.bunPeerMb, unit: 'MB' }, reference: { name: 'JVM peer', value: m.edge.rss?.jvmMb, unit: 'MB' }, note: "no target: peak RSS of the Bun peer's processes together, measured as the edge's" }),
-      );
-    }
+    out.push(...bunPeerFigures(m.edge));
     const a = m.edge.auth;
     if (a) {
       const cpu = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/request' });
