@@ -1,6 +1,15 @@
-import { peerFigure, type Figure, type Measurements, type Quantity } from './ratios.ts';
+import { peerFigure, type Figure, type OnOffCpu, type Quantity, type SameRecords } from './figure.ts';
 
-type EdgeMeasurements = NonNullable<Measurements['edge']>;
+/** What these rows read of the edge part's measurements (ratios.ts, Measurements['edge']). */
+export interface BunPeerInput {
+  single: { edge?: number; raw?: number; jvm?: number; bunPeer?: number };
+  batch: { edge?: number; client?: number; jvm?: number; bunPeer?: number };
+  cpu?: { single: { jvm?: number; bunPeer?: number }; batch: { jvm?: number; bunPeer?: number } };
+  rss?: { jvmMb?: number; bunPeerMb?: number };
+  bunPeerSegmentEvents?: SameRecords;
+  /** The edge (on) against the Bun peer (off) in ABBA legs. */
+  vsBunPeer?: OnOffCpu;
+}
 
 const rps = (name: string, value: number | undefined, unit = 'events/s'): Quantity => ({ name, value, unit });
 const perEvent = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/event' });
@@ -10,7 +19,7 @@ const perEvent = (name: string, value: number | undefined): Quantity => ({ name,
  * the JVM peer's work reaches in the same run, the ceiling against which the edge's JVM, raw Bun.serve and bare-client
  * targets are read, and the edge against it. Empty when the Bun peer did not run.
  */
-export function bunPeerFigures(edge: EdgeMeasurements): Figure[] {
+export function bunPeerFigures(edge: BunPeerInput): Figure[] {
   const s = edge.single;
   const b = edge.batch;
   const pair = edge.vsBunPeer;
