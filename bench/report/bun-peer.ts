@@ -1,4 +1,4 @@
-import { peerFigure, type Figure, type OnOffCpu, type Quantity, type SameRecords } from './figure.ts';
+import { peerFigure, perEvent, rps, type Figure, type OnOffCpu, type SameRecords } from './figure.ts';
 
 /** What these rows read of the edge part's measurements (ratios.ts, Measurements['edge']). */
 export interface BunPeerInput {
@@ -10,9 +10,6 @@ export interface BunPeerInput {
   /** The edge (on) against the Bun peer (off) in ABBA legs. */
   vsBunPeer?: OnOffCpu;
 }
-
-const rps = (name: string, value: number | undefined, unit = 'events/s'): Quantity => ({ name, value, unit });
-const perEvent = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/event' });
 
 /**
  * The Bun peer's rows (bench/peers/bun-bridge), none with a target: what a Bun.serve + shared/kafka bridge doing only

@@ -41,6 +41,10 @@ export interface Figure {
   supporting?: boolean;
 }
 
+/** A rate (events/s unless told) and a CPU cost per event, as the figures' subjects and references. */
+export const rps = (name: string, value: number | undefined, unit = 'events/s'): Quantity => ({ name, value, unit });
+export const perEvent = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/event' });
+
 const finite = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** a / b, or undefined when either is missing, not finite, or b is not positive. */

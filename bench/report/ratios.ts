@@ -3,7 +3,7 @@
  * the same run (a peer, or a limit), turned into a ratio and judged against a target.
  */
 import { bunPeerFigures } from './bun-peer.ts';
-import { limitFigure, peerFigure, ratio, type Figure, type OnOffCpu, type Quantity, type SameRecords, type Target } from './figure.ts';
+import { limitFigure, peerFigure, perEvent, ratio, rps, type Figure, type OnOffCpu, type Quantity, type SameRecords, type Target } from './figure.ts';
 
 export { judge, limitFigure, peerFigure, quantile, ratio, score, summary } from './figure.ts';
 export type { Figure, Op, OnOffCpu, Quantity, SameRecords, Status, Target } from './figure.ts';
@@ -96,8 +96,6 @@ const SEGMENT_RECORDS_NOTE =
 /** Every figure of the report, from the parts' measurements. Missing measurements give n/a figures, not errors. */
 export function buildFigures(m: Measurements): Figure[] {
   const out: Figure[] = [];
-  const rps = (name: string, value: number | undefined, unit = 'events/s'): Quantity => ({ name, value, unit });
-  const perEvent = (name: string, value: number | undefined): Quantity => ({ name, value, unit: 'µs CPU/event' });
   // The first CPU row says what the figure is; the others point back to it rather than repeat it in the notes.
   let cpuNoted = false;
   /** The CPU row beside a pair's throughput row: CPU per event of the feature on (or Segment) over off (or the edge's batches). */
